@@ -1,0 +1,36 @@
+# The whole set-up on a fresh machine with Python 3 and make:
+#   make demo   create .venv if needed, install, run the demo against a
+#               throwaway ZEO server
+#   make test   create .venv if needed, install, lint and run the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/zeoconf demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check zeoconf tests benchmarks
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_parse.py
+
+docs: $(STAMP)
+	$(BIN)/python -m zeoconf.reference > docs/reference.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

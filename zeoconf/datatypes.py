@@ -1,0 +1,311 @@
+"""Conversions from configuration text to Python values.
+
+Each function takes the text of one value and returns the converted value,
+or raises ``ValueError`` with a message that says what was expected. They
+know nothing about key names or positions: :mod:`zeoconf.keys` adds the key
+name and ZConfig adds the file and line.
+
+The functions are on the parse path of every process start, so they avoid
+heavy imports (``ipaddress`` and ``importlib`` only load when needed).
+"""
+
+import os
+import re
+
+__all__ = [
+    'size', 'server_address', 'boolean', 'interval', 'positive_interval',
+    'percent', 'existing_file', 'existing_directory', 'directory_path',
+    'file_in_existing_directory', 'dotted_callable', 'host_name', 'text',
+    'format_address', 'PortOnly',
+]
+
+_SIZE_UNITS = {
+    '': 1, 'b': 1,
+    'kb': 1 << 10, 'kib': 1 << 10,
+    'mb': 1 << 20, 'mib': 1 << 20,
+    'gb': 1 << 30, 'gib': 1 << 30,
+    'tb': 1 << 40, 'tib': 1 << 40,
+}
+_SIZE_RE = re.compile(r'(\d+(?:\.\d*)?|\.\d+) ?([a-zA-Z]*)')
+_SIZE_EXPECTED = ('expected a number with an optional unit B, KB, MB, GB or TB'
+                  ', e.g. 20MB')
+
+
+def size(text):
+    """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``.
+
+    Units are powers of 1024, case does not matter, and one space may stand
+    before the unit. Fractions of a byte are dropped.
+    """
+    m = _SIZE_RE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f'{text!r} is not a size; {_SIZE_EXPECTED}')
+    number, unit = m.groups()
+    multiplier = _SIZE_UNITS.get(unit.lower())
+    if multiplier is None:
+        raise ValueError(f'{text!r} is not a size: unknown unit {unit!r}; '
+                         f'{_SIZE_EXPECTED}')
+    if '.' not in number:
+        return int(number) * multiplier
+    whole, _, fraction = number.partition('.')
+    fraction = fraction or '0'
+    # Integer arithmetic: float would round 1.1TB to a wrong byte.
+    return ((int(whole or '0') * 10 ** len(fraction) + int(fraction))
+            * multiplier // 10 ** len(fraction))
+
+
+_ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
+                     "containing '/'")
+# Host names as DNS (and /etc/hosts) allow them, plus IPv4 literals.
+_HOST_RE = re.compile(
+    r'(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+    r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?')
+_TRAILING_DIGITS_RE = re.compile(r'(.*[A-Za-z.])(\d{2,5})')
+
+
+def _port(text, whole):
+    if not text.isdigit() or not text.isascii():
+        raise ValueError(f'{whole!r} is not an address: the port {text!r} '
+                         f'is not a number; {_ADDRESS_EXPECTED}')
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(f'{whole!r} is not an address: port {port} is out '
+                         f'of range 1-65535')
+    return port
+
+
+class PortOnly(tuple):
+    """``('127.0.0.1', port)`` written as a bare port: no host was named."""
+
+    __slots__ = ()
+
+
+def server_address(text):
+    """A ZEO server address, as ``ClientStorage`` takes it.
+
+    ``8100`` gives ``('127.0.0.1', 8100)``, ``zeo:8100`` gives
+    ``('zeo', 8100)``, ``[::1]:8100`` gives ``('::1', 8100)`` and a path
+    containing ``/`` is returned as a string (a Unix socket).
+    """
+    value = text.strip()
+    if not value:
+        raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
+    if '/' in value:
+        return os.path.expanduser(value)
+    if value.isdigit():
+        return PortOnly(('127.0.0.1', _port(value, value)))
+    if value.startswith('['):
+        host, sep, port = value[1:].partition(']:')
+        if not sep:
+            raise ValueError(f'{value!r} is not an address: an IPv6 address '
+                             f'needs a port, as [{host.rstrip("]")}]:8100')
+        import ipaddress
+        try:
+            ipaddress.IPv6Address(host.split('%', 1)[0])
+        except ValueError:
+            raise ValueError(f'{value!r} is not an address: {host!r} is not '
+                             f'an IPv6 address') from None
+        return (host, _port(port, value))
+    host, sep, port = value.rpartition(':')
+    if not sep:
+        hint = ''
+        m = _TRAILING_DIGITS_RE.fullmatch(value)
+        if m:
+            hint = f' (did you mean {m.group(1)}:{m.group(2)}?)'
+        raise ValueError(f'{value!r} is not an address: no port{hint}; '
+                         f'{_ADDRESS_EXPECTED}')
+    if ':' in host:
+        raise ValueError(f'{value!r} is not an address: write an IPv6 '
+                         f'address in brackets, as [::1]:8100')
+    if not _HOST_RE.fullmatch(host):
+        raise ValueError(f'{value!r} is not an address: {host!r} is not a '
+                         f'host name; {_ADDRESS_EXPECTED}')
+    return (host, _port(port, value))
+
+
+def format_address(address):
+    """The configuration spelling of a value from :func:`server_address`."""
+    if isinstance(address, str):
+        return address
+    host, port = address
+    return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
+
+
+_BOOLEANS = {
+    'true': True, 'yes': True, 'on': True, '1': True,
+    'false': False, 'no': False, 'off': False, '0': False,
+}
+
+
+def boolean(text):
+    """``true/false``, ``yes/no``, ``on/off`` or ``1/0``, in any case."""
+    try:
+        return _BOOLEANS[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f'{text!r} is not a boolean; expected true or false '
+                         f'(also yes/no, on/off, 1/0)') from None
+
+
+_INTERVAL_UNITS = {'': 1.0, 's': 1.0, 'ms': 0.001, 'm': 60.0, 'h': 3600.0}
+_INTERVAL_RE = re.compile(r'(\d+(?:\.\d*)?|\.\d+) ?([a-zA-Z]*)')
+_INTERVAL_EXPECTED = ('expected seconds, or a number with a unit ms, s, m or '
+                      'h, e.g. 30, 2.5, 500ms, 2m')
+
+
+def interval(text):
+    """A duration in seconds (float): ``30``, ``2.5``, ``500ms``, ``2m``."""
+    m = _INTERVAL_RE.fullmatch(text.strip())
+    if m is None:
+        raise ValueError(f'{text!r} is not a duration; {_INTERVAL_EXPECTED}')
+    number, unit = m.groups()
+    factor = _INTERVAL_UNITS.get(unit.lower())
+    if factor is None:
+        raise ValueError(f'{text!r} is not a duration: unknown unit {unit!r};'
+                         f' {_INTERVAL_EXPECTED}')
+    return float(number) * factor
+
+
+def positive_interval(text):
+    """Like :func:`interval`, but zero is refused.
+
+    ZEO reads a zero ``wait_timeout`` as "the default, 30 seconds" and a zero
+    poll as a busy loop; neither is what a person writing 0 means.
+    """
+    seconds = interval(text)
+    if seconds <= 0:
+        raise ValueError(f'{text!r} must be more than zero; '
+                         f'{_INTERVAL_EXPECTED}')
+    return seconds
+
+
+def percent(text):
+    """A whole percentage from 1 to 99, with or without ``%``."""
+    value = text.strip()
+    digits = value[:-1].rstrip() if value.endswith('%') else value
+    if not digits.isdigit() or not digits.isascii():
+        raise ValueError(f'{text!r} is not a percentage; expected a whole '
+                         f'number from 1 to 99, e.g. 10 or 10%')
+    number = int(digits)
+    if not 1 <= number <= 99:
+        raise ValueError(f'{text!r} is out of range; expected a whole number'
+                         f' from 1 to 99')
+    return number
+
+
+def _path(text, what):
+    value = text.strip()
+    if not value:
+        raise ValueError(f'no path given; expected the path of {what}')
+    return os.path.abspath(os.path.expanduser(value))
+
+
+def existing_file(text, what='a file'):
+    """The absolute path of a file that exists and can be read."""
+    path = _path(text, what)
+    if not os.path.exists(path):
+        raise ValueError(f'{text!r}: no such file; expected {what}')
+    if os.path.isdir(path):
+        raise ValueError(f'{text!r} is a directory; expected {what}')
+    if not os.access(path, os.R_OK):
+        raise ValueError(f'{text!r} cannot be read (permission denied); '
+                         f'expected {what} this process can read')
+    return path
+
+
+def existing_directory(text, what='a directory'):
+    """The absolute path of a directory that exists and can be read."""
+    path = _path(text, what)
+    if not os.path.isdir(path):
+        problem = 'is not a directory' if os.path.exists(path) else \
+            'no such directory'
+        raise ValueError(f'{text!r}: {problem}; expected {what}')
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ValueError(f'{text!r} cannot be read (permission denied); '
+                         f'expected {what} this process can read')
+    return path
+
+
+def directory_path(text, what='a directory'):
+    """The absolute path of a directory that may be created later.
+
+    If something exists there it must be a directory.
+    """
+    path = _path(text, what)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f'{text!r} exists and is not a directory; '
+                         f'expected {what}')
+    return path
+
+
+def file_in_existing_directory(text, what='a file'):
+    """The absolute path of a file whose directory exists."""
+    path = _path(text, what)
+    if os.path.isdir(path):
+        raise ValueError(f'{text!r} is a directory; expected {what}')
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
+                         f' expected {what} in an existing directory')
+    return path
+
+
+def existing_path(text, what='a file or directory'):
+    """The absolute path of a readable file or directory."""
+    path = _path(text, what)
+    if os.path.isdir(path):
+        return existing_directory(text, what)
+    return existing_file(text, what)
+
+
+_DOTTED_RE = re.compile(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+')
+
+
+def dotted_callable(text):
+    """Import ``package.module.name`` and return the callable it names."""
+    name = text.strip()
+    if not _DOTTED_RE.fullmatch(name):
+        raise ValueError(f'{text!r} is not a dotted name; expected '
+                         f'module.function, e.g. mypackage.secrets.zeo_key')
+    import importlib
+    module_name, _, attr = name.rpartition('.')
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise ValueError(f'{name!r} cannot be imported: {e}') from None
+    except Exception as e:
+        raise ValueError(f'{name!r}: importing {module_name} failed with '
+                         f'{type(e).__name__}: {e}') from None
+    try:
+        function = getattr(module, attr)
+    except AttributeError:
+        raise ValueError(f'{name!r}: module {module_name} has no '
+                         f'{attr!r}') from None
+    if not callable(function):
+        raise ValueError(f'{name!r} is not callable; expected a function '
+                         f'returning the password')
+    return function
+
+
+def host_name(text):
+    """A host name or IP address to check a certificate against."""
+    value = text.strip()
+    if value.startswith('[') and value.endswith(']'):
+        value = value[1:-1]
+    if _HOST_RE.fullmatch(value) or (':' in value and _is_ipv6(value)):
+        return value
+    raise ValueError(f'{text!r} is not a host name; expected a name such as '
+                     f'zeo.example.com or an IP address')
+
+
+def _is_ipv6(value):
+    import ipaddress
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def text(value):
+    """Text as written, surrounding white space removed."""
+    return value.strip()

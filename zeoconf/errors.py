@@ -1,0 +1,69 @@
+"""Making ZConfig's errors say where, for our own entry points.
+
+ZConfig puts the line of some errors only in attributes, numbers errors of
+section datatypes with the enclosing section's closing line (or -1 at top
+level), and reports ``%import ZEO`` beside ``%import zeoconf`` as a schema
+error about type names. :func:`located` puts the best known position on the
+exception; :func:`describe` turns it into ``FILE:LINE: message``.
+"""
+
+import os
+import urllib.parse
+
+__all__ = ['located', 'describe', 'IMPORT_COLLISION_HINT']
+
+IMPORT_COLLISION_HINT = (
+    "'%import ZEO' and '%import zeoconf' cannot stand in the same "
+    "configuration: both define the section types clientstorage and ssl. "
+    "Remove '%import ZEO' (zeoconf accepts every key of ZEO's "
+    "<clientstorage>)")
+
+
+def located(error):
+    """Return *error* with ``lineno``/``url`` of the key at fault, if known.
+
+    Our section errors (``SectionError``) carry the line of the key that
+    broke the rule; ZConfig only knows the enclosing section's end.
+    """
+    original = getattr(error, 'exception', None)
+    if getattr(original, 'lineno', None):
+        error.lineno = original.lineno
+        error.colno = None
+        error.url = original.url or getattr(error, 'url', None)
+    return error
+
+
+def is_import_collision(error):
+    message = str(getattr(error, 'message', error))
+    return ('cannot be redefined' in message
+            and ('clientstorage' in message or "'ssl'" in message))
+
+
+def _file_of(url):
+    if not url:
+        return None
+    if url.startswith('file:'):
+        path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # pragma: no cover (another drive on Windows)
+            return path
+        return path if relative.startswith('..') else relative
+    return url
+
+
+def describe(error, filename=None):
+    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``.
+
+    The message is ZConfig's own without the ``(line N, in URL)`` tail it
+    adds, since the prefix says that.
+    """
+    error = located(error)
+    message = getattr(error, 'message', None) or str(error)
+    if is_import_collision(error):
+        message = IMPORT_COLLISION_HINT
+    lineno = getattr(error, 'lineno', None)
+    where = _file_of(getattr(error, 'url', None)) or filename or '<config>'
+    if lineno is not None and lineno > 0:
+        return f'{where}:{lineno}: {message}'
+    return f'{where}: {message}'

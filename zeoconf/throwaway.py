@@ -1,0 +1,173 @@
+"""Throwaway ZEO servers, for ``zeoconf demo`` and the tests.
+
+A :class:`ThrowawayServer` serves a FileStorage with blobs from a
+temporary directory (or one given), on 127.0.0.1 with a port chosen by the
+system or on a Unix socket, optionally with TLS, in a thread of this
+process. It is ZEO's real ``StorageServer``; only its life is short.
+
+Certificates for TLS come from :func:`make_certificates`, which uses
+``trustme`` (a test dependency) to create a CA, a server certificate for
+``localhost`` and ``127.0.0.1``, and a client certificate.
+"""
+
+import os
+import shutil
+import ssl
+import tempfile
+import threading
+
+__all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
+
+
+class Certificates:
+    """PEM files of a throwaway CA, written into *directory*.
+
+    Attributes are paths: ``ca`` (the CA certificate), ``server_cert`` and
+    ``server_key``, ``client_cert`` and ``client_key``, ``client_combined``
+    (client certificate and key in one file), ``encrypted_key`` (the client
+    key encrypted with ``password``), and ``other_ca`` (a CA that signed
+    none of them).
+    """
+
+    password = 'correct horse battery staple'
+
+    def __init__(self, directory, ca, other_ca, server, client):
+        self.directory = directory
+        self._ca = ca
+        self._server = server
+
+        def write(name, blob):
+            path = os.path.join(directory, name)
+            blob.write_to_path(path)
+            return path
+
+        self.ca = write('ca.pem', ca.cert_pem)
+        self.other_ca = write('other-ca.pem', other_ca.cert_pem)
+        self.server_cert = os.path.join(directory, 'server.pem')
+        with open(self.server_cert, 'wb') as f:
+            for blob in server.cert_chain_pems:
+                f.write(blob.bytes())
+        self.server_key = write('server.key', server.private_key_pem)
+        self.client_cert = write('client.pem', client.cert_chain_pems[0])
+        self.client_key = write('client.key', client.private_key_pem)
+        self.client_combined = os.path.join(directory, 'client-combined.pem')
+        with open(self.client_combined, 'wb') as f:
+            f.write(client.private_key_pem.bytes())
+            f.write(client.cert_chain_pems[0].bytes())
+        self.encrypted_key = os.path.join(directory, 'client-encrypted.key')
+        with open(self.encrypted_key, 'wb') as f:
+            f.write(_encrypt_key(client.private_key_pem.bytes(),
+                                 self.password.encode()))
+
+    def server_context(self, require_client_certificate=True):
+        """A server-side context with the server certificate.
+
+        With *require_client_certificate* (ZEO's server always does), the
+        client must present a certificate signed by the CA.
+        """
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.server_cert, self.server_key)
+        if require_client_certificate:
+            context.load_verify_locations(self.ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        return context
+
+    def issue_server_certificate(self, *names, name='server-other'):
+        """Write a server certificate for other *names*; return its paths."""
+        cert = self._ca.issue_cert(*names)
+        cert_path = os.path.join(self.directory, name + '.pem')
+        with open(cert_path, 'wb') as f:
+            for blob in cert.cert_chain_pems:
+                f.write(blob.bytes())
+        key_path = os.path.join(self.directory, name + '.key')
+        cert.private_key_pem.write_to_path(key_path)
+        return cert_path, key_path
+
+
+def _encrypt_key(pem, password):
+    from cryptography.hazmat.primitives import serialization
+    key = serialization.load_pem_private_key(pem, None)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password))
+
+
+def make_certificates(directory):
+    """Create a CA and certificates with trustme; see :class:`Certificates`."""
+    import trustme
+    ca = trustme.CA()
+    server = ca.issue_cert('localhost', '127.0.0.1', '::1')
+    client = ca.issue_cert('client@zeoconf.invalid')
+    return Certificates(directory, ca, trustme.CA(), server, client)
+
+
+class ThrowawayServer:
+    """A real ZEO server on a temporary FileStorage with blobs.
+
+    *address* is ``('127.0.0.1', 0)`` by default (a free port), or a Unix
+    socket path. *ssl_context* is a server-side ``ssl.SSLContext`` or None.
+    *directory* holds ``Data.fs`` and ``blobs``; a temporary one, removed on
+    :meth:`stop`, when not given. Use as a context manager, or call
+    :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(self, directory=None, address=('127.0.0.1', 0),
+                 ssl_context=None, read_only=False, storage_name='1'):
+        self._own_directory = directory is None
+        self.directory = directory or tempfile.mkdtemp(prefix='zeoconf-')
+        self.requested_address = address
+        self.ssl_context = ssl_context
+        self.read_only = read_only
+        self.storage_name = storage_name
+        self.server = None
+        self.thread = None
+        self.address = None
+
+    @property
+    def blob_dir(self):
+        return os.path.join(self.directory, 'blobs')
+
+    @property
+    def port(self):
+        return self.address[1]
+
+    @property
+    def config_address(self):
+        """The address as a ``server`` line takes it."""
+        if isinstance(self.address, str):
+            return self.address
+        return f'{self.address[0]}:{self.address[1]}'
+
+    def start(self):
+        import ZODB.FileStorage
+        from ZEO.StorageServer import StorageServer
+        os.makedirs(self.blob_dir, exist_ok=True)
+        storage = ZODB.FileStorage.FileStorage(
+            os.path.join(self.directory, 'Data.fs'), blob_dir=self.blob_dir,
+            read_only=self.read_only and os.path.exists(
+                os.path.join(self.directory, 'Data.fs')))
+        self.storage = storage
+        self.server = StorageServer(
+            self.requested_address, {self.storage_name: storage},
+            read_only=self.read_only, ssl=self.ssl_context)
+        self.address = self.server.acceptor.addr
+        self.thread = threading.Thread(
+            target=self.server.loop, name='zeoconf throwaway ZEO server',
+            daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.close()
+            self.thread.join(10)
+            self.storage.close()
+            self.server = None
+        if self._own_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
