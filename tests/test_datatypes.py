@@ -1,0 +1,307 @@
+"""zeoconf.datatypes: good values convert, bad ones say what was expected."""
+
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zeoconf import datatypes as dt
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('0', 0),
+    ('1048576', 1048576),
+    ('20MB', 20 << 20),
+    ('20mb', 20 << 20),
+    ('512 MiB', 512 << 20),
+    ('512 mib', 512 << 20),
+    ('1.5GB', 3 << 29),
+    ('1.5 gib', 3 << 29),
+    ('10KB', 10240),
+    ('2TB', 2 << 40),
+    ('100B', 100),
+    ('1.1TB', 1209462790553),
+    ('0.5b', 0),
+    ('.5KB', 512),
+    (' 7kb ', 7168),
+])
+def test_size_accepts_numbers_with_binary_units(text, expected):
+    assert dt.size(text) == expected
+
+
+@pytest.mark.parametrize('text, words', [
+    ('20XB', ['unknown unit', "'XB'", 'KB, MB, GB or TB']),
+    ('-5MB', ['not a size', 'e.g. 20MB']),
+    ('', ['not a size']),
+    ('MB', ['not a size']),
+    ('1,5GB', ['not a size']),
+    ('1e6', ['not a size']),
+    ('20  MB', ['not a size']),
+])
+def test_size_refuses_with_expectation(text, words):
+    with pytest.raises(ValueError) as e:
+        dt.size(text)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('8100', ('127.0.0.1', 8100)),
+    ('zeo.example.com:8100', ('zeo.example.com', 8100)),
+    ('localhost:1', ('localhost', 1)),
+    ('10.0.0.5:65535', ('10.0.0.5', 65535)),
+    ('[::1]:8100', ('::1', 8100)),
+    ('[fe80::1%eth0]:8100', ('fe80::1%eth0', 8100)),
+    ('zeo_1.internal:8100', ('zeo_1.internal', 8100)),
+    ('/var/run/zeo.sock', '/var/run/zeo.sock'),
+    ('./zeo.sock', './zeo.sock'),
+])
+def test_server_address_forms(text, expected):
+    assert dt.server_address(text) == expected
+
+
+def test_bare_port_is_marked_as_having_no_host_name():
+    assert isinstance(dt.server_address('8100'), dt.PortOnly)
+    assert not isinstance(dt.server_address('127.0.0.1:8100'), dt.PortOnly)
+
+
+def test_socket_path_expands_home():
+    assert dt.server_address('~/zeo.sock') == os.path.expanduser(
+        '~/zeo.sock')
+
+
+@pytest.mark.parametrize('text, words', [
+    ('zeo.example.com8200', ['no port', 'did you mean zeo.example.com:8200',
+                             'HOST:PORT']),
+    ('99999', ['out of range 1-65535']),
+    ('0', ['out of range']),
+    ('host:', ["port ''", 'not a number']),
+    ('host:http', ["'http' is not a number"]),
+    ('zeo.example.com', ['no port']),
+    ('::1:8100', ['IPv6 address in brackets']),
+    ('[::1]', ['needs a port']),
+    ('[zzz]:8100', ['not an IPv6 address']),
+    ('bad host:8100', ['not a host name']),
+    ('-lead:8100', ['not a host name']),
+    ('', ['no address given']),
+    ('localhost:８１００', ['not a number']),
+])
+def test_server_address_refuses_with_expectation(text, words):
+    with pytest.raises(ValueError) as e:
+        dt.server_address(text)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize('address, text', [
+    (('zeo', 8100), 'zeo:8100'),
+    (('::1', 8100), '[::1]:8100'),
+    ('/run/zeo.sock', '/run/zeo.sock'),
+])
+def test_format_address_round_trips(address, text):
+    assert dt.format_address(address) == text
+    assert dt.server_address(text) == address
+
+
+@pytest.mark.parametrize('text', ['true', 'TRUE', 'yes', 'On', '1'])
+def test_boolean_true(text):
+    assert dt.boolean(text) is True
+
+
+@pytest.mark.parametrize('text', ['false', 'No', 'OFF', '0'])
+def test_boolean_false(text):
+    assert dt.boolean(text) is False
+
+
+@pytest.mark.parametrize('text', ['maybe', '', 'tru', '2', 'y'])
+def test_boolean_refuses(text):
+    with pytest.raises(ValueError, match='expected true or false'):
+        dt.boolean(text)
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('30', 30.0), ('2.5', 2.5), ('500ms', 0.5), ('2m', 120.0),
+    ('1h', 3600.0), ('10s', 10.0), ('0', 0.0), ('1.5 M', 90.0),
+])
+def test_interval(text, seconds):
+    assert dt.interval(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize('text, words', [
+    ('fast', ['not a duration', 'ms, s, m or h']),
+    ('-1', ['not a duration']),
+    ('10d', ['unknown unit', "'d'"]),
+])
+def test_interval_refuses(text, words):
+    with pytest.raises(ValueError) as e:
+        dt.interval(text)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize('text', ['0', '0s', '0.0', '0ms'])
+def test_positive_interval_refuses_zero(text):
+    with pytest.raises(ValueError, match='more than zero'):
+        dt.positive_interval(text)
+
+
+@pytest.mark.parametrize('text, value', [('10', 10), ('10%', 10),
+                                         ('1', 1), ('99 %', 99)])
+def test_percent(text, value):
+    assert dt.percent(text) == value
+
+
+@pytest.mark.parametrize('text', ['0', '100', '10.5', 'ten', '%', '-3'])
+def test_percent_refuses(text):
+    with pytest.raises(ValueError, match='1 to 99|from 1 to 99'):
+        dt.percent(text)
+
+
+def test_existing_file(tmp_path):
+    path = tmp_path / 'cert.pem'
+    path.write_text('x')
+    assert dt.existing_file(str(path)) == str(path)
+    with pytest.raises(ValueError, match='no such file'):
+        dt.existing_file(str(tmp_path / 'missing.pem'), 'a certificate')
+    with pytest.raises(ValueError, match='is a directory'):
+        dt.existing_file(str(tmp_path))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root reads every file')
+def test_existing_file_unreadable(tmp_path):
+    path = tmp_path / 'secret.pem'
+    path.write_text('x')
+    path.chmod(0)
+    with pytest.raises(ValueError, match='permission denied'):
+        dt.existing_file(str(path))
+
+
+def test_paths_expand_home(monkeypatch, tmp_path):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    (tmp_path / 'ca.pem').write_text('x')
+    assert dt.existing_file('~/ca.pem') == str(tmp_path / 'ca.pem')
+    assert dt.existing_directory('~') == str(tmp_path)
+
+
+def test_existing_directory(tmp_path):
+    assert dt.existing_directory(str(tmp_path)) == str(tmp_path)
+    with pytest.raises(ValueError, match='no such directory'):
+        dt.existing_directory(str(tmp_path / 'nope'))
+    (tmp_path / 'f').write_text('x')
+    with pytest.raises(ValueError, match='is not a directory'):
+        dt.existing_directory(str(tmp_path / 'f'))
+
+
+def test_directory_path_may_not_exist_yet_but_must_not_be_a_file(tmp_path):
+    assert dt.directory_path(str(tmp_path / 'new')) == str(tmp_path / 'new')
+    (tmp_path / 'f').write_text('x')
+    with pytest.raises(ValueError, match='not a directory'):
+        dt.directory_path(str(tmp_path / 'f'))
+
+
+def test_file_in_existing_directory(tmp_path):
+    target = tmp_path / 'cache.zec'
+    assert dt.file_in_existing_directory(str(target)) == str(target)
+    with pytest.raises(ValueError, match='does not exist'):
+        dt.file_in_existing_directory(str(tmp_path / 'no' / 'cache.zec'))
+    with pytest.raises(ValueError, match='is a directory'):
+        dt.file_in_existing_directory(str(tmp_path))
+
+
+def test_relative_paths_become_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert dt.directory_path('blobs') == str(tmp_path / 'blobs')
+
+
+def test_dotted_callable_imports():
+    assert dt.dotted_callable('os.path.join') is os.path.join
+
+
+@pytest.mark.parametrize('text, words', [
+    ('nodots', ['not a dotted name']),
+    ('no_such_module_zeoconf.fn', ['cannot be imported']),
+    ('os.no_such_function', ["has no 'no_such_function'"]),
+    ('os.sep', ['not callable']),
+    ('1bad.name', ['not a dotted name']),
+])
+def test_dotted_callable_refuses(text, words):
+    with pytest.raises(ValueError) as e:
+        dt.dotted_callable(text)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize('text, value', [
+    ('zeo.example.com', 'zeo.example.com'), ('127.0.0.1', '127.0.0.1'),
+    ('::1', '::1'), ('[::1]', '::1')])
+def test_host_name(text, value):
+    assert dt.host_name(text) == value
+
+
+@pytest.mark.parametrize('text', ['bad host', 'zeo:8100', '', '::zz'])
+def test_host_name_refuses(text):
+    with pytest.raises(ValueError, match='not a host name'):
+        dt.host_name(text)
+
+
+# Property-based: whatever the text, a converter returns a value of its type
+# or raises ValueError, and nothing else.
+
+_CONVERTERS = [
+    (dt.size, int), (dt.server_address, (tuple, str)), (dt.boolean, bool),
+    (dt.interval, float), (dt.positive_interval, float), (dt.percent, int),
+    (dt.host_name, str), (dt.text, str),
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.text())
+def test_every_datatype_raises_only_valueerror_on_arbitrary_text(text):
+    for convert, kind in _CONVERTERS:
+        try:
+            value = convert(text)
+        except ValueError:
+            continue
+        assert isinstance(value, kind), (convert, text, value)
+
+
+_ADDRESSY = st.text(alphabet='0123456789abcdefz.:[]-_/% ', max_size=30)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=_ADDRESSY)
+def test_server_address_on_address_like_text(text):
+    try:
+        value = dt.server_address(text)
+    except ValueError as e:
+        assert str(e)
+        return
+    if isinstance(value, tuple):
+        host, port = value
+        assert 1 <= port <= 65535 and host
+    else:
+        assert '/' in value
+
+
+@settings(max_examples=2000, deadline=None)
+@given(number=st.integers(min_value=0, max_value=10**6),
+       unit=st.sampled_from(['', 'B', 'KB', 'mb', 'GiB', 'tb']),
+       space=st.booleans())
+def test_size_is_number_times_unit(number, unit, space):
+    factor = {'': 1, 'b': 1, 'kb': 1024, 'mb': 1024 ** 2, 'gib': 1024 ** 3,
+              'tb': 1024 ** 4}[unit.lower()]
+    text = f'{number}{" " if space and unit else ""}{unit}'
+    assert dt.size(text) == number * factor
+
+
+@settings(max_examples=500, deadline=None)
+@given(path=st.text(min_size=1).filter(lambda s: '\x00' not in s))
+def test_path_converters_raise_only_valueerror(path):
+    for convert in (dt.existing_file, dt.existing_directory,
+                    dt.directory_path, dt.file_in_existing_directory,
+                    dt.existing_path):
+        try:
+            assert isinstance(convert(path), str)
+        except ValueError:
+            pass
