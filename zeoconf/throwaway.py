@@ -142,10 +142,15 @@ class ThrowawayServer:
         import ZODB.FileStorage
         from ZEO.StorageServer import StorageServer
         os.makedirs(self.blob_dir, exist_ok=True)
+        path = os.path.join(self.directory, 'Data.fs')
+        if self.read_only and not os.path.exists(path):
+            # A read-only server is only useful with a database in it:
+            # create the root object first, as a writable DB would.
+            import ZODB
+            ZODB.DB(ZODB.FileStorage.FileStorage(
+                path, blob_dir=self.blob_dir)).close()
         storage = ZODB.FileStorage.FileStorage(
-            os.path.join(self.directory, 'Data.fs'), blob_dir=self.blob_dir,
-            read_only=self.read_only and os.path.exists(
-                os.path.join(self.directory, 'Data.fs')))
+            path, blob_dir=self.blob_dir, read_only=self.read_only)
         self.storage = storage
         self.server = StorageServer(
             self.requested_address, {self.storage_name: storage},

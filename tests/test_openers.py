@@ -1,0 +1,396 @@
+"""ClientStorageOpener against live ZEO servers: every key lands.
+
+Each test opens a real database through ``ZODB.config`` with a
+``%import zeoconf`` configuration and checks the ClientStorage it got.
+"""
+
+import os
+import socket
+
+import pytest
+import transaction
+import ZODB.blob
+import ZODB.config
+import ZODB.POSException
+from ZEO.Exceptions import ClientDisconnected
+
+import zeoconf
+from zeoconf.throwaway import ThrowawayServer
+
+
+def _commit_and_read_back(db, value='hello'):
+    with db.transaction() as conn:
+        conn.root()['key'] = value
+    with db.transaction() as conn:
+        assert conn.root()['key'] == value
+
+
+def _free_port():
+    # A port nothing listens on: bind, read the number, close.
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_defaults_land_on_the_storage(zeo_server, zodb_conf, open_db):
+    db = open_db(zodb_conf(f'server {zeo_server.config_address}'))
+    storage = db.storage
+    assert storage._addr == [('127.0.0.1', zeo_server.port)]
+    assert storage._storage == '1'
+    assert storage._cache.maxsize == 20 * 1024 * 1024
+    assert storage._cache.path is None
+    assert storage.blob_dir is None
+    assert storage.isReadOnly() is False
+    assert storage.server_sync is False
+    assert storage._server.timeout == 30
+    assert storage._server.client.connect_poll == 1
+    assert storage._client_label is None
+    _commit_and_read_back(db)
+
+
+def test_every_key_lands_on_the_storage(make_server, zodb_conf, open_db,
+                                        tmp_path):
+    server = make_server(storage_name='main')
+    blobs = tmp_path / 'blobcache'
+    db = open_db(zodb_conf(f"""
+        server {server.config_address}
+        storage main
+        name primary
+        cache-size 3MB
+        cache-path {tmp_path}/main.zec
+        blob-dir {blobs}
+        blob-cache-size 100MB
+        blob-cache-size-check 25%
+        server-sync on
+        wait-timeout 7s
+        disconnect-poll 250ms
+        client-label web-1
+    """))
+    storage = db.storage
+    assert storage.__name__ == 'primary'
+    assert storage._storage == 'main'
+    assert storage._cache.maxsize == 3 * 1024 * 1024
+    assert storage._cache.path == f'{tmp_path}/main.zec'
+    assert storage.blob_dir == str(blobs)
+    assert storage.shared_blob_dir is False
+    assert storage._blob_cache_size == 100 * 1024 * 1024
+    assert storage._blob_cache_size_check == 25 * 1024 * 1024
+    assert storage.server_sync is True
+    assert storage._server.timeout == 7
+    assert storage._server.client.connect_poll == 0.25
+    assert storage._client_label == 'web-1'
+    _commit_and_read_back(db)
+    with db.transaction() as conn:
+        conn.root()['blob'] = ZODB.blob.Blob(b'blob data')
+    with db.transaction() as conn:
+        with conn.root()['blob'].open() as f:
+            assert f.read() == b'blob data'
+    assert os.path.exists(f'{tmp_path}/main.zec')
+
+
+def test_kwargs_are_what_open_passes(zeo_server, tmp_path):
+    text = f"""
+        <clientstorage>
+          server {zeo_server.config_address}
+          server other.example.com:8200
+          cache-size 1.5GB
+          read-only true
+        </clientstorage>"""
+    kwargs = zeoconf.client_kwargs(text)
+    assert kwargs['addr'] == [('127.0.0.1', zeo_server.port),
+                              ('other.example.com', 8200)]
+    assert type(kwargs['addr'][0]) is tuple
+    assert kwargs['cache_size'] == 1610612736
+    assert kwargs['read_only'] is True
+    assert kwargs['disconnect_poll'] == 1.0
+    assert kwargs['ssl'] is None
+    # ClientStorage(**kwargs) alone accepts every argument.
+    from ZEO.ClientStorage import ClientStorage
+    storage = ClientStorage(**dict(kwargs, addr=kwargs['addr'][:1]))
+    try:
+        assert storage.isReadOnly()
+    finally:
+        storage.close()
+
+
+def test_import_line_is_optional_for_client_kwargs():
+    with_import = zeoconf.client_kwargs(
+        '%import zeoconf\n<clientstorage>\nserver zeo:1\n</clientstorage>')
+    without = zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
+                                    '</clientstorage>')
+    assert with_import == without
+
+
+def test_read_only_refuses_commits(zeo_server, zodb_conf, open_db):
+    _commit_and_read_back(open_db(zodb_conf(
+        f'server {zeo_server.config_address}')))
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        read-only true"""))
+    assert db.storage.isReadOnly()
+    conn = db.open()
+    conn.root()['x'] = 1
+    with pytest.raises(ZODB.POSException.ReadOnlyError):
+        transaction.commit()
+    transaction.abort()
+    conn.close()
+
+
+def test_read_only_server_refuses_a_writable_client(make_server, zodb_conf):
+    server = make_server(read_only=True)
+    with pytest.raises(ClientDisconnected):
+        ZODB.config.databaseFromString(zodb_conf(f"""
+            server {server.config_address}
+            wait-timeout 1"""))
+
+
+def test_read_only_fallback_accepts_a_read_only_server(make_server,
+                                                       zodb_conf, open_db):
+    server = make_server(read_only=True)
+    db = open_db(zodb_conf(f"""
+        server {server.config_address}
+        read-only-fallback true
+        wait-timeout 5"""))
+    assert db.storage.isReadOnly()
+    with db.transaction() as conn:
+        assert conn.root() == {}
+
+
+def test_read_only_is_ignored_with_read_only_fallback(zeo_server, zodb_conf,
+                                                      open_db):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        read-only-fallback true
+        read-only true"""))
+    # A writable server is preferred, and read-only does not stop it.
+    assert not db.storage.isReadOnly()
+    _commit_and_read_back(db)
+
+
+def test_several_servers_fail_over_to_the_second(zeo_server, zodb_conf,
+                                                 open_db):
+    dead = _free_port()
+    db = open_db(zodb_conf(f"""
+        server 127.0.0.1:{dead}
+        server {zeo_server.config_address}
+        wait-timeout 5"""))
+    assert db.storage._addr == [('127.0.0.1', dead),
+                                ('127.0.0.1', zeo_server.port)]
+    _commit_and_read_back(db)
+
+
+def test_bare_port_means_localhost(zeo_server, zodb_conf, open_db):
+    db = open_db(zodb_conf(f'server {zeo_server.port}'))
+    _commit_and_read_back(db)
+
+
+def test_ipv6_address(make_server, zodb_conf, open_db):
+    server = make_server(address=('::1', 0))
+    db = open_db(zodb_conf(f'server [::1]:{server.address[1]}'))
+    assert db.storage._addr == [('::1', server.address[1])]
+    _commit_and_read_back(db)
+
+
+def test_unix_socket_server(make_server, zodb_conf, open_db, tmp_path_factory):
+    # Socket paths are limited to about 100 bytes: use a short directory.
+    import tempfile
+    directory = tempfile.mkdtemp(prefix='zc', dir='/tmp')
+    path = os.path.join(directory, 'zeo.sock')
+    try:
+        make_server(address=path)
+        db = open_db(zodb_conf(f'server {path}'))
+        assert db.storage._addr == [path]
+        _commit_and_read_back(db)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+        os.rmdir(directory)
+
+
+def test_shared_blob_dir_reads_the_servers_blobs(zeo_server, zodb_conf,
+                                                 open_db):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {zeo_server.blob_dir}
+        shared-blob-dir true"""))
+    assert db.storage.shared_blob_dir is True
+    with db.transaction() as conn:
+        conn.root()['blob'] = ZODB.blob.Blob(b'shared')
+    with db.transaction() as conn:
+        blob = conn.root()['blob']
+        # The committed file is the server's own, read in place.
+        assert blob.committed().startswith(zeo_server.blob_dir)
+        with blob.open() as f:
+            assert f.read() == b'shared'
+
+
+def test_blobs_through_blob_dir_reach_a_second_client(zeo_server, zodb_conf,
+                                                      open_db, tmp_path):
+    first = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {tmp_path}/one"""))
+    second = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {tmp_path}/two"""))
+    with first.transaction() as conn:
+        conn.root()['blob'] = ZODB.blob.Blob(b'x' * 100000)
+    with second.transaction() as conn:
+        blob = conn.root()['blob']
+        with blob.open() as f:
+            assert len(f.read()) == 100000
+        assert blob.committed().startswith(f'{tmp_path}/two')
+
+
+def test_persistent_cache_through_cache_path_survives_restart(
+        zeo_server, zodb_conf, tmp_path):
+    text = zodb_conf(f"""
+        server {zeo_server.config_address}
+        cache-path {tmp_path}/app.zec""")
+    db = ZODB.config.databaseFromString(text)
+    _commit_and_read_back(db, 'cached')
+    db.close()
+    size = os.path.getsize(tmp_path / 'app.zec')
+    assert size > 0
+    db = ZODB.config.databaseFromString(text)
+    try:
+        assert len(db.storage._cache) > 0
+        _commit_and_read_back(db, 'cached')
+    finally:
+        db.close()
+
+
+def test_persistent_cache_through_client_and_var(zeo_server, zodb_conf,
+                                                 open_db, tmp_path):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        client web1
+        var {tmp_path}"""))
+    assert db.storage._cache.path == f'{tmp_path}/web1-1.zec'
+    _commit_and_read_back(db)
+    assert (tmp_path / 'web1-1.zec').exists()
+
+
+def test_client_without_var_uses_the_current_directory(
+        zeo_server, zodb_conf, open_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        client web2"""))
+    assert db.storage._cache.path == f'{tmp_path}/web2-1.zec'
+
+
+def test_cache_path_beats_client_and_var_with_a_warning(
+        zeo_server, zodb_conf, open_db, tmp_path, zeoconf_warnings):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        cache-path {tmp_path}/direct.zec
+        client web1
+        var {tmp_path}"""))
+    assert db.storage._cache.path == f'{tmp_path}/direct.zec'
+    [warning] = zeoconf_warnings()
+    assert 'client (line 6)' in warning and 'cache-path (line 5)' in warning
+
+
+def _open_storage(body):
+    return zeoconf.parse_clientstorage(
+        f'<clientstorage>\n{body}\n</clientstorage>').open()
+
+
+def test_wait_false_returns_before_a_server_answers():
+    storage = _open_storage(f"""
+        server 127.0.0.1:{_free_port()}
+        wait false""")
+    try:
+        assert not storage.is_connected()
+    finally:
+        storage.close()
+
+
+def test_wait_false_connects_when_the_server_comes_up(tmp_path):
+    port = _free_port()
+    storage = _open_storage(f"""
+        server 127.0.0.1:{port}
+        wait false
+        disconnect-poll 100ms""")
+    try:
+        with ThrowawayServer(str(tmp_path / 'late'), ('127.0.0.1', port)):
+            storage._server.wait(10)
+            assert storage.is_connected()
+    finally:
+        storage.close()
+
+
+def test_wait_timeout_fails_with_client_disconnected(zodb_conf):
+    with pytest.raises(ClientDisconnected):
+        ZODB.config.databaseFromString(zodb_conf(f"""
+            server 127.0.0.1:{_free_port()}
+            wait-timeout 500ms"""))
+
+
+def test_min_disconnect_poll_means_disconnect_poll(zeo_server, zodb_conf,
+                                                   open_db):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        min-disconnect-poll 3"""))
+    assert db.storage._server.client.connect_poll == 3
+
+
+@pytest.mark.parametrize('key, value', [
+    ('max-disconnect-poll', '300'),
+    ('drop-cache-rather-verify', 'true'),
+    ('username', 'admin'),
+    ('password', 'hunter2-secret'),
+    ('realm', 'zeo'),
+])
+def test_ignored_zeoclient_keys_warn_once(zeo_server, zodb_conf, open_db,
+                                          zeoconf_warnings, key, value):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        {key} {value}"""))
+    _commit_and_read_back(db)
+    [warning] = zeoconf_warnings()
+    assert f'{key} (line 5) is ignored' in warning
+    assert 'hunter2' not in warning
+
+
+def test_multi_database_with_two_servers(make_server, open_db):
+    one, two = make_server(), make_server()
+    db = open_db(f"""
+        %import zeoconf
+        <zodb first>
+          database-name first
+          <clientstorage>
+            server {one.config_address}
+          </clientstorage>
+        </zodb>
+        <zodb second>
+          database-name second
+          <clientstorage>
+            server {two.config_address}
+          </clientstorage>
+        </zodb>
+    """)
+    assert sorted(db.databases) == ['first', 'second']
+    other = db.databases['second']
+    assert other.storage._addr == [('127.0.0.1', two.port)]
+    conn = db.open()
+    try:
+        root2 = conn.get_connection('second').root()
+        conn.root()['here'] = 1
+        root2['there'] = 2
+        transaction.commit()
+    finally:
+        conn.close()
+    with other.transaction() as conn:
+        assert conn.root()['there'] == 2
+    other.close()
+
+
+def test_storage_from_string_opens_a_bare_section(zeo_server):
+    storage = ZODB.config.storageFromString(
+        f'%import zeoconf\n<clientstorage>\nserver '
+        f'{zeo_server.config_address}\n</clientstorage>\n')
+    try:
+        assert storage.is_connected()
+    finally:
+        storage.close()
