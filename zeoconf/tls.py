@@ -58,9 +58,15 @@ def client_context(certificate=None, key=None, password_function=None,
     *password_function* a callable or ``None``. The context always verifies
     the server (``CERT_REQUIRED``) and speaks TLS 1.2 or later.
     """
-    cache_key = (certificate, key, password_function, authenticate,
-                 bool(check_hostname), _stamp(certificate), _stamp(key),
-                 _stamp(authenticate))
+    if authenticate is None:
+        # The system's CAs: where they are (SSL_CERT_FILE and SSL_CERT_DIR
+        # move them) and the bundle's stamp are part of the settings.
+        paths = ssl.get_default_verify_paths()
+        trust = (paths.cafile, paths.capath, _stamp(paths.cafile))
+    else:
+        trust = (authenticate, _stamp(authenticate))
+    cache_key = (certificate, key, password_function, bool(check_hostname),
+                 _stamp(certificate), _stamp(key), trust)
     context = _cache.get(cache_key)
     if context is not None:
         _cache.move_to_end(cache_key)
