@@ -38,12 +38,16 @@ def parse_clientstorage(text, url=None):
 
     import ZConfig
 
-    from zeoconf.errors import located
+    from zeoconf.errors import from_directive, located
     try:
         config, _ = ZConfig.loadConfigFile(
             _clientstorage_schema(), io.StringIO(text), url)
     except ZConfig.ConfigurationError as e:
-        raise located(e) from None
+        raise from_directive(located(e), text, url) from None
+    except (ValueError, LookupError, OSError, TypeError) as e:
+        # Only ZConfig's directive handling raises these (our datatypes'
+        # ValueErrors arrive as DataConversionError).
+        raise from_directive(e, text, url) from None
     return config.storage
 
 

@@ -10,7 +10,7 @@ exception; :func:`describe` turns it into ``FILE:LINE: message``.
 import os
 import urllib.parse
 
-__all__ = ['located', 'describe', 'IMPORT_COLLISION_HINT']
+__all__ = ['located', 'describe', 'from_directive', 'IMPORT_COLLISION_HINT']
 
 IMPORT_COLLISION_HINT = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -31,6 +31,35 @@ def located(error):
         error.colno = None
         error.url = original.url or getattr(error, 'url', None)
     return error
+
+
+def from_directive(error, text, url=None):
+    """A ``ConfigurationError`` for a failed ``%import``/``%include``.
+
+    ZConfig raises errors from directives without a line, and some of them
+    (``%import /``) not as ``ConfigurationError`` at all. Given the
+    configuration *text*, find the directive the error speaks of and
+    return a ``ConfigurationError`` that has its line and *url*. Returns
+    *error* itself when it has a line or no directive matches.
+    """
+    import ZConfig
+    if getattr(error, 'lineno', None):
+        return error
+    message = str(getattr(error, 'message', None) or error)
+    if not isinstance(error, ZConfig.ConfigurationError):
+        message = f'{type(error).__name__}: {message}'
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split(None, 1)
+        if len(words) == 2 and words[0] in ('%import', '%include') and (
+                words[1].strip() in message or is_import_collision(error)
+                and words[1].strip() == 'ZEO'):
+            found = ZConfig.ConfigurationError(
+                f'{words[0]} {words[1].strip()}: {message}', url)
+            found.lineno = number
+            return found
+    if isinstance(error, ZConfig.ConfigurationError):
+        return error
+    return ZConfig.ConfigurationError(message, url)
 
 
 def is_import_collision(error):

@@ -201,13 +201,27 @@ username = _for_key('username', datatypes.text)
 realm = _for_key('realm', datatypes.text)
 
 
-class Secret(str):
-    """A string whose ``repr`` never shows it."""
+class Secret:
+    """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
 
-    __slots__ = ()
+    __slots__ = ('_value',)
+
+    def __init__(self, value):
+        self._value = value
+
+    def reveal(self):
+        return self._value
 
     def __repr__(self):
-        return "'<redacted>'"
+        return '<redacted>'
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self):
+        return hash(self._value)
 
 
 def password(text):

@@ -145,6 +145,8 @@ class ClientStorageOpener(_Section):
     def label(self):
         if self.name:
             return f'<clientstorage {self.name}>'
+        if self.config.name:
+            return f'<clientstorage> (name {self.config.name})'
         servers = self.config.server
         first = format_address(servers[0]) if servers else '?'
         return f'<clientstorage> for {first}'

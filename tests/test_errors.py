@@ -1,0 +1,410 @@
+"""Every mistake is a ZConfig.ConfigurationError that says where and what.
+
+The table holds malformed configurations, each written to a real file and
+parsed with ZODB's own schema. Each asserts the exception type, the line
+that ``zeoconf.errors.describe`` (what ``zeoconf check`` prints) reports,
+and the words that make the message useful. A line marked ``@`` in a case
+is the line the error must point at.
+"""
+
+import io
+import logging
+import os
+import string
+import sys
+
+import pytest
+import ZConfig
+import ZODB.config
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import zeoconf
+from zeoconf import openers
+from zeoconf.errors import describe
+
+SECRET = 'Sw0rdf1sh-do-not-show'
+
+CASES = {
+    # Values of clientstorage keys.
+    'size-unit': ('server zeo:8100\n@cache-size 20XB',
+                  ['cache-size', "'20XB'", 'KB, MB, GB or TB', 'e.g. 20MB']),
+    'typo-address': ('@server zeo.example.com8200',
+                     ['server', "'zeo.example.com8200'", 'HOST:PORT',
+                      'did you mean zeo.example.com:8200']),
+    'port-range': ('@server 99999', ['server', '99999', '1-65535']),
+    'empty-port': ('@server host:', ['server', "'host:'", 'not a number']),
+    'ipv6-brackets': ('@server ::1:8100', ['server', 'brackets']),
+    'no-address': ('@server', ['server', 'no address given']),
+    'bad-host': ('@server bad!host:8100', ['server', 'not a host name']),
+    'boolean': ('server zeo:8100\n@read-only maybe',
+                ['read-only', "'maybe'", 'true or false']),
+    'boolean-shared': ('server zeo:8100\n@shared-blob-dir perhaps',
+                       ['shared-blob-dir', "'perhaps'"]),
+    'boolean-sync': ('server zeo:8100\n@server-sync sometimes',
+                     ['server-sync', 'true or false']),
+    'boolean-wait': ('server zeo:8100\n@wait later', ['wait', "'later'"]),
+    'zero-timeout': ('server zeo:8100\n@wait-timeout 0',
+                     ['wait-timeout', 'more than zero']),
+    'word-timeout': ('server zeo:8100\n@wait-timeout soon',
+                     ['wait-timeout', "'soon'", 'ms, s, m or h']),
+    'zero-poll': ('server zeo:8100\n@disconnect-poll 0',
+                  ['disconnect-poll', 'more than zero']),
+    'negative-poll': ('server zeo:8100\n@disconnect-poll -1',
+                      ['disconnect-poll', "'-1'"]),
+    'percent-range': ('server zeo:8100\n@blob-cache-size-check 100',
+                      ['blob-cache-size-check', '1 to 99']),
+    'percent-fraction': ('server zeo:8100\n@blob-cache-size-check 5.5',
+                         ['blob-cache-size-check', 'whole number']),
+    'blob-size': ('server zeo:8100\nblob-dir {tmp}\n@blob-cache-size lots',
+                  ['blob-cache-size', "'lots'", 'not a size']),
+    'min-poll': ('server zeo:8100\n@min-disconnect-poll fast',
+                 ['min-disconnect-poll', "'fast'"]),
+    # Key names.
+    'underscore': ('server zeo:8100\n@cache_size 5MB',
+                   ["'cache_size'", "did you mean 'cache-size'"]),
+    'short-key': ('server zeo:8100\n@blob-cache 1GB',
+                  ["'blob-cache'", "did you mean 'blob-cache-size'"]),
+    'readonly': ('server zeo:8100\n@readonly true',
+                 ["'readonly'", "did you mean 'read-only'"]),
+    'zodb-key': ('server zeo:8100\n@cache-size-bytes 1GB',
+                 ["'cache-size-bytes'", 'enclosing <zodb>']),
+    'server-key': ('@address zeo:8100', ["'address'", "'server'"]),
+    'unknown-key': ('server zeo:8100\n@frobnicate yes',
+                    ["'frobnicate'", 'the keys are', 'blob-dir']),
+    'twice': ('server zeo:8100\ncache-size 1MB\n@cache-size 2MB',
+              ['cache-size is given twice', 'first on line 5']),
+    # Paths.
+    'blob-dir-file': ('server zeo:8100\n@blob-dir {junk}',
+                      ['blob-dir', 'not a directory']),
+    'cache-path-dir': ('server zeo:8100\n@cache-path {tmp}/no/such/c.zec',
+                       ['cache-path', 'does not exist']),
+    'var-missing': ('server zeo:8100\nclient web\n@var {tmp}/absent',
+                    ['var', 'no such directory']),
+    # Rules across keys.
+    'blob-cache-needs-dir': ('server zeo:8100\n@blob-cache-size 1GB',
+                             ['<clientstorage> for zeo:8100',
+                              'blob-cache-size (line 5) needs blob-dir']),
+    'shared-needs-dir': ('server zeo:8100\n@shared-blob-dir true',
+                         ['shared-blob-dir (line 5) needs blob-dir']),
+    'shared-dir-absent': ('server zeo:8100\n@blob-dir {tmp}/nope\n'
+                          'shared-blob-dir true',
+                          ['blob-dir (line 5)', 'does not exist',
+                           "server's blob directory"]),
+    'poll-twice': ('server zeo:8100\ndisconnect-poll 2\n'
+                   '@min-disconnect-poll 3',
+                   ['min-disconnect-poll (line 6)',
+                    'disconnect-poll (line 5)', 'keep disconnect-poll']),
+    'named-storage': ('server zeo:8100\nname main\n@blob-cache-size 1GB',
+                      ['<clientstorage> (name main)', 'blob-cache-size']),
+    # The <ssl> section: files.
+    'cert-missing': ('server zeo:8100\n<ssl>\n@certificate {tmp}/none.pem\n'
+                     '</ssl>', ['certificate', 'no such file']),
+    'key-missing': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                    '@key {tmp}/none.key\n</ssl>', ['key', 'no such file']),
+    'ca-missing': ('server zeo:8100\n<ssl>\n@authenticate {tmp}/ca.pem\n'
+                   '</ssl>', ['authenticate', 'no such file']),
+    'cert-not-pem': ('server zeo:8100\n<ssl>\n@certificate {junk}\n'
+                     'key {key}\n</ssl>',
+                     ['certificate', 'holds no PEM certificate']),
+    'key-not-pem': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                    '@key {junk}\n</ssl>', ['key', 'no PEM private key']),
+    'cert-without-key': ('server zeo:8100\n<ssl>\n@certificate {cert}\n'
+                         '</ssl>', ['certificate', 'holds no private key',
+                                    'add key']),
+    'key-mismatch': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                     '@key {server_key}\n</ssl>',
+                     ['key', 'does not match the certificate']),
+    'encrypted-no-function': ('server zeo:8100\n<ssl>\n'
+                              'certificate {cert}\n@key {enc}\n</ssl>',
+                              ['key', 'encrypted', 'no password-function']),
+    'wrong-password': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                       'key {enc}\n@password-function {pw}.wrong\n</ssl>',
+                       ['password-function', 'does not decrypt']),
+    'function-raises': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                        'key {enc}\n@password-function {pw}.broken\n</ssl>',
+                        ['password-function', 'failed: KeyError']),
+    'function-number': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                        'key {enc}\n@password-function {pw}.number\n</ssl>',
+                        ['password-function', 'returned int']),
+    'function-import': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                        '@password-function nosuchmod_zc.pw\n</ssl>',
+                        ['password-function', 'cannot be imported']),
+    'function-callable': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                          '@password-function os.sep\n</ssl>',
+                          ['password-function', 'not callable']),
+    'ca-not-pem': ('server zeo:8100\n<ssl>\n@authenticate {junk}\n</ssl>',
+                   ['authenticate', 'no PEM CA certificate']),
+    'ca-dir-unhashed': ('server zeo:8100\n<ssl>\n@authenticate {tmp}\n'
+                        '</ssl>', ['authenticate', 'openssl rehash']),
+    # The <ssl> section: settings.
+    'key-needs-cert': ('server zeo:8100\n<ssl>\n@key {key}\n</ssl>',
+                       ['<ssl>', 'key (line 6) needs certificate']),
+    'function-needs-cert': ('server zeo:8100\n<ssl>\n'
+                            '@password-function {pw}.right\n</ssl>',
+                            ['password-function (line 6) has no key']),
+    'hostname-contradiction': ('server zeo:8100\n<ssl>\n'
+                               '@check-hostname false\n'
+                               'server-hostname zeo\n</ssl>',
+                               ['check-hostname (line 6) is false',
+                                'server-hostname (line 7)']),
+    'check-hostname-value': ('server zeo:8100\n<ssl>\n'
+                             '@check-hostname perhaps\n</ssl>',
+                             ['check-hostname', 'true or false']),
+    'server-hostname-value': ('server zeo:8100\n<ssl>\n'
+                              '@server-hostname zeo:8100\n</ssl>',
+                              ['server-hostname', 'not a host name']),
+    'ssl-typo': ('server zeo:8100\n<ssl>\n@certificat {cert}\n</ssl>',
+                 ["'certificat'", "did you mean 'certificate'"]),
+    'ssl-unknown': ('server zeo:8100\n<ssl>\n@cafile {cert}\n</ssl>',
+                    ["'cafile' is not a key of <ssl>", 'authenticate']),
+    'bare-port-tls': ('@server 8100\n<ssl>\n</ssl>',
+                      ['server 8100 gives no host name',
+                       'add server-hostname']),
+    'socket-tls': ('@server /run/zeo.sock\n<ssl>\n'
+                   'check-hostname false\n</ssl>',
+                   ['Unix socket', 'cannot use TLS']),
+    'hosts-differ': ('@server zeo1:8100\nserver zeo2:8100\n<ssl>\n</ssl>',
+                     ['different host names (zeo1, zeo2)',
+                      'add server-hostname']),
+}
+
+
+@pytest.fixture
+def paths(certs, tmp_path, monkeypatch):
+    junk = tmp_path / 'junk.pem'
+    junk.write_text('this is not PEM\n')
+    module = tmp_path / 'zc_err_passwords.py'
+    module.write_text(
+        f'def right():\n    return {certs.password!r}\n'
+        f'def wrong():\n    return {SECRET!r}\n'
+        f'def broken():\n    raise KeyError({SECRET!r})\n'
+        f'def number():\n    return 42\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield {'tmp': str(tmp_path), 'junk': str(junk), 'cert': certs.client_cert,
+           'key': certs.client_key, 'server_key': certs.server_key,
+           'enc': certs.encrypted_key, 'pw': 'zc_err_passwords'}
+    sys.modules.pop('zc_err_passwords', None)
+
+
+def _write_case(body, paths, directory):
+    lines = ['%import zeoconf', '<zodb>', '<clientstorage>']
+    expected = None
+    for line in body.format(**paths).splitlines():
+        if line.startswith('@'):
+            line = line[1:]
+            expected = len(lines) + 1
+        lines.append(line)
+    lines += ['</clientstorage>', '</zodb>', '']
+    path = os.path.join(directory, 'zodb.conf')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+    return path, expected
+
+
+def _parse_file(path):
+    return ZConfig.loadConfig(ZODB.config.getDbSchema(), path)
+
+
+def test_table_is_large():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_malformed_configuration(name, paths, tmp_path, monkeypatch):
+    body, words = CASES[name]
+    monkeypatch.chdir(tmp_path)
+    path, line = _write_case(body, paths, str(tmp_path))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        _parse_file(path)
+    message = describe(e.value)
+    assert message.startswith(f'zodb.conf:{line}: '), message
+    for word in words:
+        assert word in message, (word, message)
+    assert SECRET not in message and SECRET not in str(e.value)
+
+
+def test_missing_server_names_the_key(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import zeoconf\n<zodb>\n<clientstorage>\n'
+                    'cache-size 1MB\n</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        _parse_file(str(path))
+    assert "'server'" in str(e.value)
+    assert e.value.lineno == 5
+
+
+def test_cross_key_error_through_zodb_config_names_the_keys_line():
+    text = ('%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:1\n'
+            'blob-cache-size 1GB\n</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.DataConversionError) as e:
+        ZODB.config.databaseFromString(text)
+    # ZConfig numbers it with the closing </zodb>; the text names line 5.
+    assert 'blob-cache-size (line 5) needs blob-dir' in str(e.value)
+    assert e.value.exception.lineno == 5
+
+
+def test_client_kwargs_locates_a_top_level_section_error():
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
+                              'shared-blob-dir yes\n</clientstorage>\n')
+    assert e.value.lineno == 3
+    assert '(line 3)' in str(e.value)
+
+
+def test_import_collision_is_explained():
+    text = ('%import ZEO\n%import zeoconf\n<zodb>\n<clientstorage>\n'
+            'server zeo:1\n</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(text)
+    assert "Remove '%import ZEO'" in describe(e.value)
+
+
+def test_keytype_sees_positions_with_the_installed_zconfig():
+    """Pins down the mechanism behind every 'key (line N)' in messages.
+
+    zeoconf.keys learns positions from ZConfig's BaseMatcher.addValue. If
+    a ZConfig release changes that, this fails and the messages lose their
+    line numbers (nothing else breaks).
+    """
+    from zeoconf import keys
+    assert keys.positions_available()
+    opener = zeoconf.parse_clientstorage(
+        '<clientstorage>\n  server a:1\n  server b:2\n\n'
+        '  cache-size 1MB\n</clientstorage>\n', 'file:///etc/zodb.conf')
+    found = keys.positions(opener.config)
+    assert [p.lineno for p in found['server']] == [2, 3]
+    assert found['cache-size'][0] == (5, 'file:///etc/zodb.conf')
+    assert 'read-only' not in found
+
+
+# Secrets never show.
+
+def test_password_key_never_shows(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    opener = zeoconf.parse_clientstorage(
+        f'<clientstorage>\nserver zeo:1\nusername admin\npassword {SECRET}\n'
+        f'</clientstorage>\n')
+    shown = [repr(opener.config.password), str(opener.config),
+             repr(opener.kwargs()), opener.summary(), caplog.text]
+    for text in shown:
+        assert SECRET not in text
+    assert 'password' not in opener.kwargs()
+
+
+def test_password_function_result_never_shows(paths, certs, caplog):
+    caplog.set_level(logging.DEBUG)
+    opener = zeoconf.parse_clientstorage(
+        f'<clientstorage>\nserver zeo:1\n<ssl>\n'
+        f'certificate {certs.client_cert}\nkey {certs.encrypted_key}\n'
+        f'password-function zc_err_passwords.right\n</ssl>\n'
+        f'</clientstorage>\n')
+    assert opener.kwargs()['ssl'] is not None
+    shown = [str(opener.config), repr(opener.kwargs()), caplog.text,
+             str(opener.ssl.config), opener.ssl.summary()]
+    for text in shown:
+        assert certs.password not in text
+
+
+# Fuzzing whole configurations.
+
+def _valid_configs(certs):
+    return [
+        '%import zeoconf\n<zodb>\n  cache-size-bytes 1GB\n'
+        '  <clientstorage>\n    server zeo1.example.com:8100\n'
+        '    server zeo2.example.com:8100\n    cache-size 512MB\n'
+        '    read-only-fallback true\n    wait-timeout 2m\n'
+        '  </clientstorage>\n</zodb>\n',
+        '%import zeoconf\n<zodb main>\n  <clientstorage>\n'
+        '    server [::1]:8100\n    blob-dir /tmp/zc-fuzz-blobs\n'
+        '    blob-cache-size 1GB\n    blob-cache-size-check 20%\n'
+        '    client web\n    var /tmp\n    disconnect-poll 500ms\n'
+        '    password hush\n  </clientstorage>\n</zodb>\n',
+        f'%import zeoconf\n<zodb>\n  <clientstorage>\n'
+        f'    server localhost:8100\n    <ssl>\n'
+        f'      authenticate {certs.ca}\n'
+        f'      certificate {certs.client_cert}\n'
+        f'      key {certs.client_key}\n'
+        f'      server-hostname zeo.example.com\n    </ssl>\n'
+        f'  </clientstorage>\n</zodb>\n',
+    ]
+
+
+# Text for insertions: what configurations are made of, plus anything.
+_PIECES = st.one_of(
+    st.sampled_from([' ', '\n', ':', '<', '>', '</', '/', '%', '$', '#',
+                     'true', 'ssl', 'server', '0', '-1', '99999', 'MB',
+                     '<ssl>', '</ssl>', '<clientstorage>',
+                     '</clientstorage>', 'cache-size', '[', ']', '%import',
+                     '%define', '$(HOME)', '\t', '=']),
+    st.text(alphabet=string.printable, max_size=12),
+    st.text(max_size=4),
+)
+
+
+@st.composite
+def _mutated(draw, bases):
+    text = draw(st.sampled_from(bases))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        kind = draw(st.sampled_from(['insert', 'delete', 'replace-line',
+                                     'duplicate-line', 'drop-line']))
+        lines = text.split('\n')
+        if kind == 'insert':
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(_PIECES) + text[at:]
+        elif kind == 'delete' and text:
+            at = draw(st.integers(0, len(text) - 1))
+            size = draw(st.integers(1, 8))
+            text = text[:at] + text[at + size:]
+        else:
+            at = draw(st.integers(0, len(lines) - 1))
+            if kind == 'replace-line':
+                words = lines[at].split(None, 1)
+                lines[at] = (words[0] if words else '') + ' ' + draw(_PIECES)
+            elif kind == 'duplicate-line':
+                lines.insert(at, lines[at])
+            else:
+                del lines[at]
+            text = '\n'.join(lines)
+    return text
+
+
+def test_fuzzed_configurations_raise_only_configuration_errors(certs):
+    bases = _valid_configs(certs)
+    schema = ZODB.config.getDbSchema()
+    for base in bases:
+        # The bases themselves are valid.
+        ZConfig.loadConfigFile(schema, io.StringIO(base))
+
+    @settings(max_examples=2500, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(text=_mutated(bases))
+    def parse(text):
+        # ZConfig's own directives are ZConfig's: '%import /' escapes from
+        # it as ValueError (see test_zconfig_directive_errors_are_wrapped).
+        assume(all(line.strip() == '%import zeoconf'
+                   for line in text.splitlines()
+                   if line.strip().startswith('%')))
+        try:
+            ZConfig.loadConfigFile(schema, io.StringIO(text))
+        except ZConfig.ConfigurationError as e:
+            assert describe(e)
+
+    parse()
+
+
+@pytest.mark.parametrize('directive', ['%import /', '%import zeoconf.nope',
+                                       '%include /no/such/file.conf'])
+def test_zconfig_directive_errors_are_wrapped(directive):
+    """Whatever ZConfig raises for a bad directive, our entry points turn
+    into a ConfigurationError (ZODB.config itself lets some escape)."""
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(f'{directive}\n<clientstorage>\nserver zeo:1\n'
+                              f'</clientstorage>\n')
+    assert describe(e.value).startswith('<config>:1: ')
+
+
+def test_opener_section_error_is_a_value_error_zconfig_wraps():
+    # ZConfig turns only ValueError from a section datatype into its own
+    # DataConversionError; SectionError must stay one.
+    assert issubclass(openers.SectionError, ValueError)
