@@ -191,7 +191,7 @@ def test_ipv6_address(make_server, zodb_conf, open_db):
     _commit_and_read_back(db)
 
 
-def test_unix_socket_server(make_server, zodb_conf, open_db, tmp_path_factory):
+def test_unix_socket_server(make_server, zodb_conf, open_db):
     # Socket paths are limited to about 100 bytes: use a short directory.
     import tempfile
     directory = tempfile.mkdtemp(prefix='zc', dir='/tmp')
