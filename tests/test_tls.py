@@ -160,11 +160,16 @@ def test_wrong_server_hostname_is_refused(tls_server, certs):
             {_client_cert_lines(certs)}""", 'wait-timeout 1'))
 
 
-def test_server_hostname_is_what_gets_checked(make_server, certs, open_db):
-    cert, key = certs.issue_server_certificate('zeo.internal')
+def _server_named(make_server, certs, name):
+    """A TLS server whose certificate names only *name*."""
+    cert, key = certs.issue_server_certificate(name)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = make_server(ssl_context=context)
+    return make_server(ssl_context=context)
+
+
+def test_server_hostname_is_what_gets_checked(make_server, certs, open_db):
+    server = _server_named(make_server, certs, 'zeo.internal')
     db = open_db(_conf(f'server 127.0.0.1:{server.port}', f"""
         authenticate {certs.ca}
         server-hostname zeo.internal"""))
@@ -181,10 +186,7 @@ def test_server_requiring_client_certificate_refuses_none(tls_server,
 
 def test_check_hostname_false_connects_without_a_name(make_server, certs,
                                                       open_db):
-    cert, key = certs.issue_server_certificate('somewhere.else')
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    server = make_server(ssl_context=context)
+    server = _server_named(make_server, certs, 'somewhere.else')
     db = open_db(_conf(f'server {server.port}', f"""
         authenticate {certs.ca}
         check-hostname false"""))
