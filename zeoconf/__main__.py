@@ -1,0 +1,7 @@
+"""python -m zeoconf: the zeoconf command."""
+
+import sys
+
+from zeoconf.cli import main
+
+sys.exit(main())

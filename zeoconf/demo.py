@@ -1,0 +1,137 @@
+"""``zeoconf demo``: zeoconf against a real, throwaway ZEO server.
+
+Twice, once over plain TCP and once over TLS with throwaway certificates
+(the server asks for a client certificate, as ZEO's always does): start a
+ZEO server on a temporary FileStorage with blobs, open two databases
+through ``ZODB.config.databaseFromString`` and a zeoconf configuration,
+commit an object and a blob through the first, read them through the
+second, change the object through the second and watch the first see the
+change. Everything it starts is stopped and removed at the end.
+"""
+
+import os
+import tempfile
+import textwrap
+
+__all__ = ['run']
+
+CONFIG = """\
+%import zeoconf
+
+<zodb>
+  cache-size-bytes 64MB
+  <clientstorage>
+    server {server}
+    blob-dir {blob_dir}
+    cache-size 16MB
+    server-sync true
+    wait-timeout 10
+    client-label {label}{ssl}
+  </clientstorage>
+</zodb>
+"""
+
+SSL = """
+    <ssl>
+      authenticate {certs.ca}
+      certificate {certs.client_cert}
+      key {certs.client_key}
+    </ssl>"""
+
+
+def _config(server, directory, label, certs=None):
+    return CONFIG.format(
+        server=server, blob_dir=os.path.join(directory, f'blobs-{label}'),
+        label=label, ssl=SSL.format(certs=certs) if certs else '')
+
+
+def _exercise(title, server, directory, out, certs=None):
+    import transaction
+    import ZODB.blob
+    import ZODB.config
+
+    from zeoconf import cli
+    first_text = _config(server.config_address, directory, 'client-1', certs)
+    second_text = _config(server.config_address, directory, 'client-2',
+                          certs)
+    print(f'== {title}: ZEO server at {server.config_address}', file=out)
+    print('configuration of client 1:', file=out)
+    print(textwrap.indent(first_text, '  | '), file=out)
+    path = os.path.join(directory, 'client-1.conf')
+    with open(path, 'w') as f:
+        f.write(first_text)
+    print('zeoconf show client-1.conf:', file=out)
+    cli.main(['show', path], out=_Indented(out))
+
+    first = ZODB.config.databaseFromString(first_text)
+    second = ZODB.config.databaseFromString(second_text)
+    try:
+        tm1 = transaction.TransactionManager()
+        conn1 = first.open(tm1)
+        root1 = conn1.root()
+        root1['greeting'] = 'hello from client 1'
+        root1['blob'] = ZODB.blob.Blob(b'blob bytes through ZEO')
+        tm1.commit()
+        print(f'client 1 committed greeting={root1["greeting"]!r} and a '
+              f'blob', file=out)
+
+        with second.transaction() as conn2:
+            root2 = conn2.root()
+            with root2['blob'].open() as f:
+                blob = f.read()
+            print(f'client 2 read greeting={root2["greeting"]!r} and '
+                  f'blob={blob!r}', file=out)
+            root2['greeting'] = 'hello from client 2'
+        print('client 2 committed greeting=\'hello from client 2\'',
+              file=out)
+
+        # server-sync makes begin() ask the server, so the invalidation
+        # sent for client 2's commit is in before the transaction starts.
+        tm1.begin()
+        seen = conn1.root()['greeting']
+        print(f'client 1 now sees greeting={seen!r} '
+              f'(the invalidation arrived)', file=out)
+        tm1.abort()
+        conn1.close()
+        if seen != 'hello from client 2':
+            print('ERROR: client 1 did not see client 2\'s change', file=out)
+            return 1
+    finally:
+        first.close()
+        second.close()
+    print(file=out)
+    return 0
+
+
+class _Indented:
+    """A file-like writer that indents what it is given."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text):
+        self.out.write(textwrap.indent(text, '  ') if text != '\n'
+                       else text)
+
+
+def run(out):
+    """Run the demo, printing to *out*; return the exit code."""
+    from zeoconf.throwaway import ThrowawayServer, make_certificates
+    try:
+        import trustme  # noqa: F401  (only the demo and the tests need it)
+    except ImportError:
+        print('zeoconf demo needs trustme for its throwaway certificates: '
+              "pip install 'zeoconf[test]' (make demo does)", file=out)
+        return 1
+    with tempfile.TemporaryDirectory(prefix='zeoconf-demo-') as directory:
+        status = 0
+        with ThrowawayServer(os.path.join(directory, 'plain')) as server:
+            status |= _exercise('plain TCP', server, directory, out)
+        certs = make_certificates(directory)
+        with ThrowawayServer(os.path.join(directory, 'tls'),
+                             ssl_context=certs.server_context()) as server:
+            status |= _exercise('TLS with a client certificate', server,
+                                directory, out, certs)
+    print('demo finished: servers stopped, temporary files removed'
+          if status == 0 else 'demo FAILED', file=out)
+    return status
