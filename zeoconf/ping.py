@@ -16,7 +16,6 @@ import concurrent.futures
 import logging
 import socket
 import ssl
-import threading
 import time
 
 from zeoconf.datatypes import format_address
@@ -30,13 +29,12 @@ class _RegistrationFailures(logging.Handler):
     def __init__(self):
         super().__init__(logging.ERROR)
         self.messages = []
-        self.lock = threading.Lock()
 
     def emit(self, record):
+        # logging holds this handler's own lock around emit().
         text = record.getMessage()
         if 'Registration' in text:
-            with self.lock:
-                self.messages.append(text)
+            self.messages.append(text)
 
 
 def _raw_probe(addr, context, server_hostname, timeout):
