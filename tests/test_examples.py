@@ -1,0 +1,145 @@
+"""Every file in examples/ parses, and opens against live servers.
+
+See tests/examples.py for how deployment values are swapped for test ones.
+The Zope examples are opened in test_zope.py.
+"""
+
+import os
+import tempfile
+
+import pytest
+import transaction
+import ZODB.config
+from example_files import EXAMPLES, example_text, localize
+
+from zeoconf import cli
+from zeoconf.throwaway import ThrowawayServer
+
+ZODB_EXAMPLES = ['zodb.conf', 'zodb-tls.conf', 'zodb-unix-socket.conf',
+                 'multi-database.conf']
+ZOPE_EXAMPLES = ['zope.conf', 'zeoclient-migrated.conf']
+
+
+def test_every_example_is_covered():
+    assert sorted(os.listdir(EXAMPLES)) == sorted(ZODB_EXAMPLES +
+                                                  ZOPE_EXAMPLES)
+
+
+@pytest.mark.parametrize('name', ZODB_EXAMPLES + ZOPE_EXAMPLES)
+def test_example_passes_zeoconf_check_as_written_apart_from_paths(
+        name, tmp_path):
+    # As written, the example's files do not exist here; with the paths
+    # swapped (servers need not be up for a parse) it is valid.
+    text = example_text(name)
+    if '<ssl>' in text:
+        from zeoconf.throwaway import make_certificates
+        certs = make_certificates(str(tmp_path))
+    else:
+        certs = None
+    text = localize(text, str(tmp_path), certs=certs,
+                    shared_blob_dir=str(tmp_path))
+    path = tmp_path / name
+    path.write_text(text)
+    schema = ['--schema', 'zope'] if name in ZOPE_EXAMPLES else []
+    out = _Capture()
+    assert cli.main(['check', *schema, str(path)], out=out) == 0, out.text
+    assert ': ok, ' in out.text
+
+
+class _Capture:
+    def __init__(self):
+        self.text = ''
+
+    def write(self, text):
+        self.text += text
+
+
+def _roundtrip(db, value):
+    with db.transaction() as conn:
+        conn.root()['example'] = value
+    with db.transaction() as conn:
+        assert conn.root()['example'] == value
+
+
+def test_zodb_conf_example_opens(zeo_server, tmp_path):
+    text = localize(example_text('zodb.conf'), str(tmp_path), [zeo_server])
+    db = ZODB.config.databaseFromString(text)
+    try:
+        _roundtrip(db, 'zodb.conf')
+        assert db.storage._cache.path.endswith('zeo-main.zec')
+        assert db.storage._client_label == 'app-1'
+    finally:
+        db.close()
+
+
+def test_tls_example_opens_with_two_servers(make_server, certs, tmp_path):
+    one = make_server(ssl_context=certs.server_context())
+    two = make_server(ssl_context=certs.server_context())
+    text = localize(example_text('zodb-tls.conf'), str(tmp_path),
+                    [one, two], certs=certs)
+    db = ZODB.config.databaseFromString(text)
+    try:
+        _roundtrip(db, 'tls')
+        assert db.storage._server.client.ssl is not None
+    finally:
+        db.close()
+
+
+def test_unix_socket_example_opens(make_server):
+    directory = tempfile.mkdtemp(prefix='zc', dir='/tmp')
+    socket = os.path.join(directory, 'zeo.sock')
+    try:
+        server = make_server(address=socket)
+        text = localize(example_text('zodb-unix-socket.conf'), directory,
+                        socket=socket, shared_blob_dir=server.blob_dir)
+        db = ZODB.config.databaseFromString(text)
+        try:
+            _roundtrip(db, 'socket')
+            assert db.storage.shared_blob_dir
+        finally:
+            db.close()
+    finally:
+        if os.path.exists(socket):
+            os.remove(socket)
+        for entry in os.listdir(directory):
+            os.rmdir(os.path.join(directory, entry, 'var'))
+            os.rmdir(os.path.join(directory, entry))
+        os.rmdir(directory)
+
+
+def test_multi_database_example_links_two_servers(make_server, tmp_path):
+    main = make_server()
+    catalog = make_server(storage_name='catalog')
+    text = localize(example_text('multi-database.conf'), str(tmp_path),
+                    [main, catalog])
+    db = ZODB.config.databaseFromString(text)
+    try:
+        assert sorted(db.databases) == ['catalog', 'main']
+        conn = db.open()
+        try:
+            from persistent.mapping import PersistentMapping
+            index = PersistentMapping(word='zeo')
+            catalog_conn = conn.get_connection('catalog')
+            catalog_conn.add(index)           # it lives in catalog
+            catalog_conn.root()['index'] = index
+            conn.root()['index'] = index      # a cross-database reference
+            transaction.commit()
+        finally:
+            conn.close()
+        with db.transaction() as conn:
+            assert conn.root()['index']['word'] == 'zeo'
+            assert conn.root()['index']._p_jar.db().database_name == \
+                'catalog'
+    finally:
+        for database in list(db.databases.values()):
+            database.close()
+
+
+def test_server_started_late_is_not_needed_for_check(tmp_path):
+    # `check` parses only: an example whose servers are all down passes.
+    with ThrowawayServer(str(tmp_path / 's')) as server:
+        text = localize(example_text('zodb.conf'), str(tmp_path), [server])
+    path = tmp_path / 'zodb.conf'
+    path.write_text(text)
+    out = _Capture()
+    assert cli.main(['check', str(path)], out=out) == 0
