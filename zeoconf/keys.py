@@ -160,6 +160,8 @@ def _for_key(key, convert):
     convert_key.__name__ = key.replace('-', '_')
     convert_key.__qualname__ = convert_key.__name__
     convert_key.__doc__ = f'Value of {key}: see datatypes.{convert.__name__}.'
+    # The generic datatype's name, for the generated reference.
+    convert_key.datatype = convert.__name__
     return convert_key
 
 
@@ -227,6 +229,10 @@ class Secret:
 def password(text):
     """Value of password: kept, but never shown."""
     return Secret(text)
+
+
+password.datatype = 'secret'
+
 
 
 certificate_file = _for_key('certificate', _described(

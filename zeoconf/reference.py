@@ -1,0 +1,106 @@
+"""Generate docs/reference.md from component.xml.
+
+``python -m zeoconf.reference > docs/reference.md`` (``make docs``). The
+schema is read by ZConfig itself, so the reference shows exactly the
+names, defaults and descriptions ZConfig will apply; a test fails when the
+committed file differs from what this prints.
+
+ZConfig's own ``zconfig_schema2html`` (HTML) and Sphinx directive (reST)
+render schemas too; this module writes Markdown, which the README links
+and any Git host displays, and adds each key's zeoconf datatype.
+"""
+
+import io
+import textwrap
+
+__all__ = ['render']
+
+# Generic datatype names (zeoconf.datatypes) as the reference shows them.
+TYPES = {
+    'size': 'size (`20MB`, `1.5GB`, `512 MiB`, bytes)',
+    'server_address': 'address (`PORT`, `HOST:PORT`, `[IPV6]:PORT`, '
+                      '`/path/to/socket`)',
+    'boolean': 'boolean (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`)',
+    'positive_interval': 'interval > 0 (`30`, `2.5`, `500ms`, `2m`, `1h`)',
+    'percent': 'percent, 1-99 (`10`, `10%`)',
+    'text': 'text',
+    'secret': 'text, never shown',
+    'existing_file': 'path of a readable file (`~` expanded)',
+    'existing_directory': 'path of an existing directory',
+    'existing_path': 'path of a readable file or directory',
+    'directory_path': 'directory path (created by ZEO if missing)',
+    'file_in_existing_directory': 'file path in an existing directory',
+    'dotted_callable': 'dotted name of a callable (`package.module.func`)',
+    'host_name': 'host name or IP address',
+}
+
+_SCHEMA = """\
+<schema>
+  <import package="zeoconf"/>
+</schema>
+"""
+
+
+def _schema():
+    import ZConfig
+    return ZConfig.loadSchemaFile(io.StringIO(_SCHEMA))
+
+
+def _paragraphs(text):
+    text = textwrap.dedent(text or '').strip()
+    return ' '.join(text.split())
+
+
+def _default(info):
+    default = info.getdefault()
+    if info.ismulti():
+        return ', '.join(f'`{v.value}`' for v in default) or '—'
+    if default is None:
+        return '—'
+    return f'`{default.value}`' if default.value != '' else '(empty)'
+
+
+def _section(out, schema, name, title):
+    section = schema.gettype(name)
+    out.write(f'## `<{name}>`\n\n{_paragraphs(section.description)}\n\n')
+    if name == 'clientstorage':
+        out.write('It may contain one [`<ssl>`](#ssl) section.\n\n')
+    out.write('| key | type | default | description |\n')
+    out.write('|---|---|---|---|\n')
+    for key, info in section:
+        if not key or info.issection():
+            continue
+        kind = getattr(info.datatype, 'datatype', None)
+        type_text = TYPES.get(kind, kind or 'text')
+        flags = []
+        if info.ismulti():
+            flags.append('repeatable')
+        if info.minOccurs:
+            flags.append('required')
+        if flags:
+            type_text += f'; {", ".join(flags)}'
+        out.write(f'| `{key}` | {type_text} | {_default(info)} | '
+                  f'{_paragraphs(info.description)} |\n')
+    out.write('\n')
+
+
+def render():
+    """The reference as Markdown text."""
+    schema = _schema()
+    out = io.StringIO()
+    out.write(
+        '# zeoconf option reference\n\n'
+        '<!-- Generated from zeoconf/component.xml by '
+        '`python -m zeoconf.reference`; do not edit. -->\n\n'
+        'Write `%import zeoconf` in a ZODB or Zope configuration file, then '
+        'a `<clientstorage>` section wherever ZODB accepts a storage. Each '
+        'key becomes the `ZEO.ClientStorage.ClientStorage` argument of the '
+        'same name with dashes as underscores. Key names are not case '
+        'sensitive.\n\n')
+    _section(out, schema, 'clientstorage', 'clientstorage')
+    _section(out, schema, 'ssl', 'ssl')
+    return out.getvalue()
+
+
+if __name__ == '__main__':
+    print(render(), end='')
