@@ -11,6 +11,7 @@ heavy imports (``ipaddress`` and ``importlib`` only load when needed).
 
 import os
 import re
+import stat
 
 __all__ = [
     'size', 'server_address', 'boolean', 'interval', 'positive_interval',
@@ -196,15 +197,20 @@ def _path(text, what):
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
-    return os.path.abspath(os.path.expanduser(value))
+    if value[0] == '~':
+        value = os.path.expanduser(value)
+    return os.path.abspath(value)
 
 
 def existing_file(text, what='a file'):
     """The absolute path of a file that exists and can be read."""
     path = _path(text, what)
-    if not os.path.exists(path):
-        raise ValueError(f'{text!r}: no such file; expected {what}')
-    if os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        raise ValueError(f'{text!r}: no such file; expected {what}') \
+            from None
+    if stat.S_ISDIR(mode):
         raise ValueError(f'{text!r} is a directory; expected {what}')
     if not os.access(path, os.R_OK):
         raise ValueError(f'{text!r} cannot be read (permission denied); '
@@ -231,7 +237,11 @@ def directory_path(text, what='a directory'):
     If something exists there it must be a directory.
     """
     path = _path(text, what)
-    if os.path.exists(path) and not os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path         # not there yet: ZEO creates it
+    if not stat.S_ISDIR(mode):
         raise ValueError(f'{text!r} exists and is not a directory; '
                          f'expected {what}')
     return path

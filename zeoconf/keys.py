@@ -22,9 +22,7 @@ for the installed ZConfig, and a test pins it down. Without it everything
 still works, only without those line numbers.
 """
 
-import difflib
 import sys
-import weakref
 
 from zeoconf import datatypes
 
@@ -32,12 +30,9 @@ __all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position']
 
 
 class Position(tuple):
-    """Where a key was given: ``(lineno, url)``."""
+    """Where a key was given: ``Position((lineno, url))``."""
 
     __slots__ = ()
-
-    def __new__(cls, lineno, url):
-        return tuple.__new__(cls, (lineno, url))
 
     lineno = property(lambda self: self[0])
     url = property(lambda self: self[1])
@@ -67,20 +62,54 @@ _ELSEWHERE = {
             "for a persistent cache)",
 }
 
-# Per section type object: {key name: is it a multikey}.
-_known_keys = weakref.WeakKeyDictionary()
+_KEYS_ATTR = '_zeoconf_keys'
 
 
 def _keys_of(section_type):
-    keys = _known_keys.get(section_type)
+    """``{key name: is it a multikey}``, cached on the section type.
+
+    The first time, the defaults of the type's keys are also made cheap to
+    hand out (see :func:`_share_default`).
+    """
+    keys = getattr(section_type, _KEYS_ATTR, None)
     if keys is None:
-        keys = {name: info.ismulti() for name, info in section_type
-                if name and not info.issection()}
-        _known_keys[section_type] = keys
+        keys = {}
+        for name, info in section_type:
+            if name and not info.issection():
+                keys[name] = info.ismulti()
+                _share_default(info)
+        setattr(section_type, _KEYS_ATTR, keys)
     return keys
 
 
+try:
+    from ZConfig.info import ValueInfo as _ValueInfo
+except ImportError:  # pragma: no cover
+    _ValueInfo = None
+else:
+    class _SharedDefault(_ValueInfo):
+        """A default value that ZConfig may hand out without copying it."""
+
+        __slots__ = ()
+
+        def __copy__(self):
+            return self
+
+
+def _share_default(info):
+    # For every section, ZConfig hands each key its default through
+    # copy.copy() of a ValueInfo, which costs more than the rest of the
+    # key's handling; with a score of keys with defaults that made parsing
+    # slower than ZEO's smaller component. A ValueInfo is never changed
+    # after it is made (ZConfig only reads .value and .position), so the
+    # default can be shared. Pinned by tests/test_keys.py.
+    default = getattr(info, '_default', None)
+    if _ValueInfo is not None and type(default) is _ValueInfo:
+        info._default = _SharedDefault(default.value, default.position)
+
+
 def _suggestion(key, known):
+    import difflib
     norm = key.replace('_', '-').replace(' ', '-')
     if norm in known:
         return norm
@@ -96,45 +125,56 @@ def _suggestion(key, known):
     return None
 
 
-def _check_key(key, section):
+def _unknown_key(key, section, known):
     name = key.lower()
-    frame = sys._getframe(2)
-    if frame.f_code is not _ADDVALUE_CODE:
-        # Called while the schema itself is read, or by a ZConfig whose
-        # structure we do not know: plain normalisation only.
-        return name
-    local = frame.f_locals
-    matcher = local['self']
-    known = _keys_of(matcher.type)
-    multi = known.get(name)
-    if multi is None:
-        message = f'{key!r} is not a key of <{section}>'
-        if name in _ELSEWHERE:
-            message += f'; {_ELSEWHERE[name]}'
+    message = f'{key!r} is not a key of <{section}>'
+    if name in _ELSEWHERE:
+        return f'{message}; {_ELSEWHERE[name]}'
+    suggestion = _suggestion(name, known)
+    if suggestion:
+        return f'{message}; did you mean {suggestion!r}?'
+    return f'{message}; the keys are ' + ', '.join(sorted(known))
+
+
+def _keytype(section):
+    """The keytype function of section type *section*."""
+    getframe = sys._getframe
+
+    def keytype(key):
+        name = key.lower()
+        frame = getframe(1)
+        if frame.f_code is not _ADDVALUE_CODE:
+            # Called while the schema itself is read, or by a ZConfig whose
+            # structure we do not know: plain normalisation only.
+            return name
+        local = frame.f_locals
+        matcher = local['self']
+        known = getattr(matcher.type, _KEYS_ATTR, None) or _keys_of(
+            matcher.type)
+        multi = known.get(name)
+        if multi is None:
+            raise ValueError(_unknown_key(key, section, known))
+        state = matcher.__dict__
+        found = state.get(_POSITIONS_ATTR)
+        if found is None:
+            found = state[_POSITIONS_ATTR] = {}
+        lineno, _, url = local['position']
+        if name in found:
+            if not multi:
+                raise ValueError(f'{name} is given twice (first on line '
+                                 f'{found[name][0].lineno}); keep one')
+            found[name].append(Position((lineno, url)))
         else:
-            suggestion = _suggestion(name, known)
-            if suggestion:
-                message += f'; did you mean {suggestion!r}?'
-            else:
-                message += '; the keys are ' + ', '.join(sorted(known))
-        raise ValueError(message)
-    found = matcher.__dict__.setdefault(_POSITIONS_ATTR, {})
-    lineno, _, url = local['position']
-    if name in found and not multi:
-        raise ValueError(f'{name} is given twice (first on line '
-                         f'{found[name][0].lineno}); keep one')
-    found.setdefault(name, []).append(Position(lineno, url))
-    return name
+            found[name] = [Position((lineno, url))]
+        return name
+
+    keytype.__name__ = keytype.__qualname__ = f'{section}_key'
+    keytype.__doc__ = f'Keytype of <{section}>: see the module docstring.'
+    return keytype
 
 
-def clientstorage_key(key):
-    """Keytype of ``<clientstorage>``: see the module docstring."""
-    return _check_key(key, 'clientstorage')
-
-
-def ssl_key(key):
-    """Keytype of ``<ssl>``: see the module docstring."""
-    return _check_key(key, 'ssl')
+clientstorage_key = _keytype('clientstorage')
+ssl_key = _keytype('ssl')
 
 
 def positions(section):
@@ -151,12 +191,35 @@ def positions_available():
     return _ADDVALUE_CODE is not None
 
 
-def _for_key(key, convert):
-    def convert_key(text):
-        try:
-            return convert(text)
-        except ValueError as e:
-            raise ValueError(f'{key}: {e}') from None
+def _for_key(key, convert, pure=False):
+    """A converter for *key* that names it in its errors.
+
+    A *pure* converter depends on the text alone: its results are kept,
+    since configurations repeat the same few values in every section and
+    ZConfig converts every default again for every section.
+    """
+    if pure:
+        results = {}
+
+        def convert_key(text):
+            try:
+                return results[text]
+            except KeyError:
+                pass
+            try:
+                value = convert(text)
+            except ValueError as e:
+                raise ValueError(f'{key}: {e}') from None
+            if len(results) > 256:
+                results.clear()
+            results[text] = value
+            return value
+    else:
+        def convert_key(text):
+            try:
+                return convert(text)
+            except ValueError as e:
+                raise ValueError(f'{key}: {e}') from None
     convert_key.__name__ = key.replace('-', '_')
     convert_key.__qualname__ = convert_key.__name__
     convert_key.__doc__ = f'Value of {key}: see datatypes.{convert.__name__}.'
@@ -172,36 +235,37 @@ def _described(convert, what):
     return with_what
 
 
-server = _for_key('server', datatypes.server_address)
-storage = _for_key('storage', datatypes.text)
-name = _for_key('name', datatypes.text)
-cache_size = _for_key('cache-size', datatypes.size)
+server = _for_key('server', datatypes.server_address, pure=True)
+storage = _for_key('storage', datatypes.text, pure=True)
+name = _for_key('name', datatypes.text, pure=True)
+cache_size = _for_key('cache-size', datatypes.size, pure=True)
 cache_path = _for_key('cache-path', _described(
     datatypes.file_in_existing_directory, 'a cache file path'))
 blob_dir = _for_key('blob-dir', _described(
     datatypes.directory_path, 'a blob directory'))
-shared_blob_dir = _for_key('shared-blob-dir', datatypes.boolean)
-blob_cache_size = _for_key('blob-cache-size', datatypes.size)
-blob_cache_size_check = _for_key('blob-cache-size-check', datatypes.percent)
-read_only = _for_key('read-only', datatypes.boolean)
-read_only_fallback = _for_key('read-only-fallback', datatypes.boolean)
-server_sync = _for_key('server-sync', datatypes.boolean)
-wait_timeout = _for_key('wait-timeout', datatypes.positive_interval)
-disconnect_poll = _for_key('disconnect-poll', datatypes.positive_interval)
-client_label = _for_key('client-label', datatypes.text)
+shared_blob_dir = _for_key('shared-blob-dir', datatypes.boolean, True)
+blob_cache_size = _for_key('blob-cache-size', datatypes.size, True)
+blob_cache_size_check = _for_key('blob-cache-size-check', datatypes.percent,
+                                 True)
+read_only = _for_key('read-only', datatypes.boolean, True)
+read_only_fallback = _for_key('read-only-fallback', datatypes.boolean, True)
+server_sync = _for_key('server-sync', datatypes.boolean, True)
+wait_timeout = _for_key('wait-timeout', datatypes.positive_interval, True)
+disconnect_poll = _for_key('disconnect-poll', datatypes.positive_interval,
+                           True)
+client_label = _for_key('client-label', datatypes.text, True)
 
-client = _for_key('client', datatypes.text)
+client = _for_key('client', datatypes.text, True)
 var = _for_key('var', _described(
     datatypes.existing_directory, 'the directory for the cache file'))
-wait = _for_key('wait', datatypes.boolean)
+wait = _for_key('wait', datatypes.boolean, True)
 min_disconnect_poll = _for_key('min-disconnect-poll',
-                               datatypes.positive_interval)
-max_disconnect_poll = _for_key('max-disconnect-poll', datatypes.text)
+                               datatypes.positive_interval, True)
+max_disconnect_poll = _for_key('max-disconnect-poll', datatypes.text, True)
 drop_cache_rather_verify = _for_key('drop-cache-rather-verify',
-                                    datatypes.text)
-username = _for_key('username', datatypes.text)
-realm = _for_key('realm', datatypes.text)
-
+                                    datatypes.text, True)
+username = _for_key('username', datatypes.text, True)
+realm = _for_key('realm', datatypes.text, True)
 
 class Secret:
     """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
@@ -242,5 +306,6 @@ key_file = _for_key('key', _described(
 password_function = _for_key('password-function', datatypes.dotted_callable)
 ca_location = _for_key('authenticate', _described(
     datatypes.existing_path, 'a CA file or a directory of CA certificates'))
-check_hostname = _for_key('check-hostname', datatypes.boolean)
-server_hostname = _for_key('server-hostname', datatypes.host_name)
+check_hostname = _for_key('check-hostname', datatypes.boolean, True)
+server_hostname = _for_key('server-hostname', datatypes.host_name,
+                           True)

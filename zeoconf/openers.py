@@ -28,7 +28,7 @@ logger = logging.getLogger('zeoconf')
 ZEO_DISCONNECT_POLL = 1.0
 
 # Compatibility keys that current ZEO accepts and ignores.
-_IGNORED = {
+_IGNORED_WHY = {
     'max-disconnect-poll': 'ZEO retries every disconnect-poll seconds, '
                            'without back-off',
     'drop-cache-rather-verify': 'ZEO always verifies its cache against the '
@@ -40,6 +40,8 @@ _IGNORED = {
     'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
              'certificates',
 }
+_IGNORED = [(key, key.replace('-', '_'), why)
+            for key, why in _IGNORED_WHY.items()]
 
 
 class SectionError(ValueError):
@@ -171,8 +173,8 @@ class ClientStorageOpener(_Section):
         return ClientStorage(**kwargs)
 
     def _resolve(self, c):
-        for key, why in _IGNORED.items():
-            if getattr(c, key.replace('-', '_')) is not None:
+        for key, attribute, why in _IGNORED:
+            if getattr(c, attribute) is not None:
                 logger.warning('%s: %s is ignored: %s.', self.label(),
                                self.key_at(key), why)
 
