@@ -88,31 +88,38 @@ def _Text(text):
 
 
 def find_storages(config):
-    """Every ``ClientStorageOpener`` in a parsed configuration, in order."""
+    """``[(label, ClientStorageOpener)]`` for every clientstorage, in order.
+
+    The label names the enclosing named sections too, as in
+    ``<zodb main> <clientstorage> for zeo1:8100``.
+    """
     from ZConfig.matcher import SectionValue
 
     from zeoconf.openers import ClientStorageOpener
     found, seen = [], set()
 
-    def walk(value):
+    def walk(value, where):
         if id(value) in seen:
             return
         seen.add(id(value))
         if isinstance(value, ClientStorageOpener):
-            found.append(value)
+            found.append((f'{where} {value.label()}'.strip(), value))
         elif isinstance(value, SectionValue):
-            for name in value.getSectionAttributes():
-                walk(getattr(value, name, None))
+            name = value.getSectionName()
+            if name and value.getSectionType() != 'clientstorage':
+                where = f'{where} <{value.getSectionType()} {name}>'.strip()
+            for attribute in value.getSectionAttributes():
+                walk(getattr(value, attribute, None), where)
         elif isinstance(value, (list, tuple)):
             for item in value:
-                walk(item)
+                walk(item, where)
         elif isinstance(value, dict):
             for item in value.values():
-                walk(item)
+                walk(item, where)
         elif isinstance(getattr(value, 'config', None), SectionValue):
-            walk(value.config)   # ZODB's and Zope's section objects
+            walk(value.config, where)   # ZODB's and Zope's section objects
 
-    walk(config)
+    walk(config, '')
     return found
 
 
@@ -156,7 +163,7 @@ def _keys(section, url):
     return rows
 
 
-def describe_storage(opener, url=None):
+def describe_storage(opener, url=None, label=None):
     """Everything ``show`` says about one storage, as JSON-able data.
 
     *url* is the configuration file's URL: origins in it read ``line N``.
@@ -168,7 +175,7 @@ def describe_storage(opener, url=None):
             value = 'SSLContext' if value is not None else None
         resolved[name] = _plain(value)
     return {
-        'label': opener.label(),
+        'label': label or opener.label(),
         'section': opener.name,
         'keys': _keys(opener, url),
         'ssl': _keys(opener.ssl, url) if opener.ssl else None,
@@ -176,12 +183,12 @@ def describe_storage(opener, url=None):
     }
 
 
-def _summary_line(opener):
+def _summary_line(label, opener):
     kwargs = opener.kwargs()
     servers = ','.join(format_address(a) for a in kwargs['addr'])
     mode = ('read-only-fallback' if kwargs['read_only_fallback'] else
             'read-only' if kwargs['read_only'] else 'read-write')
-    return [opener.label(), servers, f'storage={kwargs["storage"]}',
+    return [label, servers, f'storage={kwargs["storage"]}',
             f'tls={"on" if kwargs["ssl"] else "off"}', mode]
 
 
@@ -209,7 +216,7 @@ def cmd_check(args, out):
               f'{"" if len(storages) == 1 else "s"}', file=out)
         if storages:
             _table([['  ' + row[0]] + row[1:]
-                    for row in map(_summary_line, storages)], out)
+                    for row in (_summary_line(*s) for s in storages)], out)
     return status
 
 
@@ -220,7 +227,8 @@ def cmd_show(args, out):
         print(e, file=out)
         return 1
     url = 'file://' + os.path.abspath(args.file)
-    data = [describe_storage(s, url) for s in storages]
+    data = [describe_storage(opener, url, label)
+            for label, opener in storages]
     if args.json:
         json.dump({'file': args.file, 'storages': data}, out, indent=2)
         print(file=out)
@@ -333,3 +341,7 @@ def main(argv=None, out=None):
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `zeoconf show --json f | head`: the reader left; not an error.
+        sys.stdout = None
+        return 0

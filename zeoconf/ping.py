@@ -144,26 +144,28 @@ def probe_server(opener, addr, timeout):
 def ping_storages(storages, timeout, progress=None):
     """Probe every server of every storage concurrently.
 
-    Returns ``[{'label', 'usable', 'servers': [probe_server results]}]``
-    in configuration order; writes one line per finished probe to
+    *storages* is ``[(label, ClientStorageOpener)]``. Returns
+    ``[{'label', 'usable', 'servers': [probe_server results]}]`` in
+    configuration order; writes one line per finished probe to
     *progress*.
     """
-    jobs = [(index, opener, addr) for index, opener in enumerate(storages)
+    jobs = [(index, opener, addr, label)
+            for index, (label, opener) in enumerate(storages)
             for addr in opener.kwargs()['addr']]
-    results = [{'label': s.label(), 'usable': False, 'servers': []}
-               for s in storages]
+    results = [{'label': label, 'usable': False, 'servers': []}
+               for label, _ in storages]
     if not jobs:
         return results
     done = {}
     with concurrent.futures.ThreadPoolExecutor(min(16, len(jobs))) as pool:
         futures = {pool.submit(probe_server, opener, addr, timeout): job
-                   for job in jobs for (_, opener, addr) in [job]}
+                   for job in jobs for (_, opener, addr, _) in [job]}
         for future in concurrent.futures.as_completed(futures):
             job = futures[future]
             result = future.result()
             done[id(job)] = result
             if progress is not None:
-                print(f'ping: {job[1].label()} {result["server"]}: '
+                print(f'ping: {job[3]} {result["server"]}: '
                       f'{result["status"]}', file=progress, flush=True)
     for job in jobs:
         index = job[0]
