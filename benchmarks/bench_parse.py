@@ -193,6 +193,7 @@ def main(argv=None):
     # checkout under PYTHONDONTWRITEBYTECODE would compile zeoconf from
     # source in every fresh process. Compare like with like.
     import compileall
+
     import zeoconf
     compileall.compile_dir(os.path.dirname(zeoconf.__file__), quiet=1)
     took, extra = _fresh_process(IMPORT_CODE, runs)
