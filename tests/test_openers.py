@@ -394,3 +394,27 @@ def test_storage_from_string_opens_a_bare_section(zeo_server):
         assert storage.is_connected()
     finally:
         storage.close()
+
+
+def test_blob_cache_size_is_ignored_with_shared_blob_dir(
+        zeo_server, zodb_conf, open_db, zeoconf_warnings):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {zeo_server.blob_dir}
+        shared-blob-dir true
+        blob-cache-size 1MB"""))
+    # ZEO would trim the server's own blob directory; zeoconf drops it.
+    assert db.storage._blob_cache_size is None
+    [warning] = zeoconf_warnings()
+    assert 'blob-cache-size (line 7) is ignored with shared-blob-dir' in \
+        warning
+
+
+def test_var_without_client_warns(zeo_server, zodb_conf, open_db, tmp_path,
+                                  zeoconf_warnings):
+    db = open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        var {tmp_path}"""))
+    assert db.storage._cache.path is None
+    [warning] = zeoconf_warnings()
+    assert 'var (line 5) is ignored without client' in warning
