@@ -92,6 +92,7 @@ def probe_server(opener, addr, timeout):
     kwargs = opener.kwargs()
     result = {'server': format_address(addr), 'status': None, 'mode': None,
               'latency_ms': None, 'detail': None, 'usable': False}
+    deadline = time.monotonic() + timeout
     status, detail, first = _raw_probe(
         addr, kwargs['ssl'], kwargs['ssl_server_hostname'], timeout)
     result['status'], result['detail'] = status, detail
@@ -100,7 +101,9 @@ def probe_server(opener, addr, timeout):
 
     from ZEO.ClientStorage import ClientStorage
     from ZEO.Exceptions import ClientDisconnected
-    kwargs.update(addr=[addr], wait_timeout=timeout, wait=True,
+    # The session gets what is left of the server's time.
+    remaining = max(0.5, deadline - time.monotonic())
+    kwargs.update(addr=[addr], wait_timeout=remaining, wait=True,
                   read_only=False, read_only_fallback=True, cache=None,
                   blob_dir=None, shared_blob_dir=False,
                   blob_cache_size=None, client_label='zeoconf ping')
@@ -118,7 +121,7 @@ def probe_server(opener, addr, timeout):
                                     f'right?')
             else:
                 result['status'] = 'timeout'
-                result['detail'] = (f'no ZEO session within {timeout:g}s')
+                result['detail'] = f'no ZEO session within {timeout:g}s'
             return result
         try:
             read_only = storage.isReadOnly()
