@@ -258,3 +258,11 @@ def test_demo_runs_and_cleans_up():
     assert 'server-sync' in out and 'line ' in out
     temp = out.split('blob-dir ')[1].split('/blobs-client-1')[0]
     assert not os.path.exists(temp)
+
+
+def test_show_and_ping_report_a_bad_file_with_its_line(write, tmp_path):
+    write('zodb.conf', _zodb('    server zeo:8100\n    wait-timeout 0'))
+    for command in ('show', 'ping'):
+        result = zeoconf(command, 'zodb.conf', cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stdout.startswith('zodb.conf:5: wait-timeout: ')

@@ -14,7 +14,6 @@ import sys
 import tempfile
 
 import pytest
-import ZConfig
 import ZODB.config
 from ZEO.Exceptions import ClientDisconnected
 
@@ -212,30 +211,6 @@ def test_ca_directory(tls_server, certs, open_db, tmp_path):
         authenticate {cadir}
         {_client_cert_lines(certs)}"""))
     _roundtrip(db)
-
-
-def test_storages_with_the_same_settings_share_one_context(certs):
-    sections = ''.join(f"""
-        <zodb db{i}>
-          <clientstorage>
-            server zeo{i}.example.com:8100
-            <ssl>
-              authenticate {certs.ca}
-              certificate {certs.client_cert}
-              key {certs.client_key}
-            </ssl>
-          </clientstorage>
-        </zodb>""" for i in range(3))
-    tls.clear_cache()
-    built = tls.stats['built']
-    schema = ZODB.config.getDbSchema()
-    import io
-    config, _ = ZConfig.loadConfigFile(
-        schema, io.StringIO('%import zeoconf\n' + sections))
-    contexts = {id(db.config.storage.kwargs()['ssl'])
-                for db in config.database}
-    assert len(contexts) == 1
-    assert tls.stats['built'] == built + 1
 
 
 def test_zeo_cannot_do_tls_over_unix_sockets(make_server, certs):

@@ -221,11 +221,8 @@ def cmd_check(args, out):
 
 
 def cmd_show(args, out):
-    try:
-        storages = find_storages(load(args.file, _schema(args.schema)))
-    except LoadError as e:
-        print(e, file=out)
-        return 1
+    # A LoadError is printed by main(), with exit code 1.
+    storages = find_storages(load(args.file, _schema(args.schema)))
     url = 'file://' + os.path.abspath(args.file)
     data = [describe_storage(opener, url, label)
             for label, opener in storages]
@@ -254,11 +251,7 @@ def cmd_show(args, out):
 
 def cmd_ping(args, out):
     from zeoconf import ping
-    try:
-        storages = find_storages(load(args.file, _schema(args.schema)))
-    except LoadError as e:
-        print(e, file=out)
-        return 1
+    storages = find_storages(load(args.file, _schema(args.schema)))
     results = ping.ping_storages(storages, args.timeout, progress=sys.stderr)
     if args.json:
         json.dump({'file': args.file, 'storages': results}, out, indent=2)
