@@ -1,14 +1,17 @@
-"""The loaders users call: ZODB.config's file and URL functions, zodburi.
+"""The loaders users call: ZODB.config's file and URL functions.
 
-Each opens a database through a zeoconf configuration file against a live
-server, with ZConfig's own substitution syntax: ``$(NAME)`` for an
-environment variable and ``%define NAME value`` with ``$NAME``.
+Each opens a database (or a storage) through a zeoconf configuration file
+against a live server, with ZConfig 4's own substitution syntax:
+``$(NAME)`` for an environment variable and ``%define NAME value`` with
+``$NAME``. zodburi's ``zconfig://`` URIs are in test_zodburi.py.
 """
 
+import io
 import pathlib
 
+import pytest
+import ZConfig
 import ZODB.config
-import zodburi
 
 
 def _roundtrip(db, value):
@@ -64,38 +67,55 @@ def test_include_of_a_shared_clientstorage_file(zeo_server, tmp_path):
         db.close()
 
 
-def test_zodburi_zconfig_resolves_each_named_section(make_server, tmp_path):
-    first, second = make_server(), make_server()
-    path = tmp_path / 'zodb.conf'
-    path.write_text(f"""%import zeoconf
-<zodb first>
-  <clientstorage>
-    server {first.config_address}
-  </clientstorage>
-</zodb>
-<zodb second>
-  database-name second
-  <clientstorage>
-    server {second.config_address}
-  </clientstorage>
-</zodb>
-""")
-    for name, server in (('first', first), ('second', second)):
-        factory, dbkw = zodburi.resolve_uri(f'zconfig://{path}#{name}')
-        storage = factory()
-        try:
-            assert storage._addr == [('127.0.0.1', server.port)]
-            db = ZODB.DB(storage, **dbkw)
-            _roundtrip(db, name)
-            db.close()
-        finally:
-            storage.close()
-    # Each server holds the value written through its own section.
-    import ZEO
-    for name, server in (('first', first), ('second', second)):
-        db = ZEO.DB(server.address)
-        try:
-            with db.transaction() as conn:
-                assert conn.root()['loader'] == name
-        finally:
-            db.close()
+def test_storage_from_url_with_define_in_an_included_file(
+        zeo_server, tmp_path):
+    # A deployment keeps site values in one file that every other file
+    # includes; the definitions reach the including file.
+    (tmp_path / 'site.conf').write_text(
+        f'%define ZEO_MAIN {zeo_server.config_address}\n'
+        f'%define LABEL site-wide\n')
+    path = tmp_path / 'storage.conf'
+    path.write_text('%include site.conf\n%import zeoconf\n'
+                    '<clientstorage>\n  server $ZEO_MAIN\n'
+                    '  client-label $LABEL\n</clientstorage>\n')
+    storage = ZODB.config.storageFromURL(path.as_uri())
+    db = ZODB.DB(storage)
+    try:
+        assert storage._client_label == 'site-wide'
+        _roundtrip(db, 'storage-url')
+    finally:
+        db.close()
+
+
+def test_storage_from_file_reads_back_what_a_database_wrote(
+        zeo_server, tmp_path, monkeypatch):
+    monkeypatch.setenv('ZEO_ADDRESS', zeo_server.config_address)
+    text = ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+            '    server $(ZEO_ADDRESS)\n  </clientstorage>\n</zodb>\n')
+    db = ZODB.config.databaseFromFile(io.StringIO(text))
+    try:
+        _roundtrip(db, 'first client')
+    finally:
+        db.close()
+    storage = ZODB.config.storageFromFile(io.StringIO(
+        '%import zeoconf\n<clientstorage>\n  server $(ZEO_ADDRESS)\n'
+        '  read-only true\n</clientstorage>\n'))
+    db = ZODB.DB(storage)
+    try:
+        with db.transaction() as conn:
+            assert conn.root()['loader'] == 'first client'
+        assert storage.isReadOnly()
+    finally:
+        db.close()
+
+
+def test_an_unset_environment_variable_is_an_error_with_its_line(
+        monkeypatch):
+    monkeypatch.delenv('ZEOCONF_UNSET_ADDRESS', raising=False)
+    text = ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+            '    server $(ZEOCONF_UNSET_ADDRESS)\n'
+            '  </clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as info:
+        ZODB.config.databaseFromFile(io.StringIO(text))
+    assert info.value.lineno == 4
+    assert 'ZEOCONF_UNSET_ADDRESS' in str(info.value)
