@@ -1,5 +1,17 @@
 """zeoconf inside Zope: zope.conf read with Zope's own schema and loader,
-databases opened through Zope's DBTab as Zope's startup does."""
+databases opened through Zope's DBTab as Zope's startup does.
+
+Zope reads zope.conf with ``Zope2.Startup.options.ZopeWSGIOptions`` (its
+schema, wsgischema.xml, has a conditional ``tempstorage`` import that
+plain ``ZConfig.loadSchema`` does not understand). Each ``<zodb_db>``
+becomes a ``ZopeDatabase`` in ``config.databases``; the schema's root
+handler files them in ``config.dbtab``, and ``Zope2.App.startup`` opens
+the root with ``dbtab.getDatabase('/', is_root=1)`` and then every mount
+point.
+"""
+
+import subprocess
+import sys
 
 import pytest
 import transaction
@@ -33,8 +45,16 @@ def test_zope_conf_with_tls_and_a_second_mount(make_server, certs, tmp_path):
     path.write_text(localize(example_text('zope.conf'), str(tmp_path),
                              [main, catalog], certs=certs))
     config = _load_zope_conf(path)
+    from Zope2.Startup.datatypes import ZopeDatabase
+
+    from zeoconf.openers import ClientStorageOpener
+    assert all(isinstance(db, ZopeDatabase) for db in config.databases)
+    assert all(isinstance(db.config.storage, ClientStorageOpener)
+               for db in config.databases)
     dbtab = config.dbtab
     assert sorted(dbtab.listDatabaseNames()) == ['catalog', 'main']
+    assert sorted(dbtab.listMountPaths()) == [('/', 'main'),
+                                              ('/catalog', 'catalog')]
     root = dbtab.getDatabase('/', is_root=1)
     other = dbtab.getDatabase('/catalog')
     try:
@@ -66,3 +86,49 @@ def test_migrated_zeoclient_configuration(zeo_server, tmp_path, caplog):
         _roundtrip(db, 'migrated')
     finally:
         db.close()
+
+
+# Zope's WSGI entry point, as `runwsgi` and every paste.deploy set-up call
+# it, then a change to the application root and to the mounted database.
+_ZOPE_APP = """
+import sys
+import transaction
+from Zope2.Startup.run import make_wsgi_app
+make_wsgi_app({}, sys.argv[1])   # reads zope.conf, opens every database
+import Zope2
+from OFS.Folder import manage_addFolder
+app = Zope2.app()
+manage_addFolder(app, 'zeoconf', title='made through zeoconf')
+app._p_jar.get_connection('catalog').root()['index'] = 'catalog data'
+transaction.commit()
+print(sorted(Zope2.DB.databases))
+app._p_jar.close()
+"""
+
+
+def test_zope_starts_on_zeo_and_commits(make_server, certs, tmp_path):
+    # In a child process: Zope's start-up fills process-wide registries
+    # (App.config, Zope2.DB, the component registry from ZCML) that would
+    # leak into every later test.
+    main = make_server(ssl_context=certs.server_context())
+    catalog = make_server(storage_name='catalog')
+    path = tmp_path / 'zope.conf'
+    path.write_text(localize(example_text('zope.conf'), str(tmp_path),
+                             [main, catalog], certs=certs))
+    child = subprocess.run([sys.executable, '-c', _ZOPE_APP, str(path)],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines()[-1] == "['catalog', 'main']"
+    # Read back here, through new ZEO clients: the data is on the servers.
+    dbtab = _load_zope_conf(path).dbtab
+    root = dbtab.getDatabase('/', is_root=1)
+    try:
+        dbtab.getDatabase('/catalog')   # joins root.databases, as in Zope
+        with root.transaction() as conn:
+            folder = conn.root()['Application']['zeoconf']
+            assert folder.title == 'made through zeoconf'
+            assert conn.get_connection('catalog').root()['index'] == \
+                'catalog data'
+    finally:
+        for db in list(dbtab.databases.values()):
+            db.close()
