@@ -8,6 +8,7 @@ is parsed and opened is the example itself.
 """
 
 import os
+import re
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(__file__)),
                         'examples')
@@ -48,3 +49,22 @@ def localize(text, root, servers=(), certs=None, socket=None,
     for old, new in replacements:
         text = text.replace(old, new)
     return text
+
+
+# What marks a value of the example deployment, not of the test machine.
+# (A path is a value's start: the temporary directories localize() puts
+# in their place may well contain /var/ further on.)
+_DEPLOYMENT = re.compile(r'example\.com|(?<!\S)/(?:etc|var|srv)/')
+
+
+def leftovers(text):
+    """Deployment values :func:`localize` left in *text* (comments aside).
+
+    An example edited with a new host or path that ``localize`` does not
+    know must fail its test here, not by trying to reach that host.
+    """
+    found = []
+    for line in text.splitlines():
+        line = line.split('#', 1)[0]
+        found += _DEPLOYMENT.findall(line)
+    return found

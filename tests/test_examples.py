@@ -1,7 +1,11 @@
 """Every file in examples/ parses, and opens against live servers.
 
-See tests/examples.py for how deployment values are swapped for test ones.
-The Zope examples are opened in test_zope.py.
+The examples name a deployment's hosts and paths; tests/example_files.py
+swaps exactly those for live test servers, temporary directories and
+test certificates, and leaves every other line as the user copies it.
+That keeps the examples free of test scaffolding (a %define per value
+would make them harder to read and copy). The Zope examples are opened
+in test_zope.py.
 """
 
 import os
@@ -9,8 +13,9 @@ import tempfile
 
 import pytest
 import transaction
+import ZConfig
 import ZODB.config
-from example_files import EXAMPLES, example_text, localize
+from example_files import EXAMPLES, example_text, leftovers, localize
 
 from zeoconf import cli
 from zeoconf.throwaway import ThrowawayServer
@@ -44,6 +49,47 @@ def test_example_passes_zeoconf_check_as_written_apart_from_paths(
     out = _Capture()
     assert cli.main(['check', *schema, str(path)], out=out) == 0, out.text
     assert ': ok, ' in out.text
+
+
+class _StandIn:
+    """What localize() reads of a ThrowawayServer, for a parse-only test."""
+
+    ssl_context = None
+
+    def __init__(self, port):
+        self.port = port
+        self.config_address = f'127.0.0.1:{port}'
+
+
+class _StandInCertificates:
+    def __init__(self, directory):
+        self.ca = self.client_cert = self.client_key = directory
+
+
+@pytest.mark.parametrize('name', ZODB_EXAMPLES + ZOPE_EXAMPLES)
+def test_localize_knows_every_deployment_value(name, tmp_path):
+    # Otherwise a host or path added to an example would make its live
+    # test try to reach zeo3.example.com or read /etc/zeo/new.pem.
+    text = localize(example_text(name), str(tmp_path),
+                    [_StandIn(8100), _StandIn(8200)],
+                    certs=_StandInCertificates(str(tmp_path)),
+                    socket='/tmp/zeo.sock', shared_blob_dir=str(tmp_path))
+    assert leftovers(text) == []
+
+
+def test_unix_socket_example_with_ssl_is_refused_at_parse_time(tmp_path):
+    # ZEO's client cannot do TLS over a Unix socket: said when the file is
+    # read, with a line, not at connection time.
+    text = localize(example_text('zodb-unix-socket.conf'), str(tmp_path),
+                    socket=str(tmp_path / 'zeo.sock'),
+                    shared_blob_dir=str(tmp_path))
+    text = text.replace('  </clientstorage>',
+                        '    <ssl>\n      server-hostname zeo\n'
+                        '    </ssl>\n  </clientstorage>')
+    with pytest.raises(ZConfig.ConfigurationError) as info:
+        ZODB.config.databaseFromString(text)
+    assert 'Unix socket' in str(info.value)
+    assert 'TLS' in str(info.value) and info.value.lineno
 
 
 class _Capture:

@@ -132,3 +132,38 @@ def test_zope_starts_on_zeo_and_commits(make_server, certs, tmp_path):
     finally:
         for db in list(dbtab.databases.values()):
             db.close()
+
+
+def _before_migration(text):
+    """The example as the buildout wrote it: no import, <zeoclient>."""
+    lines = [line for line in text.splitlines(keepends=True)
+             if line.strip() != '%import zeoconf']
+    return ''.join(lines).replace('<clientstorage>', '<zeoclient>') \
+        .replace('</clientstorage>', '</zeoclient>')
+
+
+def test_migration_changes_only_what_zeo_got_wrong(zeo_server, tmp_path):
+    # The same file before and after the two edits, both through Zope's
+    # loader against the same server: the storages agree on every setting,
+    # except that ZODB's <zeoclient> drops min-disconnect-poll.
+    after = localize(example_text('zeoclient-migrated.conf'), str(tmp_path),
+                     [zeo_server])
+    storages = {}
+    for label, text in (('before', _before_migration(after)),
+                        ('after', after)):
+        path = tmp_path / f'{label}.conf'
+        path.write_text(text)
+        dbtab = _load_zope_conf(path).dbtab
+        db = dbtab.getDatabase('/', is_root=1)
+        storage = db.storage
+        storages[label] = (
+            storage.__name__, storage._storage, storage._cache.path,
+            storage.fshelper.base_dir, storage.shared_blob_dir,
+            storage._is_read_only, storage._cache.maxsize,
+            storage._server.client.connect_poll)
+        _roundtrip(db, label)
+        db.close()
+    before, after = storages['before'], storages['after']
+    assert before[:-1] == after[:-1]
+    assert before[2] == f'{tmp_path}/srv-plone/var/zeoclient1-1.zec'
+    assert (before[-1], after[-1]) == (1, 2)
