@@ -37,3 +37,44 @@ def test_every_key_has_a_type_and_a_description():
             'storage', 'name', 'client-label', 'client',
             'max-disconnect-poll', 'drop-cache-rather-verify', 'username',
             'realm'), row
+
+
+def test_make_docs_command_prints_the_committed_file():
+    # `make docs` runs the module as a program; its output, byte for byte,
+    # is what the up-to-date check compares with.
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, '-m', 'zeoconf.reference'],
+                         capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
+    assert out == _read('docs', 'reference.md')
+
+
+def test_flags_and_defaults_follow_the_schema():
+    # Read back from the table what ZConfig itself says of each key.
+    schema = reference._schema()
+    rows = {}
+    section = None
+    for line in reference.render().splitlines():
+        if line.startswith('## `<'):
+            section = line[5:-2]
+        elif line.startswith('| `'):
+            key, kind, default, _ = line.strip('|').split(' | ')
+            rows[section, key.strip().strip('`')] = kind, default.strip()
+    checked = 0
+    for name in ('clientstorage', 'ssl'):
+        for key, info in schema.gettype(name):
+            if not key:
+                continue
+            kind, default = rows[name, key]
+            assert kind.endswith('required') == bool(info.minOccurs), key
+            assert ('repeatable' in kind) == info.ismulti(), key
+            value = info.getdefault()
+            if value is None or info.ismulti():
+                assert default in ('—', ''), key
+            else:
+                assert default in (f'`{value.value}`', '(empty)'), key
+            checked += 1
+    assert checked == len(rows)
+    assert rows['clientstorage', 'server'][0].endswith(
+        'repeatable, required')

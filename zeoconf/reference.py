@@ -5,9 +5,22 @@ schema is read by ZConfig itself, so the reference shows exactly the
 names, defaults and descriptions ZConfig will apply; a test fails when the
 committed file differs from what this prints.
 
-ZConfig's own ``zconfig_schema2html`` (HTML) and Sphinx directive (reST)
-render schemas too; this module writes Markdown, which the README links
-and any Git host displays, and adds each key's zeoconf datatype.
+ZConfig ships two schema renderers, and both were tried on this schema:
+
+- ``zconfig_schema2html --package zeoconf --members clientstorage ssl``
+  writes an HTML definition list. It names each key's datatype as a
+  Python path (``zeoconf.keys.cache_size``), does not mark ``server`` as
+  required, and HTML in a repository is shown as source, not rendered.
+  It remains a fine way to get an HTML page; the README says so.
+- ``ZConfig.sphinx`` is a Sphinx directive (``.. zconfig::`` with
+  ``:package: zeoconf``); zeoconf has no Sphinx site, and Sphinx would be
+  a documentation dependency for one page. A project that has a Sphinx
+  site can use it on zeoconf as is.
+
+Both walk the same objects this module walks (the schema as
+``ZConfig.loadSchemaFile`` builds it), so what differs is only the
+output: a Markdown table, which the README links and any Git host
+displays, with the value syntax of each key in words.
 """
 
 import io
@@ -60,11 +73,20 @@ def _default(info):
     return f'`{default.value}`' if default.value != '' else '(empty)'
 
 
-def _section(out, schema, name, title):
+def _subsections(out, section):
+    for key, info in section:
+        if key or not info.issection():
+            continue
+        name = info.sectiontype.name
+        count = 'one' if info.maxOccurs == 1 else 'any number of'
+        out.write(f'It may contain {count} [`<{name}>`](#{name}) '
+                  f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
+
+
+def _section(out, schema, name):
     section = schema.gettype(name)
     out.write(f'## `<{name}>`\n\n{_paragraphs(section.description)}\n\n')
-    if name == 'clientstorage':
-        out.write('It may contain one [`<ssl>`](#ssl) section.\n\n')
+    _subsections(out, section)
     out.write('| key | type | default | description |\n')
     out.write('|---|---|---|---|\n')
     for key, info in section:
@@ -97,8 +119,8 @@ def render():
         'key becomes the `ZEO.ClientStorage.ClientStorage` argument of the '
         'same name with dashes as underscores. Key names are not case '
         'sensitive.\n\n')
-    _section(out, schema, 'clientstorage', 'clientstorage')
-    _section(out, schema, 'ssl', 'ssl')
+    _section(out, schema, 'clientstorage')
+    _section(out, schema, 'ssl')
     return out.getvalue()
 
 
