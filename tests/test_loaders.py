@@ -3,7 +3,9 @@
 Each opens a database (or a storage) through a zeoconf configuration file
 against a live server, with ZConfig 4's own substitution syntax:
 ``$(NAME)`` for an environment variable and ``%define NAME value`` with
-``$NAME``. zodburi's ``zconfig://`` URIs are in test_zodburi.py.
+``$NAME``. zodburi's ``zconfig://`` URIs are in test_zodburi.py. Last, a
+multi-database file: two ``<zodb>`` sections on two servers, one object
+referring to another across them.
 """
 
 import io
@@ -12,6 +14,9 @@ import pathlib
 import pytest
 import ZConfig
 import ZODB.config
+from persistent.mapping import PersistentMapping
+from ZODB.serialize import get_refs
+from ZODB.utils import z64
 
 
 def _roundtrip(db, value):
@@ -119,3 +124,67 @@ def test_an_unset_environment_variable_is_an_error_with_its_line(
         ZODB.config.databaseFromFile(io.StringIO(text))
     assert info.value.lineno == 4
     assert 'ZEOCONF_UNSET_ADDRESS' in str(info.value)
+
+
+_MULTI = """\
+%import zeoconf
+
+<zodb main>
+  database-name main
+  <clientstorage>
+    server {main}
+  </clientstorage>
+</zodb>
+
+<zodb catalog>
+  database-name catalog
+  <clientstorage>
+    server {catalog}
+    storage catalog
+  </clientstorage>
+</zodb>
+"""
+
+
+def test_multi_database_from_string_with_cross_database_reference(
+        make_server):
+    main = make_server()
+    catalog = make_server(storage_name='catalog')
+    text = _MULTI.format(main=main.config_address,
+                         catalog=catalog.config_address)
+    db = ZODB.config.databaseFromString(text)
+    try:
+        # databaseFromString returns the first section's database; every
+        # <zodb> of the file joins its multi-database under its name.
+        assert db.database_name == 'main'
+        assert sorted(db.databases) == ['catalog', 'main']
+        assert db.databases['catalog'].storage._addr == [
+            ('127.0.0.1', catalog.port)]
+        with db.transaction() as conn:
+            index = PersistentMapping(word='zeo')
+            conn.get_connection('catalog').add(index)   # lives in catalog
+            conn.root()['index'] = index                # referred from main
+            oid = index._p_oid
+    finally:
+        for database in list(db.databases.values()):
+            database.close()
+
+    # A second process would open new ZEO clients from the same text; the
+    # reference must resolve through them, so it is on the servers.
+    db = ZODB.config.databaseFromString(text)
+    try:
+        with db.transaction() as conn:
+            index = conn.root()['index']
+            assert index['word'] == 'zeo'
+            assert index._p_jar.db() is db.databases['catalog']
+        # On the servers themselves: main's root holds a cross-database
+        # reference naming 'catalog' (no plain oid reference, which
+        # get_refs would list), and the catalog server has the record.
+        root_record, _ = db.storage.load(z64)
+        assert get_refs(root_record) == []
+        assert b'catalog' in root_record
+        record, _ = db.databases['catalog'].storage.load(oid)
+        assert b'zeo' in record
+    finally:
+        for database in list(db.databases.values()):
+            database.close()
