@@ -9,6 +9,7 @@ in test_zope.py.
 """
 
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -131,26 +132,31 @@ def test_tls_example_opens_with_two_servers(make_server, certs, tmp_path):
         db.close()
 
 
-def test_unix_socket_example_opens(make_server):
+@pytest.fixture
+def short_dir():
+    """A directory with a short path under /tmp, removed after the test.
+
+    A Unix socket's path must fit in about 100 bytes, which pytest's
+    tmp_path can exceed. Asked for before make_server, it is removed after
+    the server has stopped.
+    """
     directory = tempfile.mkdtemp(prefix='zc', dir='/tmp')
-    socket = os.path.join(directory, 'zeo.sock')
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_unix_socket_example_opens(short_dir, make_server):
+    socket = os.path.join(short_dir, 'zeo.sock')
+    server = make_server(address=socket)
+    text = localize(example_text('zodb-unix-socket.conf'), short_dir,
+                    socket=socket, shared_blob_dir=server.blob_dir)
+    db = ZODB.config.databaseFromString(text)
     try:
-        server = make_server(address=socket)
-        text = localize(example_text('zodb-unix-socket.conf'), directory,
-                        socket=socket, shared_blob_dir=server.blob_dir)
-        db = ZODB.config.databaseFromString(text)
-        try:
-            _roundtrip(db, 'socket')
-            assert db.storage.shared_blob_dir
-        finally:
-            db.close()
+        assert db.storage._addr == [socket]
+        _roundtrip(db, 'socket')
+        assert db.storage.shared_blob_dir
     finally:
-        if os.path.exists(socket):
-            os.remove(socket)
-        for entry in os.listdir(directory):
-            os.rmdir(os.path.join(directory, entry, 'var'))
-            os.rmdir(os.path.join(directory, entry))
-        os.rmdir(directory)
+        db.close()
 
 
 def test_multi_database_example_links_two_servers(make_server, tmp_path):
