@@ -6,9 +6,14 @@ test certificates, and leaves every other line as the user copies it.
 That keeps the examples free of test scaffolding (a %define per value
 would make them harder to read and copy). The Zope examples are opened
 in test_zope.py.
+
+The configuration blocks of README.md are checked the same way (parsed,
+not opened): a reader copies them as much as the files.
 """
 
+import io
 import os
+import re
 import shutil
 import tempfile
 
@@ -195,3 +200,53 @@ def test_server_started_late_is_not_needed_for_check(tmp_path):
     path.write_text(text)
     out = _Capture()
     assert cli.main(['check', str(path)], out=out) == 0
+
+
+def _readme_configurations():
+    """The configuration blocks of README.md: whole files and fragments."""
+    with open(os.path.join(os.path.dirname(EXAMPLES), 'README.md')) as f:
+        blocks = re.findall(r'^```\w*\n(.*?)^```$', f.read(),
+                            re.M | re.S)
+    # Configuration, not output that mentions it: the block starts with
+    # the import or a section.
+    return [block for block in blocks
+            if '<clientstorage>' in block
+            and block.lstrip().startswith(('%import', '<'))]
+
+
+def test_readme_has_configurations_to_check():
+    # The tour shows ZODB, several servers, TLS and Zope; were the blocks
+    # no longer found, the test below would check nothing.
+    assert len(_readme_configurations()) >= 4
+
+
+@pytest.mark.parametrize('block', _readme_configurations())
+def test_readme_configuration_is_valid(block, tmp_path, certs):
+    # What a reader copies from the README must parse. Fragments are put
+    # in a <zodb> section; paths are swapped as for the examples. Parsing
+    # only (the servers named do not exist): ZConfig with ZODB's schema,
+    # or Zope's loader for a <zodb_db>, which opens no database either.
+    if '%import zeoconf' not in block:
+        block = f'%import zeoconf\n<zodb>\n{block}</zodb>\n'
+    text = localize(block, str(tmp_path), certs=certs)
+    # Host names may stay (nothing connects); every path must be swapped.
+    assert set(leftovers(text)) <= {'example.com'}
+    if '<zodb_db' in text:
+        pytest.importorskip('Zope2')
+        from Zope2.Startup.options import ZopeWSGIOptions
+        # The README shows what a zope.conf gains; the file it goes into
+        # has the instancehome Zope's schema requires.
+        if 'instancehome' not in text:
+            text += f'instancehome {tmp_path}\n'
+        path = tmp_path / 'zope.conf'
+        path.write_text(text)
+        config = ZopeWSGIOptions(str(path))().configroot
+        storages = [db.config.storage for db in config.databases]
+    else:
+        config, _ = ZConfig.loadConfigFile(ZODB.config.getDbSchema(),
+                                           io.StringIO(text))
+        storages = [db.config.storage for db in config.database]
+    assert storages
+    for storage in storages:
+        # Every section resolves to ClientStorage arguments.
+        assert storage.kwargs()['addr']
