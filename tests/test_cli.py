@@ -1,20 +1,25 @@
-"""The zeoconf command, run as a subprocess as an operator would."""
+"""The zeoconf command, run as a subprocess as an operator would.
+
+Servers started by fixtures live in this process; the command, a child
+process, reaches them over 127.0.0.1.
+"""
 
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
 SECRET = 'Pa55-never-printed'
 
 
-def zeoconf(*args, timeout=60, cwd=None):
+def zeoconf(*args, timeout=60, cwd=None, env=None):
     return subprocess.run(
         [sys.executable, '-m', 'zeoconf', *args], capture_output=True,
-        text=True, timeout=timeout, cwd=cwd)
+        text=True, timeout=timeout, cwd=cwd, env=env)
 
 
 @pytest.fixture
@@ -33,10 +38,56 @@ def _zodb(*bodies):
     return '%import zeoconf\n' + sections
 
 
+def _tls(ca, certs, *extra):
+    lines = [f'authenticate {ca}', f'certificate {certs.client_cert}',
+             f'key {certs.client_key}', *extra]
+    return '    <ssl>\n' + ''.join(f'      {line}\n' for line in lines) + \
+        '    </ssl>'
+
+
 def _dead_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def _table(stdout):
+    """``{first cell: other cells}`` of the rows of show's text output."""
+    return {line.split()[0]: line.split()[1:] for line in stdout.splitlines()
+            if line.startswith('  ') and not line.strip().startswith('(')}
+
+
+@pytest.fixture
+def fake_server():
+    """A listener on 127.0.0.1 that sends *greeting* and then says nothing.
+
+    With ``greeting=None`` it does not even accept: the connection sits in
+    the listen backlog.
+    """
+    listeners, held, stop = [], [], threading.Event()
+
+    def start(greeting):
+        listener = socket.socket()
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)
+        listeners.append(listener)
+        if greeting is not None:
+            def serve():
+                listener.settimeout(0.1)
+                while not stop.is_set():
+                    try:
+                        conn, _ = listener.accept()
+                    except OSError:
+                        continue
+                    held.append(conn)
+                    conn.sendall(greeting)
+            threading.Thread(target=serve, daemon=True).start()
+        return listener.getsockname()[1]
+
+    yield start
+    stop.set()
+    for s in held + listeners:
+        s.close()
 
 
 # check
@@ -44,15 +95,28 @@ def _dead_port():
 def test_check_valid_file_prints_one_line_per_storage(write):
     path = write('zodb.conf', _zodb(
         '    server zeo1.example.com:8100\n    read-only true',
-        '    server zeo2.example.com:8100\n    server zeo3:8100'))
+        '    server zeo2.example.com:8100\n    server zeo3:8100\n'
+        '    name catalog'))
     result = zeoconf('check', path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f'{path}: ok, 2 clientstorages'
-    assert 'zeo1.example.com:8100' in lines[1] and 'read-only' in lines[1]
-    assert 'tls=off' in lines[1]
-    assert 'zeo2.example.com:8100,zeo3:8100' in lines[2]
-    assert 'read-write' in lines[2]
+    assert lines[1].split() == ['<zodb', 'db0>', 'zeo1.example.com:8100',
+                                'storage=1', 'tls=off', 'read-only']
+    assert lines[2].split() == [
+        '<zodb', 'db1>', 'zeo2.example.com:8100,zeo3:8100', 'storage=1',
+        'name=catalog', 'tls=off', 'read-write']
+    assert result.stderr == ''
+
+
+def test_check_says_tls_on(write, certs):
+    path = write('zodb.conf', _zodb(
+        '    server localhost:8100\n    read-only-fallback true\n' +
+        _tls(certs.ca, certs)))
+    result = zeoconf('check', path)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[1].split()[-2:] == [
+        'tls=on', 'read-only-fallback']
 
 
 def test_check_bad_file_prints_file_and_line(write, tmp_path):
@@ -65,13 +129,15 @@ def test_check_bad_file_prints_file_and_line(write, tmp_path):
     assert 'Traceback' not in result.stdout + result.stderr
 
 
-def test_check_reports_every_file(write):
+def test_check_reports_every_file(write, tmp_path):
     good = write('good.conf', _zodb('    server zeo:8100'))
-    bad = write('bad.conf', _zodb('    server zeo:8100\n    cache_size 1'))
-    result = zeoconf('check', good, bad)
+    write('bad.conf', _zodb('    server zeo:8100\n    cache_size 1'))
+    result = zeoconf('check', good, 'bad.conf', cwd=tmp_path)
     assert result.returncode == 1
-    assert f'{good}: ok' in result.stdout
-    assert "did you mean 'cache-size'" in result.stdout
+    good_line, _, bad_line = result.stdout.splitlines()
+    assert good_line == f'{good}: ok, 1 clientstorage'
+    assert bad_line.startswith('bad.conf:5: ')
+    assert "did you mean 'cache-size'" in bad_line
 
 
 def test_check_cross_key_error_points_at_the_key(write, tmp_path):
@@ -90,66 +156,225 @@ def test_check_explains_both_import_lines(write, tmp_path):
     assert result.returncode == 1
     assert result.stdout.startswith('zodb.conf:2: ')
     assert "Remove '%import ZEO'" in result.stdout
+    assert 'component.xml' not in result.stdout
 
 
-def test_check_zope_conf_with_zopes_schema(write, tmp_path):
-    path = write('zope.conf', f"""
+def test_check_finds_import_zeo_in_an_included_file(write, tmp_path):
+    write('zeo.conf', '# ZEO\n\n%import ZEO\n')
+    write('zodb.conf', '%include zeo.conf\n' + _zodb('    server zeo:8100'))
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("zeo.conf:3: '%import ZEO' and "
+                                    "'%import zeoconf' cannot stand")
+
+
+def test_check_names_clients_zeoconf_does_not_handle(write):
+    path = write('zodb.conf', '%import ZEO\n<zodb main>\n  <clientstorage>'
+                 '\n    server zeo:8100\n  </clientstorage>\n</zodb>\n')
+    result = zeoconf('check', path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        f'{path}: ok, 0 clientstorages',
+        '  <zodb main> <clientstorage>: not checked: a ZEO client without '
+        'zeoconf; write %import zeoconf (instead of %import ZEO) and '
+        '<clientstorage>']
+
+
+def test_check_prints_warnings_on_stderr(write, tmp_path):
+    write('zodb.conf', _zodb('    server zeo:8100\n'
+                             '    max-disconnect-poll 300'))
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == \
+        'zodb.conf: ok, 1 clientstorage, 1 warning'
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith('zodb.conf: warning: ')
+    assert 'max-disconnect-poll (line 5) is ignored' in warning
+
+
+ZOPE_CONF = """\
 %import zeoconf
-instancehome {tmp_path}
+instancehome {home}
 <zodb_db main>
   mount-point /
   cache-size 5000
   <clientstorage>
     server zeo.example.com:8100
-    blob-dir {tmp_path}/blobs
+    blob-dir {home}/blobs
   </clientstorage>
 </zodb_db>
-""")
+<zodb_db catalog>
+  mount-point /catalog
+  <clientstorage>
+    server zeo.example.com:8100
+    storage catalog
+    read-only true
+  </clientstorage>
+</zodb_db>
+"""
+
+
+def test_check_zope_conf_with_zopes_schema(write, tmp_path):
+    path = write('zope.conf', ZOPE_CONF.format(home=tmp_path))
     result = zeoconf('check', '--schema', 'zope', path)
     assert result.returncode == 0, result.stdout
-    assert '1 clientstorage' in result.stdout
-    assert 'zeo.example.com:8100' in result.stdout
-    # ZODB's schema knows no instancehome: the right schema matters.
-    assert zeoconf('check', path).returncode == 1
+    assert result.stdout.splitlines()[1:] == [
+        '  <zodb_db main>     zeo.example.com:8100  storage=1        '
+        'tls=off  read-write',
+        '  <zodb_db catalog>  zeo.example.com:8100  storage=catalog  '
+        'tls=off  read-only']
+    # ZODB's schema knows no instancehome: the right schema matters, and
+    # the error says which to use.
+    wrong = zeoconf('check', path)
+    assert wrong.returncode == 1
+    assert wrong.stdout.startswith(f'{path}:2: ')
+    assert 'use --schema zope' in wrong.stdout
+
+
+def test_check_zope_schema_without_zope(write, tmp_path):
+    path = write('zope.conf', ZOPE_CONF.format(home=tmp_path))
+    # A Python in which Zope cannot be imported.
+    code = ('import sys; sys.modules["Zope2"] = None\n'
+            'from zeoconf.cli import main\n'
+            f'sys.exit(main(["check", "--schema", "zope", {path!r}]))\n')
+    result = subprocess.run([sys.executable, '-c', code], text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ('--schema zope needs Zope installed in this '
+                             'Python (pip install Zope), or give the path '
+                             'of a schema file\n')
+
+
+SCHEMA = """<schema>
+  <import package="zeoconf"/>
+  <multisection type="clientstorage" name="*" attribute="storages"/>
+</schema>"""
 
 
 def test_check_with_a_schema_file(write):
-    schema = write('schema.xml', """<schema>
-  <import package="zeoconf"/>
-  <multisection type="clientstorage" name="*" attribute="storages"/>
-</schema>""")
+    schema = write('schema.xml', SCHEMA)
     path = write('app.conf', '<clientstorage a>\n  server zeo:1\n'
                  '</clientstorage>\n<clientstorage b>\n  server zeo:2\n'
                  '</clientstorage>\n')
     result = zeoconf('check', '--schema', schema, path)
     assert result.returncode == 0, result.stdout
-    assert '2 clientstorages' in result.stdout
+    assert result.stdout.splitlines()[1:] == [
+        '  <clientstorage a>  zeo:1  storage=1  tls=off  read-write',
+        '  <clientstorage b>  zeo:2  storage=1  tls=off  read-write']
 
 
-def test_usage_error_exits_2():
-    result = zeoconf('check')
-    assert result.returncode == 2
-    assert 'exit codes' in zeoconf('--help').stdout
+def test_check_with_a_broken_schema_file(write):
+    schema = write('schema.xml', '<schema><import')
+    path = write('app.conf', '')
+    result = zeoconf('check', '--schema', schema, path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f'{schema}: not a usable ZConfig '
+                                    'schema: ')
+    assert 'Traceback' not in result.stderr
+
+
+def test_check_and_cli_import_neither_zeo_nor_asyncio(write):
+    path = write('zodb.conf', _zodb('    server zeo:8100'))
+    code = ('import sys\n'
+            'import zeoconf.cli\n'
+            'loaded = [m for m in sys.modules if m.split(".")[0] in '
+            '("ZEO", "asyncio")]\n'
+            'assert not loaded, loaded\n'
+            f'assert zeoconf.cli.main(["check", {path!r}]) == 0\n'
+            f'assert zeoconf.cli.main(["show", {path!r}]) == 0\n'
+            'loaded = [m for m in sys.modules if m.split(".")[0] in '
+            '("ZEO", "asyncio")]\n'
+            'assert not loaded, loaded\n')
+    result = subprocess.run([sys.executable, '-c', code], text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_usage_errors_exit_2(write):
+    path = write('zodb.conf', _zodb('    server zeo:8100'))
+    assert zeoconf('check').returncode == 2
+    assert zeoconf('frobnicate').returncode == 2
+    bad_timeout = zeoconf('ping', path, '--timeout', '0')
+    assert bad_timeout.returncode == 2
+    assert 'above zero' in bad_timeout.stderr
+    help_text = zeoconf('--help').stdout
+    assert 'exit codes' in help_text and '2  wrong command-line usage' \
+        in help_text
+    assert 'exit codes' in zeoconf('ping', '--help').stdout
+
+
+def test_version():
+    import zeoconf as package
+    result = zeoconf('--version')
+    assert result.returncode == 0
+    assert result.stdout == f'zeoconf {package.__version__}\n'
 
 
 # show
 
-def test_show_gives_values_and_origins(write, tmp_path):
+def test_show_gives_every_value_and_its_origin(write, tmp_path):
     write('zodb.conf', _zodb('    server zeo:8100\n    cache-size 1GB\n'
-                             f'    password {SECRET}\n    username bob'))
+                             f'    password {SECRET}\n    username bob\n'
+                             '    wait-timeout 500ms'))
     result = zeoconf('show', 'zodb.conf', cwd=tmp_path)
     assert result.returncode == 0
-    out = result.stdout
-    assert SECRET not in out + result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in
-            out.splitlines()[1:] if line.startswith('  ') and
-            not line.strip().startswith('(')}
-    assert rows['server'] == ['["zeo:8100"]', 'line', '4']
-    assert rows['cache-size'] == ['1073741824', 'line', '5']
-    assert rows['password'] == ['"<redacted>"', 'line', '6']
-    assert 'more keys at their defaults' in out
-    everything = zeoconf('show', '--all', 'zodb.conf', cwd=tmp_path).stdout
-    assert 'wait-timeout' in everything and 'default' in everything
+    assert SECRET not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == '<zodb db0>'
+    assert lines[1].split() == ['KEY', 'VALUE', 'FROM', 'NOTE']
+    rows = _table(result.stdout)
+    assert rows['server'] == ['zeo:8100', 'line', '4']
+    assert rows['cache-size'] == ['1GB', 'line', '5']
+    assert rows['password'][:3] == ['<redacted>', 'line', '6']
+    assert rows['wait-timeout'] == ['0.5s', 'line', '8']
+    # Every key, the defaults too.
+    assert rows['disconnect-poll'] == ['1s', 'default']
+    assert rows['blob-cache-size-check'] == ['10%', 'default']
+    assert rows['blob-dir'] == ['-', 'default']
+    assert len(rows) == 1 + 24          # the header and every key
+
+    only_set = zeoconf('show', '--only-set', 'zodb.conf', cwd=tmp_path)
+    rows = _table(only_set.stdout)
+    assert set(rows) == {'KEY', 'server', 'cache-size', 'password',
+                         'username', 'wait-timeout'}
+    assert '(19 more keys at their defaults)' in only_set.stdout
+
+
+def test_show_says_how_values_resolve(write, tmp_path):
+    var = tmp_path / 'var'
+    var.mkdir()
+    write('zodb.conf', _zodb(
+        f'    server localhost:8100\n    client app1\n    var {var}\n'
+        '    min-disconnect-poll 2\n    max-disconnect-poll 300\n'
+        '    <ssl>\n    </ssl>'))
+    result = zeoconf('show', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = _table(result.stdout)
+    assert ' '.join(rows['cache-path']) == (
+        f'- default cache file {var}/app1-1.zec, from client (line 5) and '
+        f'var (line 6)')
+    assert ' '.join(rows['disconnect-poll']) == (
+        '1s default 2s, from min-disconnect-poll (line 7)')
+    assert ' '.join(rows['max-disconnect-poll']) == (
+        '300 line 8 accepted and ignored: current ZEO has no use for it')
+    assert ' '.join(rows['ssl.server-hostname']) == (
+        '- default localhost is checked: the host of the server address')
+    assert rows['ssl.authenticate'] == ['-', 'default']
+    assert rows['ssl.check-hostname'] == ['true', 'default']
+    # The warning about max-disconnect-poll, once, on stderr.
+    assert result.stderr.count('warning: ') == 1
+
+
+def test_show_origin_in_an_included_file(write, tmp_path):
+    write('storage.conf', '<clientstorage>\n  server zeo:8100\n'
+          '  read-only true\n</clientstorage>\n')
+    write('zodb.conf', '%import zeoconf\n<zodb>\n%include storage.conf\n'
+          '</zodb>\n')
+    result = zeoconf('show', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = _table(result.stdout)
+    assert rows['server'] == ['zeo:8100', 'storage.conf:2']
+    assert rows['read-only'] == ['true', 'storage.conf:3']
 
 
 def test_show_json_is_complete_and_redacted(write, tmp_path, certs):
@@ -162,26 +387,49 @@ def test_show_json_is_complete_and_redacted(write, tmp_path, certs):
         f'      key {certs.encrypted_key}\n'
         f'      password-function zc_cli_pw.pw\n    </ssl>'))
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, '-m', 'zeoconf', 'show', '--json', path],
-        capture_output=True, text=True, env=env, timeout=60)
+    result = zeoconf('show', '--json', path, env=env)
     assert result.returncode == 0, result.stdout
-    assert SECRET not in result.stdout
-    assert certs.password not in result.stdout
+    for secret in (SECRET, certs.password):
+        assert secret not in result.stdout + result.stderr
     data = json.loads(result.stdout)
+    assert data['format'] == 1
+    assert data['file'] == path
+    assert data['warnings'] == [
+        '<clientstorage> for localhost:8100: password (line 5) is ignored: '
+        'ZEO no longer authenticates with a password; use <ssl> client '
+        'certificates.']
     [storage] = data['storages']
-    assert storage['keys']['server'] == {'value': ['localhost:8100'],
-                                        'origin': 'line 4'}
-    assert storage['keys']['wait-timeout'] == {'value': 30.0,
-                                              'origin': 'default'}
+    assert storage['label'] == '<zodb db0>'
+    assert storage['section'] is None
+    assert storage['keys']['server'] == {
+        'value': ['localhost:8100'], 'origin': 'line 4', 'note': None}
+    assert storage['keys']['wait-timeout'] == {
+        'value': 30.0, 'origin': 'default', 'note': None}
+    assert storage['keys']['cache-size']['value'] == 20 * 1024 * 1024
     assert storage['keys']['password']['value'] == '<redacted>'
+    assert len(storage['keys']) == 24
     ssl = storage['ssl']
-    assert ssl['password-function']['value'] == 'zc_cli_pw.pw'
-    assert ssl['authenticate'] == {'value': certs.ca, 'origin': 'line 7'}
-    assert ssl['check-hostname'] == {'value': True, 'origin': 'default'}
-    assert storage['kwargs']['ssl'] == 'SSLContext'
-    assert storage['kwargs']['ssl_server_hostname'] == 'localhost'
-    assert storage['kwargs']['addr'] == ['localhost:8100']
+    assert set(ssl) == {'certificate', 'key', 'password-function',
+                        'authenticate', 'check-hostname', 'server-hostname'}
+    assert ssl['password-function'] == {
+        'value': 'zc_cli_pw.pw', 'origin': 'line 10', 'note': None}
+    assert ssl['authenticate'] == {'value': certs.ca, 'origin': 'line 7',
+                                   'note': None}
+    assert ssl['key']['value'] == certs.encrypted_key
+    assert ssl['check-hostname'] == {'value': True, 'origin': 'default',
+                                     'note': None}
+    assert ssl['server-hostname']['value'] is None
+    kwargs = storage['kwargs']
+    assert kwargs['ssl'] == 'SSLContext'
+    assert kwargs['ssl_server_hostname'] == 'localhost'
+    assert kwargs['addr'] == ['localhost:8100']
+    assert kwargs['cache_size'] == 20 * 1024 * 1024
+    # The text form hides the same secrets.
+    text = zeoconf('show', path, env=env)
+    assert text.returncode == 0
+    for secret in (SECRET, certs.password):
+        assert secret not in text.stdout + text.stderr
+    assert 'zc_cli_pw.pw' in text.stdout
 
 
 # ping
@@ -191,44 +439,136 @@ def test_ping_live_plain_server(write, zeo_server):
         f'    server {zeo_server.config_address}'))
     result = zeoconf('ping', path, '--timeout', '5')
     assert result.returncode == 0, result.stdout + result.stderr
-    [row] = result.stdout.splitlines()[1:]
-    assert ' ok ' in row and 'writable' in row and 'ms' in row
-    assert 'ping:' in result.stderr      # progress while it runs
+    header, row, summary = result.stdout.splitlines()
+    assert header.split() == ['STORAGE', 'SERVER', 'STATUS', 'MODE',
+                              'LATENCY', 'DETAIL']
+    cells = row.split()
+    assert cells[:5] == ['<zodb', 'db0>', zeo_server.config_address, 'ok',
+                         'writable']
+    assert cells[5].endswith('ms') and float(cells[5][:-2]) >= 0
+    assert summary == '1 of 1 storage usable'
+    # Progress while it runs, on stderr.
+    assert result.stderr.splitlines() == [
+        'ping: 1 server of 1 storage, 5s at most',
+        f'ping: <zodb db0> {zeo_server.config_address}: ok']
 
 
 def test_ping_live_tls_server(write, tls_server, certs):
     path = write('zodb.conf', _zodb(
-        f'    server localhost:{tls_server.port}\n    <ssl>\n'
-        f'      authenticate {certs.ca}\n'
-        f'      certificate {certs.client_cert}\n'
-        f'      key {certs.client_key}\n    </ssl>'))
+        f'    server localhost:{tls_server.port}\n' + _tls(certs.ca, certs)))
     result = zeoconf('ping', '--json', path)
     assert result.returncode == 0, result.stdout + result.stderr
-    [storage] = json.loads(result.stdout)['storages']
-    assert storage['usable'] is True
+    data = json.loads(result.stdout)
+    assert data['format'] == 1 and data['timeout'] == 5.0
+    [storage] = data['storages']
+    assert storage['usable'] is True and storage['label'] == '<zodb db0>'
     [server] = storage['servers']
+    assert set(server) == {'server', 'status', 'mode', 'connect_ms',
+                           'latency_ms', 'detail', 'usable'}
+    assert server['server'] == f'localhost:{tls_server.port}'
     assert server['status'] == 'ok' and server['mode'] == 'writable'
-    assert server['latency_ms'] > 0
+    assert server['usable'] is True and server['detail'] is None
+    assert server['latency_ms'] > 0 and server['connect_ms'] > 0
 
 
 def test_ping_names_the_certificate_problem(write, tls_server, certs):
     path = write('zodb.conf', _zodb(
-        f'    server localhost:{tls_server.port}\n    <ssl>\n'
-        f'      authenticate {certs.other_ca}\n'
-        f'      certificate {certs.client_cert}\n'
-        f'      key {certs.client_key}\n    </ssl>'))
+        f'    server localhost:{tls_server.port}\n' +
+        _tls(certs.other_ca, certs)))
     result = zeoconf('ping', '--json', path)
     assert result.returncode == 1
     [server] = json.loads(result.stdout)['storages'][0]['servers']
     assert server['status'] == 'tls-failed'
-    assert 'certificate verification failed' in server['detail']
+    # OpenSSL's reason, as ssl.SSLCertVerificationError.verify_message.
+    assert server['detail'] == ('certificate verification failed: '
+                                'self-signed certificate in certificate '
+                                'chain')
+    text = zeoconf('ping', path)
+    assert text.returncode == 1
+    assert 'certificate verification failed: self-signed certificate' \
+        in text.stdout
+    assert text.stdout.splitlines()[-1] == '0 of 1 storage usable'
+
+
+def test_ping_names_a_host_name_mismatch(write, tls_server, certs):
+    path = write('zodb.conf', _zodb(
+        f'    server 127.0.0.1:{tls_server.port}\n' +
+        _tls(certs.ca, certs, 'server-hostname zeo.example.com')))
+    result = zeoconf('ping', '--json', path)
+    assert result.returncode == 1
+    [server] = json.loads(result.stdout)['storages'][0]['servers']
+    assert server['status'] == 'tls-failed'
+    assert "not valid for 'zeo.example.com'" in server['detail']
+
+
+def test_ping_without_client_certificate_or_tls(write, tls_server,
+                                               zeo_server, certs):
+    path = write('zodb.conf', _zodb(
+        # ZEO's server demands a client certificate.
+        f'    server localhost:{tls_server.port}\n    <ssl>\n'
+        f'      authenticate {certs.ca}\n    </ssl>',
+        # No <ssl> for a TLS server: it waits for a handshake.
+        f'    server localhost:{tls_server.port}',
+        # <ssl> for a plain server.
+        f'    server localhost:{zeo_server.port}\n' + _tls(certs.ca, certs)))
+    result = zeoconf('ping', '--json', path, '--timeout', '2', timeout=20)
+    assert result.returncode == 1
+    no_cert, no_tls, plain = [s['servers'][0] for s in
+                              json.loads(result.stdout)['storages']]
+    assert no_cert['status'] in ('closed', 'tls-failed')
+    assert 'client certificate' in no_cert['detail']
+    assert no_tls['status'] == 'timeout'
+    assert 'add <ssl>?' in no_tls['detail']
+    assert plain['status'] == 'tls-failed'
+    assert 'does not speak TLS' in plain['detail']
 
 
 def test_ping_dead_port_returns_within_the_timeout(write):
     path = write('zodb.conf', _zodb(f'    server 127.0.0.1:{_dead_port()}'))
-    result = zeoconf('ping', path, '--timeout', '2', timeout=30)
+    result = zeoconf('ping', path, '--timeout', '2', timeout=2 + 10)
     assert result.returncode == 1
     assert 'refused' in result.stdout
+    assert 'connection refused: nothing listens there' in result.stdout
+
+
+def test_ping_unix_socket(write, make_server, tmp_path):
+    server = make_server(address=str(tmp_path / 'zeo.sock'))
+    missing = tmp_path / 'missing.sock'
+    path = write('zodb.conf', _zodb(f'    server {server.config_address}',
+                                    f'    server {missing}'))
+    result = zeoconf('ping', '--json', path)
+    assert result.returncode == 1
+    live, dead = json.loads(result.stdout)['storages']
+    assert live['usable'] is True
+    assert live['servers'][0]['mode'] == 'writable'
+    assert dead['servers'][0]['status'] == 'refused'
+    assert dead['servers'][0]['detail'] == ('no such socket file: is the '
+                                            'server running?')
+
+
+@pytest.mark.parametrize('greeting', [None, b'\x00\x00\x00\x02Z5'],
+                         ids=['never-accepts', 'greets-then-silent'])
+def test_ping_silent_server_ends_by_the_timeout(write, fake_server,
+                                                greeting):
+    # The process must end by --timeout (plus start-up and a second of
+    # grace), however far the server gets before it stops answering.
+    port = fake_server(greeting)
+    path = write('zodb.conf', _zodb(f'    server 127.0.0.1:{port}'))
+    result = zeoconf('ping', '--json', path, '--timeout', '1',
+                     timeout=1 + 10)
+    assert result.returncode == 1
+    [server] = json.loads(result.stdout)['storages'][0]['servers']
+    assert server['status'] == 'timeout'
+
+
+def test_ping_something_that_is_not_zeo(write, fake_server):
+    port = fake_server(b'SSH-2.0-OpenSSH_9.6\r\n')
+    path = write('zodb.conf', _zodb(f'    server 127.0.0.1:{port}'))
+    result = zeoconf('ping', '--json', path, '--timeout', '2', timeout=20)
+    assert result.returncode == 1
+    [server] = json.loads(result.stdout)['storages'][0]['servers']
+    assert server['status'] == 'not-zeo'
+    assert "b'SSH-2.0-OpenSSH_" in server['detail']
 
 
 def test_ping_one_usable_server_is_enough(write, zeo_server, make_server):
@@ -236,15 +576,41 @@ def test_ping_one_usable_server_is_enough(write, zeo_server, make_server):
     path = write('zodb.conf', _zodb(
         f'    server 127.0.0.1:{_dead_port()}\n'
         f'    server {zeo_server.config_address}',
-        f'    server {read_only.config_address}\n    storage nope',
-        f'    server {read_only.config_address}'))
-    result = zeoconf('ping', '--json', path, '--timeout', '3')
-    first, second, third = json.loads(result.stdout)['storages']
+        f'    server {zeo_server.config_address}\n    storage nope',
+        f'    server {read_only.config_address}',
+        f'    server {read_only.config_address}\n    read-only true'))
+    result = zeoconf('ping', '--json', path, '--timeout', '5')
+    first, second, third, fourth = json.loads(result.stdout)['storages']
     assert first['usable'] is True
     assert [s['status'] for s in first['servers']] == ['refused', 'ok']
-    assert second['servers'][0]['status'] == 'no-storage'
+    [wrong_name] = second['servers']
+    assert wrong_name['status'] == 'no-storage'
+    assert wrong_name['detail'] == (
+        "the server has no storage 'nope' (ValueError: unknown storage: "
+        "nope): is the storage name right?")
     assert third['servers'][0]['status'] == 'read-only'
+    assert third['servers'][0]['mode'] == 'read-only'
+    assert fourth['usable'] is True
+    assert fourth['servers'][0]['mode'] == 'read-only'
     assert result.returncode == 1
+
+
+def test_show_and_ping_report_a_bad_file_with_its_line(write, tmp_path):
+    write('zodb.conf', _zodb('    server zeo:8100\n    wait-timeout 0'))
+    for command in ('show', 'ping'):
+        result = zeoconf(command, 'zodb.conf', cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stdout == ''
+        assert result.stderr.startswith('zodb.conf:5: wait-timeout: ')
+
+
+def test_configuration_without_clientstorage(write):
+    path = write('zodb.conf', '%import zeoconf\n<zodb>\n  <mappingstorage>'
+                 '\n  </mappingstorage>\n</zodb>\n')
+    for command in ('show', 'ping'):
+        result = zeoconf(command, path)
+        assert result.returncode == 0
+        assert result.stdout == f'{path}: no clientstorage\n'
 
 
 # demo
@@ -255,14 +621,10 @@ def test_demo_runs_and_cleans_up():
     out = result.stdout
     assert out.count('(the invalidation arrived)') == 2
     assert '== TLS with a client certificate' in out
+    assert "client 2 read greeting='hello from client 1' and " \
+        "blob=b'blob bytes through ZEO'" in out
     assert 'server-sync' in out and 'line ' in out
     temp = out.split('blob-dir ')[1].split('/blobs-client-1')[0]
     assert not os.path.exists(temp)
-
-
-def test_show_and_ping_report_a_bad_file_with_its_line(write, tmp_path):
-    write('zodb.conf', _zodb('    server zeo:8100\n    wait-timeout 0'))
-    for command in ('show', 'ping'):
-        result = zeoconf(command, 'zodb.conf', cwd=tmp_path)
-        assert result.returncode == 1
-        assert result.stdout.startswith('zodb.conf:5: wait-timeout: ')
+    assert out.rstrip().endswith('demo finished: servers stopped, '
+                                 'temporary files removed')
