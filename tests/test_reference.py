@@ -78,3 +78,23 @@ def test_flags_and_defaults_follow_the_schema():
     assert checked == len(rows)
     assert rows['clientstorage', 'server'][0].endswith(
         'repeatable, required')
+
+
+def test_keys_name_their_clientstorage_arguments():
+    # The reference's opening promise: a key sets the ClientStorage
+    # argument of its own name, but for server, cache-path and the
+    # compatibility keys. Checked against what a section resolves to.
+    import zeoconf
+    kwargs = zeoconf.client_kwargs(
+        '<clientstorage>\n  server 8100\n</clientstorage>\n')
+    renamed = {'server': 'addr', 'cache-path': 'cache'}
+    keys = [key for key, info in reference._schema().gettype(
+        'clientstorage') if key and not info.description.strip()
+        .startswith('Compatibility')]
+    assert len(keys) >= 15
+    for key in keys:
+        assert renamed.get(key, key.replace('-', '_')) in kwargs, key
+    assert {'ssl', 'ssl_server_hostname'} <= set(kwargs)
+    text = reference.render()
+    for key, argument in renamed.items():
+        assert f'`{key}` (' in text and f'`{argument}`' in text

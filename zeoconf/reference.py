@@ -60,8 +60,9 @@ def _schema():
 
 
 def _paragraphs(text):
+    # One line for a table cell; a '|' in a description would end the cell.
     text = textwrap.dedent(text or '').strip()
-    return ' '.join(text.split())
+    return ' '.join(text.split()).replace('|', '\\|')
 
 
 def _default(info):
@@ -116,9 +117,12 @@ def render():
         '`python -m zeoconf.reference`; do not edit. -->\n\n'
         'Write `%import zeoconf` in a ZODB or Zope configuration file, then '
         'a `<clientstorage>` section wherever ZODB accepts a storage. Each '
-        'key becomes the `ZEO.ClientStorage.ClientStorage` argument of the '
-        'same name with dashes as underscores. Key names are not case '
-        'sensitive.\n\n')
+        'key sets the `ZEO.ClientStorage.ClientStorage` argument of the '
+        'same name with dashes as underscores, except `server` (the list '
+        '`addr`) and `cache-path` (`cache`); `<ssl>` gives `ssl` and '
+        '`ssl_server_hostname`. The compatibility keys, for configurations '
+        'written for ZODB\'s `<zeoclient>`, say in their rows what they '
+        'do. Key names are not case sensitive.\n\n')
     _section(out, schema, 'clientstorage')
     _section(out, schema, 'ssl')
     return out.getvalue()
