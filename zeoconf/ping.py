@@ -209,7 +209,7 @@ def probe_server(opener, addr, timeout, deadline=None):
     result['status'], result['detail'] = status, detail
     if status != 'ok':
         return result
-    result['connect_ms'] = first * 1000
+    result['connect_ms'] = round(first * 1000, 3)
 
     from ZEO.ClientStorage import ClientStorage
     tag = f'zeoconf-ping-{next(_session_numbers)}'
@@ -259,7 +259,8 @@ def probe_server(opener, addr, timeout, deadline=None):
                 result['detail'] = ('the server did not answer a call: '
                                     f'{type(e).__name__} {e}'.strip())
                 return result
-            result['latency_ms'] = (time.monotonic() - start) * 1000
+            result['latency_ms'] = round(
+                (time.monotonic() - start) * 1000, 3)
         finally:
             storage.close()
     finally:
