@@ -628,3 +628,14 @@ def test_demo_runs_and_cleans_up():
     assert not os.path.exists(temp)
     assert out.rstrip().endswith('demo finished: servers stopped, '
                                  'temporary files removed')
+
+
+def test_demo_without_trustme_says_what_to_install():
+    code = ('import sys; sys.modules["trustme"] = None\n'
+            'from zeoconf.cli import main\n'
+            'sys.exit(main(["demo"]))\n')
+    result = subprocess.run([sys.executable, '-c', code], text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert 'zeoconf demo needs trustme' in result.stdout
+    assert "pip install 'zeoconf[test]'" in result.stdout

@@ -117,10 +117,13 @@ def load(path, schema=None, warnings=None):
     try:
         config, _ = ZConfig.loadConfigFile(schema, _Text(text), url)
     except ZConfig.ConfigurationError as e:
-        error = errors.from_directive(errors.located(e), text, url)
-    except (ValueError, LookupError, OSError, TypeError) as e:
-        # ZConfig lets some directive errors escape as these.
-        error = errors.from_directive(e, text, url)
+        error = _at_directive(errors.located(e), text, url)
+    except (Exception, SystemExit) as e:
+        # ZConfig lets errors of %import and %include escape as they come:
+        # its own ValueError or OSError, and whatever a package named by
+        # %import raises while it is imported (SyntaxError, RuntimeError,
+        # even SystemExit). A check must report them, not die of them.
+        error = _at_directive(e, text, url)
     else:
         return config
     finally:
@@ -138,6 +141,66 @@ def load(path, schema=None, warnings=None):
     if zodb_schema and any(s in message for s in _ZOPE_ONLY):
         message += ' (is this a zope.conf? use --schema zope)'
     raise LoadError(message)
+
+
+def _at_directive(error, text, url):
+    """A ``ConfigurationError`` for *error*, at the directive that failed.
+
+    ZConfig raises the errors of ``%import`` and ``%include`` without a
+    line, some not as ``ConfigurationError``. While it handles a
+    directive, its parser (``ZConfig.cfgparser.ZConfigParser``) is on the
+    traceback and knows the file and line, included files too: that
+    position is used when it is there. Otherwise, and for the
+    ``%import ZEO`` collision (reported at the ``%import ZEO`` line, not at
+    whichever import came second), :func:`zeoconf.errors.from_directive`
+    searches the text.
+    """
+    import ZConfig
+
+    from zeoconf import errors
+    if getattr(error, 'lineno', None) or errors.is_import_collision(error):
+        return errors.from_directive(error, text, url)
+    found = _parser_frame(error.__traceback__)
+    if found is None:
+        return errors.from_directive(error, text, url)
+    lineno, where, directive = found
+    message = str(getattr(error, 'message', None) or error)
+    if isinstance(error, SystemExit):
+        message = f'importing it called sys.exit({error.code!r})'
+    elif not isinstance(error, ZConfig.ConfigurationError):
+        message = f'{type(error).__name__}: {message}'
+    if directive:
+        message = f'{directive}: {message}'
+    located = ZConfig.ConfigurationError(message, where)
+    located.lineno = lineno
+    return located
+
+
+def _parser_frame(traceback):
+    """``(line, url, '%name arg')`` of the innermost directive in hand.
+
+    Reads the locals of ZConfig's parser frames on *traceback*: its
+    internal structure, not its API (pinned by tests/test_cli.py). None
+    when there is no such frame.
+    """
+    found = None
+    while traceback is not None:
+        frame = traceback.tb_frame
+        code = frame.f_code
+        if (code.co_name == 'handle_directive'
+                and code.co_filename.replace('\\', '/').endswith(
+                    'ZConfig/cfgparser.py')):
+            local = frame.f_locals
+            parser = local.get('self')
+            lineno = getattr(parser, 'lineno', None)
+            if isinstance(lineno, int) and lineno > 0:
+                name, arg = local.get('name'), local.get('arg')
+                directive = (f'%{name} {arg.strip()}'
+                             if isinstance(name, str) and isinstance(
+                                 arg, str) else None)
+                found = (lineno, getattr(parser, 'url', None), directive)
+        traceback = traceback.tb_next
+    return found
 
 
 def _find_import_zeo(path, text, seen=None):
@@ -526,6 +589,11 @@ def _seconds(text):
     return value
 
 
+def _wrap(text):
+    import textwrap
+    return textwrap.fill(text, 79)
+
+
 def _parser():
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -542,22 +610,25 @@ def _parser():
 
     check = commands.add_parser(
         'check', help='parse and validate configuration files',
-        description='Parse each FILE as ZODB.config (or Zope, or the '
-        'given schema) would; print FILE:LINE: message for an error, '
-        'else one line per clientstorage.', epilog=EPILOG,
+        description=_wrap('Parse each FILE as ZODB.config (or Zope, or '
+                          'the given schema) would; print FILE:LINE: '
+                          'message for an error, else one line per '
+                          'clientstorage.'), epilog=EPILOG,
         formatter_class=formatter)
-    check.add_argument('files', nargs='+', metavar='FILE')
+    check.add_argument('files', nargs='+', metavar='FILE',
+                       help='configuration files')
     check.add_argument('--schema', default='zodb', help=schema_help)
     check.set_defaults(run=cmd_check)
 
     show = commands.add_parser(
         'show', help='every resolved value of every clientstorage and '
-        'where it came from', description='Every key of every '
-        'clientstorage in FILE: its value, the line that set it (or '
-        '"default"), and how it resolves when ClientStorage gets '
-        'something else. Passwords are never shown.', epilog=EPILOG,
+        'where it came from', description=_wrap(
+            'Every key of every clientstorage in FILE: its value, the line '
+            'that set it (or "default"), and how it resolves when '
+            'ClientStorage gets something else. Passwords are never '
+            'shown.'), epilog=EPILOG,
         formatter_class=formatter)
-    show.add_argument('file', metavar='FILE')
+    show.add_argument('file', metavar='FILE', help='a configuration file')
     show.add_argument('--schema', default='zodb', help=schema_help)
     show.add_argument('--json', action='store_true',
                       help='print JSON (see docs/cli.md for its shape)')
@@ -569,13 +640,14 @@ def _parser():
 
     ping_ = commands.add_parser(
         'ping', help='connect to every configured server and report',
-        description='Connect to every server of every clientstorage in '
-        'FILE, all at once, with the configured TLS; report per server '
-        'whether it is usable, read-only or writable, and the round trip '
-        'of one ZEO call. Progress goes to standard error. Exit 0 only '
-        'when every storage has a usable server.', epilog=EPILOG,
+        description=_wrap(
+            'Connect to every server of every clientstorage in FILE, all at '
+            'once, with the configured TLS; report per server whether it '
+            'is usable, read-only or writable, and the round trip of one '
+            'ZEO call. Progress goes to standard error. Exit 0 only when '
+            'every storage has a usable server.'), epilog=EPILOG,
         formatter_class=formatter)
-    ping_.add_argument('file', metavar='FILE')
+    ping_.add_argument('file', metavar='FILE', help='a configuration file')
     ping_.add_argument('--schema', default='zodb', help=schema_help)
     ping_.add_argument('--timeout', type=_seconds, default=5.0,
                        metavar='S', help='seconds the whole ping may take '
@@ -586,7 +658,13 @@ def _parser():
 
     demo = commands.add_parser(
         'demo', help='run a throwaway ZEO server (plain and TLS) and use it '
-        'through zeoconf configurations', epilog=EPILOG,
+        'through zeoconf configurations', description=_wrap(
+            'Start a throwaway ZEO server on a temporary FileStorage with '
+            'blobs, over plain TCP and then over TLS with throwaway '
+            'certificates (needs trustme: pip install zeoconf[test]); open '
+            'it twice through zeoconf configurations with ZODB.config, '
+            'write through one client and read through the other; remove '
+            'everything it started.'), epilog=EPILOG,
         formatter_class=formatter)
     demo.set_defaults(run=cmd_demo)
     return parser
