@@ -168,6 +168,69 @@ def test_check_finds_import_zeo_in_an_included_file(write, tmp_path):
                                     "'%import zeoconf' cannot stand")
 
 
+# What a package named by %import may do while ZConfig imports it; ZConfig
+# lets it escape as it is.
+BROKEN_PACKAGES = {
+    'zc_cli_syntax': ('def f(:\n', 'SyntaxError: '),
+    'zc_cli_raises': ('raise RuntimeError("not configured")\n',
+                      'RuntimeError: not configured'),
+    'zc_cli_exits': ('import sys\nsys.exit(3)\n',
+                     'importing it called sys.exit(3)'),
+}
+
+
+@pytest.mark.parametrize('package', sorted(BROKEN_PACKAGES))
+def test_check_reports_a_package_that_fails_to_import(write, tmp_path,
+                                                      package):
+    source, expected = BROKEN_PACKAGES[package]
+    (tmp_path / package).mkdir()
+    (tmp_path / package / '__init__.py').write_text(source)
+    write('zodb.conf', f'%import zeoconf\n%import {package}\n' +
+          _zodb('    server zeo:8100').split('\n', 1)[1])
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith(
+        f'zodb.conf:2: %import {package}: {expected}')
+    assert 'Traceback' not in result.stdout + result.stderr
+
+
+def test_check_locates_a_failing_import_in_an_included_file(write,
+                                                           tmp_path):
+    (tmp_path / 'zc_cli_raises').mkdir()
+    (tmp_path / 'zc_cli_raises' / '__init__.py').write_text(
+        BROKEN_PACKAGES['zc_cli_raises'][0])
+    write('imports.conf', '# imports\n%import zc_cli_raises\n')
+    write('zodb.conf', '%import zeoconf\n%include imports.conf\n' +
+          _zodb('    server zeo:8100').split('\n', 1)[1])
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    for command in ('check', 'show'):
+        result = zeoconf(command, 'zodb.conf', cwd=tmp_path, env=env)
+        assert result.returncode == 1
+        # check reports on stdout, show on stderr.
+        assert (result.stdout + result.stderr).startswith(
+            'imports.conf:2: %import zc_cli_raises: RuntimeError: not '
+            'configured')
+
+
+def test_check_locates_a_missing_subpackage_at_its_own_line(write,
+                                                           tmp_path):
+    # "zeoconf" is in the message too; the line is the failing import's.
+    write('zodb.conf', '%import zeoconf\n%import zeoconf.nope\n')
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith('zodb.conf:2: %import zeoconf.nope: ')
+
+
+def test_check_reports_an_unreadable_include_at_its_line(write, tmp_path):
+    (tmp_path / 'binary.conf').write_bytes(b'\xff\xfe\x00 not text')
+    write('zodb.conf', '%import zeoconf\n\n%include binary.conf\n')
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        'zodb.conf:3: %include binary.conf: UnicodeDecodeError: ')
+
+
 def test_check_names_clients_zeoconf_does_not_handle(write):
     path = write('zodb.conf', '%import ZEO\n<zodb main>\n  <clientstorage>'
                  '\n    server zeo:8100\n  </clientstorage>\n</zodb>\n')

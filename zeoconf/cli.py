@@ -158,16 +158,22 @@ def _at_directive(error, text, url):
     import ZConfig
 
     from zeoconf import errors
-    if getattr(error, 'lineno', None) or errors.is_import_collision(error):
+    configuration_error = isinstance(error, ZConfig.ConfigurationError)
+    if (configuration_error and getattr(error, 'lineno', None)
+            or errors.is_import_collision(error)):
         return errors.from_directive(error, text, url)
     found = _parser_frame(error.__traceback__)
     if found is None:
+        if not configuration_error:
+            # Not its lineno: a SyntaxError's is in the imported module.
+            error = ZConfig.ConfigurationError(
+                f'{type(error).__name__}: {error}', url)
         return errors.from_directive(error, text, url)
     lineno, where, directive = found
     message = str(getattr(error, 'message', None) or error)
     if isinstance(error, SystemExit):
         message = f'importing it called sys.exit({error.code!r})'
-    elif not isinstance(error, ZConfig.ConfigurationError):
+    elif not configuration_error:
         message = f'{type(error).__name__}: {message}'
     if directive:
         message = f'{directive}: {message}'
