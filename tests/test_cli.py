@@ -687,6 +687,10 @@ def test_demo_runs_and_cleans_up():
     assert "client 2 read greeting='hello from client 1' and " \
         "blob=b'blob bytes through ZEO'" in out
     assert 'server-sync' in out and 'line ' in out
+    # Each round shows its configuration with the lines that set it.
+    assert out.count('zeoconf show --only-set client-1.conf:') == 2
+    assert 'ssl.certificate' in out and 'ssl.server-hostname' in out
+    assert '  | %import zeoconf\n  |\n  | <zodb>' in out
     temp = out.split('blob-dir ')[1].split('/blobs-client-1')[0]
     assert not os.path.exists(temp)
     assert out.rstrip().endswith('demo finished: servers stopped, '

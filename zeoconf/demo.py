@@ -56,12 +56,15 @@ def _exercise(title, server, directory, out, certs=None):
                           certs)
     print(f'== {title}: ZEO server at {server.config_address}', file=out)
     print('configuration of client 1:', file=out)
-    print(textwrap.indent(first_text, '  | '), file=out)
+    # Every line quoted, blank ones too, so the block reads as one.
+    for line in first_text.splitlines():
+        print(f'  | {line}'.rstrip(), file=out)
+    print(file=out)
     path = os.path.join(directory, 'client-1.conf')
     with open(path, 'w') as f:
         f.write(first_text)
-    print('zeoconf show client-1.conf:', file=out)
-    cli.main(['show', path], out=_Indented(out))
+    print('zeoconf show --only-set client-1.conf:', file=out)
+    cli.main(['show', '--only-set', path], out=_Indented(out))
 
     first = ZODB.config.databaseFromString(first_text)
     second = ZODB.config.databaseFromString(second_text)
