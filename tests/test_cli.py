@@ -336,6 +336,21 @@ def test_check_with_a_broken_schema_file(write):
     assert 'Traceback' not in result.stderr
 
 
+def test_check_with_a_schema_whose_import_fails(write, tmp_path):
+    (tmp_path / 'zc_cli_raises').mkdir()
+    (tmp_path / 'zc_cli_raises' / '__init__.py').write_text(
+        BROKEN_PACKAGES['zc_cli_raises'][0])
+    schema = write('schema.xml', '<schema>\n  <import package='
+                   '"zc_cli_raises"/>\n</schema>\n')
+    path = write('app.conf', '')
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = zeoconf('check', '--schema', schema, path, env=env)
+    assert result.returncode == 1
+    assert result.stdout == (f'{schema}: not a usable ZConfig schema: '
+                             'RuntimeError: not configured\n')
+    assert 'Traceback' not in result.stderr
+
+
 def test_check_and_cli_import_neither_zeo_nor_asyncio(write):
     path = write('zodb.conf', _zodb('    server zeo:8100'))
     code = ('import sys\n'

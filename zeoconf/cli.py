@@ -67,8 +67,12 @@ def _schema(name):
         return ZConfig.loadSchema(os.path.abspath(name))
     except (ZConfig.ConfigurationError, xml.sax.SAXException, OSError,
             ValueError) as e:
-        raise LoadError(f'{name}: not a usable ZConfig schema: '
-                        f'{getattr(e, "message", None) or e}') from None
+        problem = getattr(e, 'message', None) or e
+    except (Exception, SystemExit) as e:
+        # What a package the schema imports, or a datatype it names,
+        # raises while it is imported (SyntaxError, ImportError, ...).
+        problem = f'{type(e).__name__}: {e}'
+    raise LoadError(f'{name}: not a usable ZConfig schema: {problem}')
 
 
 class _Warnings(logging.Handler):
