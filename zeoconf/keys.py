@@ -16,10 +16,11 @@ three things ZConfig cannot do by itself:
   from.
 
 The keytype learns the position from ZConfig's ``BaseMatcher.addValue``,
-its only caller while a configuration is read. That is ZConfig's internal
-structure, not its API: :func:`positions_available` says whether it holds
-for the installed ZConfig, and a test pins it down. Without it everything
-still works, only without those line numbers.
+its only caller while a configuration is read, or more cheaply from the
+parser's ``handle_key_value`` that calls it for a line of a file. That is
+ZConfig's internal structure, not its API: :func:`positions_available`
+says whether it holds for the installed ZConfig, and a test pins it down.
+Without it everything still works, only without those line numbers.
 """
 
 import sys
@@ -49,7 +50,19 @@ def _addvalue_code():
         return None
 
 
+def _handle_key_value_code():
+    try:
+        from ZConfig.cfgparser import ZConfigParser
+        return ZConfigParser.handle_key_value.__code__
+    except (ImportError, AttributeError):  # pragma: no cover
+        return None
+
+
 _ADDVALUE_CODE = _addvalue_code()
+# addValue(self, key, value, position) is called by the parser's
+# handle_key_value(self, section, rest) as
+# section.addValue(key, value, (self.lineno, None, self.url)).
+_HANDLE_KEY_VALUE_CODE = _handle_key_value_code()
 _POSITIONS_ATTR = '_zeoconf_positions'
 
 # Keys that belong to a neighbouring section, with where they go.
@@ -86,26 +99,22 @@ try:
     from ZConfig.info import ValueInfo as _ValueInfo
 except ImportError:  # pragma: no cover
     _ValueInfo = None
-else:
-    class _SharedDefault(_ValueInfo):
-        """A default value that ZConfig may hand out without copying it."""
-
-        __slots__ = ()
-
-        def __copy__(self):
-            return self
 
 
 def _share_default(info):
-    # For every section, ZConfig hands each key its default through
-    # copy.copy() of a ValueInfo, which costs more than the rest of the
-    # key's handling; with a score of keys with defaults that made parsing
-    # slower than ZEO's smaller component. A ValueInfo is never changed
-    # after it is made (ZConfig only reads .value and .position), so the
-    # default can be shared. Pinned by tests/test_keys.py.
-    default = getattr(info, '_default', None)
-    if _ValueInfo is not None and type(default) is _ValueInfo:
-        info._default = _SharedDefault(default.value, default.position)
+    # For every section, ZConfig asks each key it was not given for its
+    # default through getdefault(), which returns copy.copy() of the
+    # default: a ValueInfo (a copy costs more than the rest of the key's
+    # handling) or None. With a score of keys with defaults that made
+    # parsing slower than ZEO's smaller component. A ValueInfo is never
+    # changed after it is made (ZConfig only reads .value and .position),
+    # so the default itself can be handed out. Multikeys keep their
+    # copied list. Pinned by tests/test_invariants.py.
+    if _ValueInfo is None or info.ismulti():
+        return
+    default = getattr(info, '_default', _share_default)   # marker: none
+    if default is None or type(default) is _ValueInfo:
+        info.getdefault = lambda: default
 
 
 def _suggestion(key, known):
@@ -147,8 +156,19 @@ def _keytype(section):
             # Called while the schema itself is read, or by a ZConfig whose
             # structure we do not know: plain normalisation only.
             return name
-        local = frame.f_locals
-        matcher = local['self']
+        caller = frame.f_back
+        if caller is not None and caller.f_code is _HANDLE_KEY_VALUE_CODE:
+            # Reading f_locals costs about 100 ns per local not yet bound,
+            # and addValue has ten of them when it calls us; its caller
+            # has one. Same matcher, same position.
+            local = caller.f_locals
+            matcher = local['section']
+            parser = local['self']
+            lineno, url = parser.lineno, parser.url
+        else:
+            local = frame.f_locals
+            matcher = local['self']
+            lineno, _, url = local['position']
         known = getattr(matcher.type, _KEYS_ATTR, None) or _keys_of(
             matcher.type)
         multi = known.get(name)
@@ -158,7 +178,6 @@ def _keytype(section):
         found = state.get(_POSITIONS_ATTR)
         if found is None:
             found = state[_POSITIONS_ATTR] = {}
-        lineno, _, url = local['position']
         if name in found:
             if not multi:
                 raise ValueError(f'{name} is given twice (first on line '
