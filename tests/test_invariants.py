@@ -270,3 +270,78 @@ def test_defaults_are_shared_not_copied():
     zodb = dict(iter(config.database[0].config.getSectionDefinition()))
     info = zodb['cache-size']
     assert info.getdefault() is not info.getdefault()
+
+
+def _read(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def _rewrite(path, data):
+    """Replace a file's content in place, with a modification time that
+    surely differs, as a certificate renewal would."""
+    mtime = os.stat(path).st_mtime_ns + 10**9
+    with open(path, 'wb') as f:
+        f.write(data)
+    os.utime(path, ns=(mtime, mtime))
+
+
+def test_a_different_certificate_is_picked_up_by_the_next_parse(
+        certs, tmp_path):
+    """A certificate and key replaced by a newly issued pair, and a CA file
+    replaced by another CA, give new contexts; the new CA is the one the
+    new context trusts."""
+    files = {'authenticate': certs.ca, 'certificate': certs.client_cert,
+             'key': certs.client_key}
+    for name in files:
+        files[name] = str(shutil.copy(files[name], tmp_path / name))
+    text = _tls_storages(3, **files)
+    first = _storages(_parse(text))[0].kwargs()['ssl']
+    built = tls.stats['built']
+
+    new_cert, new_key = certs.issue_server_certificate(
+        'client@zeoconf.invalid', name='client-renewed')
+    _rewrite(files['certificate'], _read(new_cert))
+    _rewrite(files['key'], _read(new_key))
+    renewed = [s.kwargs()['ssl'] for s in _storages(_parse(text))]
+    assert tls.stats['built'] == built + 1
+    assert len({id(c) for c in renewed}) == 1
+    assert renewed[0] is not first
+
+    _rewrite(files['authenticate'], _read(certs.other_ca))
+    replaced = _storages(_parse(text))[0].kwargs()['ssl']
+    assert tls.stats['built'] == built + 2
+    assert replaced.get_ca_certs() != first.get_ca_certs()
+    assert len(replaced.get_ca_certs()) == 1
+
+
+def test_positions_come_from_the_parser_frame_or_from_addvalue(
+        monkeypatch):
+    """Pins the two ZConfig frames keys.py reads key positions from: the
+    parser's handle_key_value (cheap), else BaseMatcher.addValue."""
+    from ZConfig.cfgparser import ZConfigParser
+    code = ZConfigParser.handle_key_value.__code__
+    assert keys._HANDLE_KEY_VALUE_CODE is code
+    assert code.co_varnames[:2] == ('self', 'section')
+    assert keys.positions_available()
+    text = ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+            '    server zeo:1\n  </clientstorage>\n</zodb>\n'
+            '<zodb second>\n  <clientstorage>\n'
+            '    server zeo:2\n    server zeo:3\n'
+            '  </clientstorage>\n</zodb>\n')
+
+    def server_positions():
+        config, _ = ZConfig.loadConfigFile(
+            ZODB.config.getDbSchema(), io.StringIO(text),
+            'file:///etc/zodb.conf')
+        return [[(p.lineno, p.url) for p in
+                 keys.positions(s.config)['server']]
+                for s in _storages(config)]
+
+    url = 'file:///etc/zodb.conf'
+    expected = [[(4, url)], [(9, url), (10, url)]]
+    assert server_positions() == expected
+    # Another caller of addValue than the parser: the same positions,
+    # from addValue's own arguments.
+    monkeypatch.setattr(keys, '_HANDLE_KEY_VALUE_CODE', None)
+    assert server_positions() == expected
