@@ -174,10 +174,13 @@ def _keytype(section):
         multi = known.get(name)
         if multi is None:
             raise ValueError(_unknown_key(key, section, known))
-        state = matcher.__dict__
-        found = state.get(_POSITIONS_ATTR)
+        # getattr/setattr, not matcher.__dict__: asking for __dict__ turns
+        # the matcher's inline attribute values into a real dict, and
+        # every later read of its attributes in ZConfig gets slower.
+        found = getattr(matcher, _POSITIONS_ATTR, None)
         if found is None:
-            found = state[_POSITIONS_ATTR] = {}
+            found = {}
+            setattr(matcher, _POSITIONS_ATTR, found)
         if name in found:
             if not multi:
                 raise ValueError(f'{name} is given twice (first on line '
