@@ -14,6 +14,7 @@ speed rests on, in numbers that do not depend on the machine:
 - key defaults are handed out shared, not copied for every section.
 """
 
+import gc
 import io
 import json
 import os
@@ -224,12 +225,17 @@ def _calls(count):
                 calls['keytype'] += 1
 
     _parse(text)                  # first use in this process done
+    # No collection while counting: finalizers of what earlier tests left
+    # behind would count as calls.
+    gc.collect()
+    gc.disable()
     sys.setprofile(profile)
     try:
         for storage in _storages(_parse(text)):
             storage.kwargs()
     finally:
         sys.setprofile(None)
+        gc.enable()
     return calls
 
 
