@@ -408,3 +408,13 @@ def test_opener_section_error_is_a_value_error_zconfig_wraps():
     # ZConfig turns only ValueError from a section datatype into its own
     # DataConversionError; SectionError must stay one.
     assert issubclass(openers.SectionError, ValueError)
+
+
+def test_an_import_that_exits_is_a_configuration_error(tmp_path,
+                                                       monkeypatch):
+    (tmp_path / 'zc_exits.py').write_text('import sys\nsys.exit(4)\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('%import zc_exits\n<clientstorage>\n'
+                              'server zeo:1\n</clientstorage>\n')
+    assert 'SystemExit' in describe(e.value)

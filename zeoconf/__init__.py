@@ -44,9 +44,10 @@ def parse_clientstorage(text, url=None):
             _clientstorage_schema(), io.StringIO(text), url)
     except ZConfig.ConfigurationError as e:
         raise from_directive(located(e), text, url) from None
-    except (ValueError, LookupError, OSError, TypeError) as e:
-        # Only ZConfig's directive handling raises these (our datatypes'
-        # ValueErrors arrive as DataConversionError).
+    except (Exception, SystemExit) as e:
+        # Only ZConfig's directive handling lets these through (an
+        # %import of a package that fails, even by sys.exit()); our
+        # datatypes' ValueErrors arrive as DataConversionError.
         raise from_directive(e, text, url) from None
     return config.storage
 
