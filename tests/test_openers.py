@@ -229,9 +229,12 @@ def test_blobs_through_blob_dir_reach_a_second_client(zeo_server, zodb_conf,
     first = open_db(zodb_conf(f"""
         server {zeo_server.config_address}
         blob-dir {tmp_path}/one"""))
+    # server-sync: the second client's next transaction waits for the
+    # invalidation of the first client's commit (no race under load).
     second = open_db(zodb_conf(f"""
         server {zeo_server.config_address}
-        blob-dir {tmp_path}/two"""))
+        blob-dir {tmp_path}/two
+        server-sync true"""))
     with first.transaction() as conn:
         conn.root()['blob'] = ZODB.blob.Blob(b'x' * 100000)
     with second.transaction() as conn:
