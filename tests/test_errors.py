@@ -285,11 +285,41 @@ def test_password_key_never_shows(tmp_path, caplog):
     opener = zeoconf.parse_clientstorage(
         f'<clientstorage>\nserver zeo:1\nusername admin\npassword {SECRET}\n'
         f'</clientstorage>\n')
-    shown = [repr(opener.config.password), str(opener.config),
+    given = opener.config.zeoclient_keys
+    assert given['password'].reveal() == SECRET     # kept, not shown
+    shown = [repr(given), str(opener.config), repr(opener.zeoclient),
              repr(opener.kwargs()), opener.summary(), caplog.text]
     for text in shown:
         assert SECRET not in text
     assert 'password' not in opener.kwargs()
+
+
+def test_zodb_config_errors_across_keys_name_the_key_line():
+    """A plain ZODB.config parse records no positions; a rule broken
+    across keys still names the key's line, found again in the text
+    (keys._positions_from_source), in the right one of several storages."""
+    text = ('%import zeoconf\n'
+            '<zodb first>\n  <clientstorage>\n    server zeo:1\n'
+            '    blob-cache-size 1GB\n  </clientstorage>\n</zodb>\n'
+            '<zodb second>\n  <clientstorage>\n    server zeo:2\n'
+            '    # a comment\n    shared-blob-dir true\n'
+            '  </clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(text)
+    assert 'blob-cache-size (line 5) needs blob-dir' in str(e.value)
+    assert e.value.exception.lineno == 5
+    second = text.replace('    blob-cache-size 1GB\n', '')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(second)
+    assert 'shared-blob-dir (line 11) needs blob-dir' in str(e.value)
+
+
+def test_unconverted_zeoclient_value_never_shows():
+    # A value kept as text when ZConfig's structure is not the expected
+    # one (see keys.zeoclient_value) may be a password.
+    from zeoconf.keys import Unconverted
+    assert SECRET not in repr(Unconverted(SECRET))
+    assert SECRET not in repr({'password': Unconverted(SECRET)})
 
 
 def test_password_function_result_never_shows(paths, certs, caplog):

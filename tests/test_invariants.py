@@ -321,33 +321,63 @@ def test_a_different_certificate_is_picked_up_by_the_next_parse(
     assert len(replaced.get_ca_certs()) == 1
 
 
-def test_positions_come_from_the_parser_frame_or_from_addvalue(
-        monkeypatch):
-    """Pins the two ZConfig frames keys.py reads key positions from: the
-    parser's handle_key_value (cheap), else BaseMatcher.addValue."""
-    from ZConfig.cfgparser import ZConfigParser
-    code = ZConfigParser.handle_key_value.__code__
-    assert keys._HANDLE_KEY_VALUE_CODE is code
-    assert code.co_varnames[:2] == ('self', 'section')
+def test_positions_come_from_zconfigs_constuct():
+    """Pins the ZConfig frame keys.py learns key positions from, once per
+    section: BaseMatcher.constuct, whose ``values`` still hold the given
+    values with their positions when the section's first key (server, a
+    required key declared first) is converted."""
+    from ZConfig.matcher import BaseMatcher
+    code = BaseMatcher.constuct.__code__
+    assert keys._CONSTUCT_CODE is code
+    assert code.co_varnames[0] == 'self' and 'values' in code.co_varnames
     assert keys.positions_available()
     text = ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
             '    server zeo:1\n  </clientstorage>\n</zodb>\n'
             '<zodb second>\n  <clientstorage>\n'
-            '    server zeo:2\n    server zeo:3\n'
+            '    server zeo:2\n    server zeo:3\n    cache-size 1MB\n'
+            '    <ssl>\n      check-hostname false\n    </ssl>\n'
+            '    read-only true\n'
             '  </clientstorage>\n</zodb>\n')
-
-    def server_positions():
-        config, _ = ZConfig.loadConfigFile(
-            ZODB.config.getDbSchema(), io.StringIO(text),
-            'file:///etc/zodb.conf')
-        return [[(p.lineno, p.url) for p in
-                 keys.positions(s.config)['server']]
-                for s in _storages(config)]
-
     url = 'file:///etc/zodb.conf'
-    expected = [[(4, url)], [(9, url), (10, url)]]
-    assert server_positions() == expected
-    # Another caller of addValue than the parser: the same positions,
-    # from addValue's own arguments.
-    monkeypatch.setattr(keys, '_HANDLE_KEY_VALUE_CODE', None)
-    assert server_positions() == expected
+    with keys.recording():
+        config, _ = ZConfig.loadConfigFile(
+            ZODB.config.getDbSchema(), io.StringIO(text), url)
+    first, second = _storages(config)
+    # Keys given, with their lines; defaults (cache-size in the first
+    # storage, storage, wait-timeout, ...) are not positions.
+    found = {key: [(p.lineno, p.url) for p in where]
+             for key, where in keys.positions(first.config).items()}
+    assert found == {'server': [(4, url)]}
+    found = {key: [(p.lineno, p.url) for p in where]
+             for key, where in keys.positions(second.config).items()}
+    assert found == {'server': [(9, url), (10, url)],
+                     'cache-size': [(11, url)], 'read-only': [(15, url)]}
+    ssl_positions = keys.positions(second.ssl.config)
+    assert [p.lineno for p in ssl_positions['check-hostname']] == [13]
+    assert list(ssl_positions) == ['check-hostname']
+
+
+def test_a_plain_parse_keeps_nothing_per_section():
+    """Outside keys.recording() (ZODB.config at process start) no copy of
+    a section's values is kept: it would cost every section more than the
+    rest of zeoconf's own work (garbage collection)."""
+    config = _parse(_plain_storages(3))
+    for storage in _storages(config):
+        assert getattr(storage.config._matcher, keys._VALUES_ATTR,
+                       None) is None
+    with keys.recording():
+        config = _parse(_plain_storages(3))
+    for storage in _storages(config):
+        assert getattr(storage.config._matcher, keys._VALUES_ATTR,
+                       None) is not None
+
+
+def test_server_is_the_first_key_of_clientstorage():
+    # keys.server is the converter that learns the positions; it must be
+    # the first key ZConfig converts in the section.
+    definition = _storages(_parse(
+        '%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:1\n'
+        '</clientstorage>\n</zodb>\n'))[0].config.getSectionDefinition()
+    names = [name for name, info in definition if not info.issection()]
+    assert names[0] == 'server'
+    assert keys.server.first and not keys.cache_size.first

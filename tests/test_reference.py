@@ -19,12 +19,31 @@ def test_reference_is_up_to_date():
 
 
 def test_every_key_of_the_schema_is_documented():
+    from zeoconf.keys import ZEOCLIENT_KEYS
     text = reference.render()
     names = re.findall(r'<(?:multi)?key name="([^"]+)"',
                        _read('zeoconf', 'component.xml'))
+    assert '+' in names
+    names = [name for name in names if name != '+'] + list(ZEOCLIENT_KEYS)
     assert len(names) > 25
     for name in names:
         assert f'| `{name}` |' in text, name
+
+
+def test_every_documentation_comment_names_a_key_and_each_key_has_one():
+    # The comments of component.xml are the descriptions: none may be
+    # lost (a key without one) or stale (one for a key that is gone).
+    from zeoconf.keys import ZEOCLIENT_KEYS
+    docs = reference.documentation()
+    schema = reference._schema()
+    assert set(docs) == {'clientstorage', 'ssl'}
+    for section, documented in docs.items():
+        keys = {name for name, info in schema.gettype(section)
+                if name and not info.issection()}
+        if '+' in keys:
+            keys = (keys - {'+'}) | set(ZEOCLIENT_KEYS)
+        assert set(documented) == keys | {''}, section
+        assert all(text.strip() for text in documented.values()), section
 
 
 def test_every_key_has_a_type_and_a_description():
@@ -62,9 +81,14 @@ def test_flags_and_defaults_follow_the_schema():
             key, kind, default, _ = line.strip('|').split(' | ')
             rows[section, key.strip().strip('`')] = kind, default.strip()
     checked = 0
+    from zeoconf.keys import ZEOCLIENT_KEYS
+    for name, (_convert, value) in ZEOCLIENT_KEYS.items():
+        kind, default = rows['clientstorage', name]
+        assert default == (f'`{value}`' if value else '—'), name
+        checked += 1
     for name in ('clientstorage', 'ssl'):
         for key, info in schema.gettype(name):
-            if not key:
+            if not key or key == '+' or info.issection():
                 continue
             kind, default = rows[name, key]
             assert kind.endswith('required') == bool(info.minOccurs), key
@@ -89,8 +113,7 @@ def test_keys_name_their_clientstorage_arguments():
         '<clientstorage>\n  server 8100\n</clientstorage>\n')
     renamed = {'server': 'addr', 'cache-path': 'cache'}
     keys = [key for key, info in reference._schema().gettype(
-        'clientstorage') if key and not info.description.strip()
-        .startswith('Compatibility')]
+        'clientstorage') if key and key != '+' and not info.issection()]
     assert len(keys) >= 15
     for key in keys:
         assert renamed.get(key, key.replace('-', '_')) in kwargs, key

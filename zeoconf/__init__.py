@@ -39,9 +39,11 @@ def parse_clientstorage(text, url=None):
     import ZConfig
 
     from zeoconf.errors import from_directive, located
+    from zeoconf.keys import recording
     try:
-        config, _ = ZConfig.loadConfigFile(
-            _clientstorage_schema(), io.StringIO(text), url)
+        with recording():
+            config, _ = ZConfig.loadConfigFile(
+                _clientstorage_schema(), io.StringIO(text), url)
     except ZConfig.ConfigurationError as e:
         raise from_directive(located(e), text, url) from None
     except (Exception, SystemExit) as e:

@@ -101,7 +101,7 @@ def load(path, schema=None, warnings=None):
     """
     import ZConfig
 
-    from zeoconf import errors
+    from zeoconf import errors, keys
     if schema is None:
         schema = _schema(None)
     # getDbSchema() keeps the one schema it loads.
@@ -119,7 +119,8 @@ def load(path, schema=None, warnings=None):
         # Only to the collector: the command prints them its own way.
         propagate, logger.propagate = logger.propagate, False
     try:
-        config, _ = ZConfig.loadConfigFile(schema, _Text(text), url)
+        with keys.recording():
+            config, _ = ZConfig.loadConfigFile(schema, _Text(text), url)
     except ZConfig.ConfigurationError as e:
         error = _at_directive(errors.located(e), text, url)
     except (Exception, SystemExit) as e:
@@ -356,12 +357,10 @@ def _keys(section, url, notes):
     or ``FILE:N`` for a line of an included file. ``note`` says how the
     value resolves when ClientStorage gets something else, else None.
     """
+    from zeoconf import keys
     from zeoconf.errors import _file_of
     rows = {}
-    for key, info in section.config.getSectionDefinition():
-        if not key or info.issection():
-            continue
-        value = getattr(section.config, info.attribute)
+    for key, value, datatype in _values(section, keys):
         lines = section.positions.get(key)
         if lines:
             origin = ', '.join(
@@ -369,10 +368,25 @@ def _keys(section, url, notes):
                 f'{_file_of(p.url) or "<config>"}:{p.lineno}' for p in lines)
         else:
             origin = 'default'
-        datatype = getattr(info.datatype, 'datatype', None)
         rows[key] = {'value': _plain(value), 'text': _text(value, datatype),
                      'origin': origin, 'note': notes.get(key)}
     return rows
+
+
+def _values(section, keys):
+    """``(key, value, datatype name)`` for every key of an opener's
+    section, in schema order; the ``<zeoclient>`` keys in place of the
+    "+" entry that holds them."""
+    for key, info in section.config.getSectionDefinition():
+        if key == '+':
+            given = section.zeoclient
+            for name, (convert, _) in keys.ZEOCLIENT_KEYS.items():
+                value = (given[name] if name in given
+                         else keys.zeoclient_default(name))
+                yield name, value, getattr(convert, 'datatype', None)
+        elif key and not info.issection():
+            yield (key, getattr(section.config, info.attribute),
+                   getattr(info.datatype, 'datatype', None))
 
 
 def _notes(opener):
@@ -383,16 +397,18 @@ def _notes(opener):
     TLS checks, and keys that are accepted but have no effect.
     """
     c, kwargs, at = opener.config, opener.kwargs(), opener.key_at
+    zeoclient = opener.zeoclient
+    client, var = zeoclient.get('client'), zeoclient.get('var')
     notes, ssl_notes = {}, {}
-    if c.client and c.cache_path is None:
+    if client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from {at("client")} and ' +
-            (at('var') if c.var else 'the current directory'))
-    elif c.client:
+            (at('var') if var else 'the current directory'))
+    elif client:
         notes['client'] = f'ignored: {at("cache-path")} names the cache file'
-    if c.var is not None and not c.client:
+    if var is not None and not client:
         notes['var'] = 'ignored without client'
-    if c.min_disconnect_poll is not None:
+    if 'min-disconnect-poll' in zeoclient:
         notes['disconnect-poll'] = (
             f'{kwargs["disconnect_poll"]:g}s, from '
             f'{at("min-disconnect-poll")}')
@@ -402,7 +418,7 @@ def _notes(opener):
         notes['read-only'] = 'ignored: read-only-fallback is true'
     for key in ('max-disconnect-poll', 'drop-cache-rather-verify',
                 'username', 'password', 'realm'):
-        if getattr(c, key.replace('-', '_')) is not None:
+        if key in zeoclient:
             notes[key] = 'accepted and ignored: current ZEO has no use for it'
     tls = opener.ssl
     if tls is not None and tls.server_hostname is None:

@@ -81,6 +81,35 @@ def _file_of(url):
     return url
 
 
+_GIVEN_TWICE = "' does not support multiple values"
+
+
+def _given_twice(message, url, lineno):
+    """ZConfig's message for a key given twice, with the first line.
+
+    ZConfig stops at the second line; the first is found by reading the
+    file back from there to the start of the section.
+    """
+    key = message[1:-len(_GIVEN_TWICE)].lower()
+    path = _file_of(url) if url and url.startswith('file:') else None
+    first = None
+    if path and lineno:
+        try:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                lines = f.read().splitlines()[:lineno - 1]
+        except OSError:
+            lines = []
+        for number in range(len(lines), 0, -1):
+            words = lines[number - 1].split(None, 1)
+            if words and words[0].startswith('<'):
+                break
+            if words and words[0].lower() == key:
+                first = number
+                break
+    where = f' (first on line {first})' if first else ''
+    return f'{key} is given twice{where}; keep one'
+
+
 def describe(error, filename=None):
     """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``.
 
@@ -92,6 +121,8 @@ def describe(error, filename=None):
     if is_import_collision(error):
         message = IMPORT_COLLISION_HINT
     lineno = getattr(error, 'lineno', None)
+    if message.startswith("'") and message.endswith(_GIVEN_TWICE):
+        message = _given_twice(message, getattr(error, 'url', None), lineno)
     where = _file_of(getattr(error, 'url', None)) or filename or '<config>'
     if lineno is not None and lineno > 0:
         return f'{where}:{lineno}: {message}'

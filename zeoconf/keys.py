@@ -5,29 +5,45 @@ To name the key in every message, each key gets its own converter here,
 built from the generic ones in :mod:`zeoconf.datatypes`.
 
 Each section type also has a *keytype*: ZConfig calls it with every key
-name as it reads it, and reports its ``ValueError`` with the line. It does
-three things ZConfig cannot do by itself:
+name as it reads it, and reports its ``ValueError`` with the line. Ours
+accepts the names the section type defines and, for any other name,
+suggests the right one (``cache_size``: did you mean ``cache-size``?).
+A known name costs a lower-casing and a set lookup, as ZConfig's own
+``basic-key`` would.
 
-- suggests the right name for a misspelt key (``cache_size``);
-- names the first line of a key that is given twice;
-- remembers on which line each key was given (:func:`positions`), so that
-  checks across keys, which ZConfig runs without any position, can still
-  say where the keys are, and ``zeoconf show`` can say where a value came
-  from.
+ZConfig gives the checks across keys, which run in the section's
+datatype, no position at all. Inside :func:`recording` (zeoconf's own
+entry points: ``parse_clientstorage``, the command line) we learn where
+each key was given, once per section, from the first key ZConfig converts
+in it: ``server`` in ``<clientstorage>`` (required, declared first), any
+given key in ``<ssl>``. Its converter looks up into ZConfig's
+``BaseMatcher.constuct``, whose ``values`` still hold every given value
+with its position, and keeps a shallow copy on the section's matcher;
+:func:`positions` reads it. That is ZConfig's internal structure, not its
+API: :func:`positions_available` says whether it holds for the installed
+ZConfig, and a test pins it down. Outside :func:`recording` (a plain
+``ZODB.config`` parse at process start) nothing is recorded: keeping the
+copies alive costs every section more than the rest of our own work, and
+messages then name the keys without their lines.
 
-The keytype learns the position from ZConfig's ``BaseMatcher.addValue``,
-its only caller while a configuration is read, or more cheaply from the
-parser's ``handle_key_value`` that calls it for a line of a file. That is
-ZConfig's internal structure, not its API: :func:`positions_available`
-says whether it holds for the installed ZConfig, and a test pins it down.
-Without it everything still works, only without those line numbers.
+Key defaults: for every section, ZConfig asks each key it was not given
+for its default, a ``copy.copy()`` of a ``ValueInfo`` that it then
+converts again. Once per section type (that is, once per configuration)
+we hand ZConfig a shared default instead, already converted
+(:func:`share_defaults`).
+
+The ``<zeoclient>`` compatibility keys share one "+" entry of
+``<clientstorage>`` (:data:`ZEOCLIENT_KEYS`, :func:`zeoclient_value`).
 """
 
+import contextlib
+import itertools
 import sys
 
 from zeoconf import datatypes
 
-__all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position']
+__all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position',
+           'recording', 'share_defaults', 'ZEOCLIENT_KEYS', 'zeoclient_keys']
 
 
 class Position(tuple):
@@ -42,28 +58,22 @@ class Position(tuple):
         return f'line {self[0]}'
 
 
-def _addvalue_code():
+def _zconfig_internals():
     try:
+        from ZConfig.info import ValueInfo
         from ZConfig.matcher import BaseMatcher
-        return BaseMatcher.addValue.__code__
+        code = BaseMatcher.constuct.__code__
     except (ImportError, AttributeError):  # pragma: no cover
-        return None
+        return None, None, None
+    if code.co_varnames[:1] != ('self',) or 'values' not in code.co_varnames:
+        return None, None, ValueInfo   # pragma: no cover
+    return code, BaseMatcher.addValue.__code__, ValueInfo
 
 
-def _handle_key_value_code():
-    try:
-        from ZConfig.cfgparser import ZConfigParser
-        return ZConfigParser.handle_key_value.__code__
-    except (ImportError, AttributeError):  # pragma: no cover
-        return None
-
-
-_ADDVALUE_CODE = _addvalue_code()
-# addValue(self, key, value, position) is called by the parser's
-# handle_key_value(self, section, rest) as
-# section.addValue(key, value, (self.lineno, None, self.url)).
-_HANDLE_KEY_VALUE_CODE = _handle_key_value_code()
-_POSITIONS_ATTR = '_zeoconf_positions'
+_CONSTUCT_CODE, _ADDVALUE_CODE, _ValueInfo = _zconfig_internals()
+_VALUES_ATTR = '_zeoconf_values'        # on a matcher: what constuct saw
+_POSITIONS_ATTR = '_zeoconf_positions'  # on a matcher: positions, built
+_TYPE_ATTR = '_zeoconf_ready'           # on a section type: defaults shared
 
 # Keys that belong to a neighbouring section, with where they go.
 _ELSEWHERE = {
@@ -75,46 +85,16 @@ _ELSEWHERE = {
             "for a persistent cache)",
 }
 
-_KEYS_ATTR = '_zeoconf_keys'
 
-
-def _keys_of(section_type):
-    """``{key name: is it a multikey}``, cached on the section type.
-
-    The first time, the defaults of the type's keys are also made cheap to
-    hand out (see :func:`_share_default`).
-    """
-    keys = getattr(section_type, _KEYS_ATTR, None)
-    if keys is None:
-        keys = {}
-        for name, info in section_type:
-            if name and not info.issection():
-                keys[name] = info.ismulti()
-                _share_default(info)
-        setattr(section_type, _KEYS_ATTR, keys)
-    return keys
-
-
-try:
-    from ZConfig.info import ValueInfo as _ValueInfo
-except ImportError:  # pragma: no cover
-    _ValueInfo = None
-
-
-def _share_default(info):
-    # For every section, ZConfig asks each key it was not given for its
-    # default through getdefault(), which returns copy.copy() of the
-    # default: a ValueInfo (a copy costs more than the rest of the key's
-    # handling) or None. With a score of keys with defaults that made
-    # parsing slower than ZEO's smaller component. A ValueInfo is never
-    # changed after it is made (ZConfig only reads .value and .position),
-    # so the default itself can be handed out. Multikeys keep their
-    # copied list. Pinned by tests/test_invariants.py.
-    if _ValueInfo is None or info.ismulti():
-        return
-    default = getattr(info, '_default', _share_default)   # marker: none
-    if default is None or type(default) is _ValueInfo:
-        info.getdefault = lambda: default
+def _key_names(section_type):
+    """The key names *section_type* accepts, sections left out; its "+"
+    entry stands for the ``<zeoclient>`` keys."""
+    names = {name for name, info in section_type
+             if name and not info.issection()}
+    if '+' in names:
+        names.discard('+')
+        names.update(ZEOCLIENT_KEYS)
+    return names
 
 
 def _suggestion(key, known):
@@ -122,7 +102,7 @@ def _suggestion(key, known):
     norm = key.replace('_', '-').replace(' ', '-')
     if norm in known:
         return norm
-    candidates = list(known)
+    candidates = sorted(known)
     close = difflib.get_close_matches(norm, candidates, n=1, cutoff=0.6)
     if close:
         return close[0]
@@ -147,48 +127,23 @@ def _unknown_key(key, section, known):
 
 def _keytype(section):
     """The keytype function of section type *section*."""
-    getframe = sys._getframe
+    known = set()       # the section type's key names, once it was seen
 
     def keytype(key):
         name = key.lower()
-        frame = getframe(1)
-        if frame.f_code is not _ADDVALUE_CODE:
-            # Called while the schema itself is read, or by a ZConfig whose
-            # structure we do not know: plain normalisation only.
+        if name in known:
             return name
-        caller = frame.f_back
-        if caller is not None and caller.f_code is _HANDLE_KEY_VALUE_CODE:
-            # Reading f_locals costs about 100 ns per local not yet bound,
-            # and addValue has ten of them when it calls us; its caller
-            # has one. Same matcher, same position.
-            local = caller.f_locals
-            matcher = local['section']
-            parser = local['self']
-            lineno, url = parser.lineno, parser.url
-        else:
-            local = frame.f_locals
-            matcher = local['self']
-            lineno, _, url = local['position']
-        known = getattr(matcher.type, _KEYS_ATTR, None) or _keys_of(
-            matcher.type)
-        multi = known.get(name)
-        if multi is None:
-            raise ValueError(_unknown_key(key, section, known))
-        # getattr/setattr, not matcher.__dict__: asking for __dict__ turns
-        # the matcher's inline attribute values into a real dict, and
-        # every later read of its attributes in ZConfig gets slower.
-        found = getattr(matcher, _POSITIONS_ATTR, None)
-        if found is None:
-            found = {}
-            setattr(matcher, _POSITIONS_ATTR, found)
-        if name in found:
-            if not multi:
-                raise ValueError(f'{name} is given twice (first on line '
-                                 f'{found[name][0].lineno}); keep one')
-            found[name].append(Position((lineno, url)))
-        else:
-            found[name] = [Position((lineno, url))]
-        return name
+        # A name not seen yet: the schema itself being read (ZConfig runs
+        # every key name it defines through the keytype), the first key
+        # of this process, or a mistake.
+        frame = sys._getframe(1)
+        if frame.f_code is not _ADDVALUE_CODE:
+            return name
+        defined = _key_names(frame.f_locals['self'].type)
+        known.update(defined)
+        if name in known:
+            return name
+        raise ValueError(_unknown_key(key, section, defined))
 
     keytype.__name__ = keytype.__qualname__ = f'{section}_key'
     keytype.__doc__ = f'Keytype of <{section}>: see the module docstring.'
@@ -199,54 +154,266 @@ clientstorage_key = _keytype('clientstorage')
 ssl_key = _keytype('ssl')
 
 
+_recording = 0
+
+
+@contextlib.contextmanager
+def recording():
+    """Learn where keys are given while parsing inside this block.
+
+    zeoconf's own entry points (``parse_clientstorage``, the command line)
+    parse in it; elsewhere, as under ``ZODB.config`` at every process
+    start, keys are not located and parsing stays cheaper than ZEO's own
+    component. Nests; a parse in another thread meanwhile records too.
+    """
+    global _recording
+    _recording += 1
+    try:
+        yield
+    finally:
+        _recording -= 1
+
+
+def _remember_values():
+    """Called by the converter of a section's first key while recording:
+    see the module docstring. Keeps what ``constuct`` converts on its
+    matcher, once per section."""
+    frame = sys._getframe(2)
+    for _ in range(3):       # convert, then a list comprehension, if any
+        if frame is None:
+            return
+        if frame.f_code is _CONSTUCT_CODE:
+            break
+        frame = frame.f_back
+    else:
+        return
+    local = frame.f_locals
+    matcher = local['self']
+    if getattr(matcher, _VALUES_ATTR, None) is None:
+        # The "+" entry's dict is converted in place later: copy it too.
+        setattr(matcher, _VALUES_ATTR, {
+            attr: dict(value) if type(value) is dict else value
+            for attr, value in local['values'].items()})
+
+
+def share_defaults(section):
+    """Hand out the defaults of *section*'s type shared and converted from
+    now on (see :func:`_share_defaults`); once per section type, that is
+    once per configuration. Openers call it for every section."""
+    section_type = section.getSectionDefinition()
+    if getattr(section_type, _TYPE_ATTR, None) is None:
+        _share_defaults(section_type)
+
+
+class _Converted(_ValueInfo or object):
+    """A key's default, converted once and handed out for every section."""
+
+    __slots__ = ('converted',)
+
+    def convert(self, datatype):
+        return self.converted
+
+
+def _share_defaults(section_type):
+    # ZConfig's getdefault() returns copy.copy() of the default, and
+    # constuct() converts it again: for every section, for every key not
+    # given. A ValueInfo is never changed after it is made (ZConfig reads
+    # .value and .position), and our converters for keys with defaults
+    # depend on the text alone, so the default can be converted once and
+    # handed out as it is. Multikeys keep their copied list. Pinned by
+    # tests/test_invariants.py.
+    setattr(section_type, _TYPE_ATTR, True)
+    if _ValueInfo is None:  # pragma: no cover
+        return
+    for name, info in section_type:
+        if not name or info.issection() or info.ismulti():
+            continue
+        default = getattr(info, '_default', _share_defaults)   # marker
+        if default is None or (isinstance(default, dict) and not default):
+            shared = default     # none; the "+" entry's empty dict
+        elif type(default) is not _ValueInfo:
+            continue
+        elif getattr(info.datatype, 'first', False) or not getattr(
+                info.datatype, 'pure', False):
+            shared = default     # its converter must still run
+        else:
+            shared = _Converted(default.value, default.position)
+            shared.converted = info.datatype(default.value)
+        # repeat().__next__ hands out the same object without a Python
+        # frame: this runs for every key of every section.
+        info.getdefault = itertools.repeat(shared).__next__
+
+
+def default_value(section, key):
+    """The converted default of *key* in *section*'s type (or None)."""
+    for name, info in section.getSectionDefinition():
+        if name == key and not info.issection():
+            default = info.getdefault()
+            return None if default is None else default.convert(
+                info.datatype)
+    return None
+
+
 def positions(section):
     """``{key: [Position, ...]}`` for the keys given in a parsed section.
 
     Empty when the installed ZConfig does not let us see positions.
     """
     matcher = getattr(section, '_matcher', None)
-    return getattr(matcher, _POSITIONS_ATTR, None) or {}
+    found = getattr(matcher, _POSITIONS_ATTR, None)
+    if found is not None:
+        return found
+    values = getattr(matcher, _VALUES_ATTR, None)
+    if values is None:
+        found = _positions_from_source(section, matcher)
+        if found:
+            setattr(matcher, _POSITIONS_ATTR, found)
+        return found
+    found = {}
+    for name, info in matcher.type:
+        if name == '+':
+            for key, value in (values.get(info.attribute) or {}).items():
+                if isinstance(value, _ValueInfo) and value.position:
+                    found[key] = [Position((value.position[0],
+                                            value.position[2]))]
+            continue
+        if not name or info.issection():
+            continue
+        given = values.get(info.attribute)
+        if not isinstance(given, list):
+            given = [given]
+        default = getattr(info, '_default', None)
+        where = [Position((v.position[0], v.position[2])) for v in given
+                 if isinstance(v, _ValueInfo) and v.position
+                 and v.position is not getattr(default, 'position', None)]
+        if where:
+            found[name] = where
+    setattr(matcher, _POSITIONS_ATTR, found)
+    return found
+
+
+def _end_section_code():
+    try:
+        from ZConfig.cfgparser import ZConfigParser
+        return ZConfigParser.end_section.__code__
+    except (ImportError, AttributeError):  # pragma: no cover
+        return None
+
+
+_END_SECTION_CODE = _end_section_code()
+
+
+def _source_text(parser):
+    file = getattr(parser, 'file', None)
+    if hasattr(file, 'getvalue'):
+        return file.getvalue()
+    url = getattr(parser, 'url', None) or ''
+    if url.startswith('file:'):
+        import urllib.parse
+        path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+        try:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                return f.read()
+        except OSError:
+            return None
+    return None
+
+
+def _positions_from_source(section, matcher):
+    """Positions of a section's keys, found again in the configuration text.
+
+    For a parse that did not record them (see :func:`recording`), when a
+    message needs them, which is rare: while the section's datatype runs,
+    ZConfig's parser is closing the enclosing section, one of our callers.
+    Its text is read back from that closing line to the enclosing section's
+    opening line, and the keys of the one child section of our type and
+    name are located. Gives up (empty) when there is no such parser, no
+    text, or not exactly one such section.
+    """
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code is not _END_SECTION_CODE:
+        frame = frame.f_back
+    if frame is None:
+        return {}
+    parser = frame.f_locals.get('self')
+    text = _source_text(parser)
+    if text is None:
+        return {}
+    lines = text.splitlines()[:parser.lineno]
+    type_name = matcher.type.name
+    name = section.getSectionName()
+    blocks, depth, end = [], 0, None
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index].strip()
+        if line.startswith('</'):
+            depth += 1
+            end = index if depth == 2 else end
+        elif line.startswith('<') and not line.endswith('/>'):
+            depth -= 1
+            if depth <= 0:
+                break               # the enclosing section's opening line
+            if depth == 1 and end is not None:
+                header = line[1:-1].lower().split()
+                if header[:1] == [type_name] and header[1:2] == (
+                        [name] if name else []):
+                    blocks.append((index, end))
+    if len(blocks) != 1:
+        return {}
+    start, end = blocks[0]
+    url = parser.url
+    found, depth = {}, 0
+    for index in range(start + 1, end):
+        line = lines[index].strip()
+        if line.startswith('</'):
+            depth -= 1
+        elif line.startswith('<'):
+            depth += 0 if line.endswith('/>') else 1
+        elif depth == 0 and line and line[0] not in '#%':
+            key = line.split(None, 1)[0].lower()
+            found.setdefault(key, []).append(Position((index + 1, url)))
+    return found
 
 
 def positions_available():
-    """Whether key positions can be recorded with the installed ZConfig."""
-    return _ADDVALUE_CODE is not None
+    """Whether key positions can be learned with the installed ZConfig."""
+    return _CONSTUCT_CODE is not None
 
 
-def _for_key(key, convert, pure=False):
+def _for_key(key, convert, pure=False, first=False):
     """A converter for *key* that names it in its errors.
 
     A *pure* converter depends on the text alone: its results are kept,
-    since configurations repeat the same few values in every section and
-    ZConfig converts every default again for every section.
+    since configurations repeat the same few values in every section. The
+    converter of the *first* key ZConfig converts in a section also learns
+    where the section's keys were given (see the module docstring).
     """
-    if pure:
-        results = {}
+    results = {}
 
-        def convert_key(text):
+    def convert_key(text):
+        if first and _recording:
+            _remember_values()
+        if pure:
             try:
                 return results[text]
             except KeyError:
                 pass
-            try:
-                value = convert(text)
-            except ValueError as e:
-                raise ValueError(f'{key}: {e}') from None
+        try:
+            value = convert(text)
+        except ValueError as e:
+            raise ValueError(f'{key}: {e}') from None
+        if pure:
             if len(results) > 256:
                 results.clear()
             results[text] = value
-            return value
-    else:
-        def convert_key(text):
-            try:
-                return convert(text)
-            except ValueError as e:
-                raise ValueError(f'{key}: {e}') from None
+        return value
+
     convert_key.__name__ = key.replace('-', '_')
     convert_key.__qualname__ = convert_key.__name__
     convert_key.__doc__ = f'Value of {key}: see datatypes.{convert.__name__}.'
     # The generic datatype's name, for the generated reference.
     convert_key.datatype = convert.__name__
+    convert_key.pure = pure
+    convert_key.first = first
     return convert_key
 
 
@@ -257,7 +424,8 @@ def _described(convert, what):
     return with_what
 
 
-server = _for_key('server', datatypes.server_address, pure=True)
+server = _for_key('server', datatypes.server_address, pure=True,
+                  first=True)
 storage = _for_key('storage', datatypes.text, pure=True)
 name = _for_key('name', datatypes.text, pure=True)
 cache_size = _for_key('cache-size', datatypes.size, pure=True)
@@ -276,18 +444,6 @@ wait_timeout = _for_key('wait-timeout', datatypes.positive_interval, True)
 disconnect_poll = _for_key('disconnect-poll', datatypes.positive_interval,
                            True)
 client_label = _for_key('client-label', datatypes.text, True)
-
-client = _for_key('client', datatypes.text, True)
-var = _for_key('var', _described(
-    datatypes.existing_directory, 'the directory for the cache file'))
-wait = _for_key('wait', datatypes.boolean, True)
-min_disconnect_poll = _for_key('min-disconnect-poll',
-                               datatypes.positive_interval, True)
-max_disconnect_poll = _for_key('max-disconnect-poll', datatypes.text, True)
-drop_cache_rather_verify = _for_key('drop-cache-rather-verify',
-                                    datatypes.text, True)
-username = _for_key('username', datatypes.text, True)
-realm = _for_key('realm', datatypes.text, True)
 
 class Secret:
     """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
@@ -320,14 +476,86 @@ def password(text):
 password.datatype = 'secret'
 
 
+# Keys of ZODB's <zeoclient> section, accepted by <clientstorage> through
+# its "+" entry (see component.xml): name -> (converter, default text).
+ZEOCLIENT_KEYS = {
+    'client': (_for_key('client', datatypes.text, True), None),
+    'var': (_for_key('var', _described(
+        datatypes.existing_directory, 'the directory for the cache file')),
+        None),
+    'wait': (_for_key('wait', datatypes.boolean, True), 'true'),
+    'min-disconnect-poll': (_for_key('min-disconnect-poll',
+                                     datatypes.positive_interval, True), None),
+    'max-disconnect-poll': (_for_key('max-disconnect-poll', datatypes.text,
+                                     True), None),
+    'drop-cache-rather-verify': (_for_key('drop-cache-rather-verify',
+                                          datatypes.text, True), None),
+    'username': (_for_key('username', datatypes.text, True), None),
+    'password': (password, None),
+    'realm': (_for_key('realm', datatypes.text, True), None),
+}
 
+
+class Unconverted(str):
+    """A ``<zeoclient>`` key's text that could not be converted when read
+    (see :func:`zeoclient_value`); :func:`zeoclient_keys` converts it."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return '<unconverted>'     # it may be a password
+
+
+def zeoclient_value(text):
+    """Datatype of the "+" entry of <clientstorage>: a ``<zeoclient>`` key.
+
+    ZConfig gives a "+" datatype the value only; the key's name is the
+    loop variable of ``BaseMatcher.constuct`` that calls it, one frame up,
+    so the value is converted here, with the key's own converter, and a
+    mistake gets the value's line. With a ZConfig of another structure the
+    value is kept as text and converted when the section is resolved.
+    """
+    frame = sys._getframe(2)
+    if frame.f_code is _CONSTUCT_CODE:
+        key = frame.f_locals.get('key')
+        if key in ZEOCLIENT_KEYS:
+            return ZEOCLIENT_KEYS[key][0](text)
+    return Unconverted(text)
+
+
+zeoclient_value.datatype = 'zeoclient'
+
+
+def zeoclient_keys(section):
+    """``{key: value}`` of the ``<zeoclient>`` keys given in *section*
+    (the ``SectionValue``), converted; defaults are not included."""
+    given = section.zeoclient_keys
+    if not given:
+        return {}
+    return {key: ZEOCLIENT_KEYS[key][0](value)
+            if type(value) is Unconverted else value
+            for key, value in given.items()}
+
+
+def zeoclient_default(key):
+    """The converted default of ``<zeoclient>`` key *key* (or None)."""
+    convert, default = ZEOCLIENT_KEYS[key]
+    return None if default is None else convert(default)
+
+
+
+
+# Every key of <ssl> may be the first one converted: none is required.
 certificate_file = _for_key('certificate', _described(
-    datatypes.existing_file, 'a PEM certificate file'))
+    datatypes.existing_file, 'a PEM certificate file'), first=True)
 key_file = _for_key('key', _described(
-    datatypes.existing_file, 'a PEM private key file'))
-password_function = _for_key('password-function', datatypes.dotted_callable)
+    datatypes.existing_file, 'a PEM private key file'), first=True)
+password_function = _for_key('password-function', datatypes.dotted_callable,
+                             first=True)
 ca_location = _for_key('authenticate', _described(
-    datatypes.existing_path, 'a CA file or a directory of CA certificates'))
-check_hostname = _for_key('check-hostname', datatypes.boolean, True)
+    datatypes.existing_path, 'a CA file or a directory of CA certificates'),
+    first=True)
+check_hostname = _for_key('check-hostname', datatypes.boolean, True,
+                          first=True)
 server_hostname = _for_key('server-hostname', datatypes.host_name,
-                           True)
+                           True, first=True)

@@ -40,8 +40,6 @@ _IGNORED_WHY = {
     'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
              'certificates',
 }
-_IGNORED = [(key, key.replace('-', '_'), why)
-            for key, why in _IGNORED_WHY.items()]
 
 
 class SectionError(ValueError):
@@ -65,7 +63,27 @@ class _Section:
     def __init__(self, config):
         self.config = config
         self.name = config.getSectionName()
-        self.positions = keys.positions(config)
+        keys.share_defaults(config)
+
+    @property
+    def positions(self):
+        """``{key: [Position, ...]}``: where the section's keys were given.
+
+        Worked out when first asked for: only messages and ``show`` need it.
+        """
+        return keys.positions(self.config)
+
+    def given(self, key, value):
+        """Whether *key*, now *value*, was written in the section.
+
+        Known for sure when positions are recorded; otherwise a value
+        other than the default says so (the default written out does
+        not).
+        """
+        positions = self.positions
+        if positions:
+            return key in positions
+        return value != keys.default_value(self.config, key)
 
     def where(self, key):
         found = self.positions.get(key)
@@ -173,10 +191,20 @@ class ClientStorageOpener(_Section):
         return ClientStorage(**kwargs)
 
     def _resolve(self, c):
-        for key, attribute, why in _IGNORED:
-            if getattr(c, attribute) is not None:
-                logger.warning('%s: %s is ignored: %s.', self.label(),
-                               self.key_at(key), why)
+        # The <zeoclient> keys: rare, so looked at only when there are any.
+        zeoclient = keys.zeoclient_keys(c) if c.zeoclient_keys else {}
+        self.zeoclient = zeoclient
+        client = var = min_poll = None
+        wait = True
+        if zeoclient:
+            for key, why in _IGNORED_WHY.items():
+                if key in zeoclient:
+                    logger.warning('%s: %s is ignored: %s.', self.label(),
+                                   self.key_at(key), why)
+            client = zeoclient.get('client')
+            var = zeoclient.get('var')
+            min_poll = zeoclient.get('min-disconnect-poll')
+            wait = zeoclient.get('wait', keys.zeoclient_default('wait'))
 
         blob_cache_size = c.blob_cache_size
         if c.blob_dir is None:
@@ -200,28 +228,28 @@ class ClientStorageOpener(_Section):
                           'blob-dir')
 
         cache = c.cache_path
-        if c.client:
+        if client:
             if cache is not None:
                 logger.warning('%s: %s and %s are ignored: %s names the '
                                'cache file.', self.label(),
                                self.key_at('client'), 'var',
                                self.key_at('cache-path'))
             else:
-                cache = os.path.join(c.var or os.getcwd(),
-                                     f'{c.client}-{c.storage}.zec')
-        elif c.var is not None:
+                cache = os.path.join(var or os.getcwd(),
+                                     f'{client}-{c.storage}.zec')
+        elif var is not None:
             logger.warning('%s: %s is ignored without client, which names '
                            'the cache file; or use cache-path.',
                            self.label(), self.key_at('var'))
 
         disconnect_poll = c.disconnect_poll
-        if c.min_disconnect_poll is not None:
-            if 'disconnect-poll' in self.positions:
+        if min_poll is not None:
+            if self.given('disconnect-poll', disconnect_poll):
                 self.fail(f'{self.key_at("min-disconnect-poll")} and '
                           f'{self.key_at("disconnect-poll")} both set the '
                           f'retry delay; keep disconnect-poll',
                           'min-disconnect-poll')
-            disconnect_poll = c.min_disconnect_poll
+            disconnect_poll = min_poll
 
         addr = [tuple(a) if isinstance(a, tuple) else a for a in c.server]
         ssl_context, ssl_server_hostname = self._tls(c.server)
@@ -241,7 +269,7 @@ class ClientStorageOpener(_Section):
             'wait_timeout': c.wait_timeout,
             'disconnect_poll': disconnect_poll,
             'client_label': c.client_label,
-            'wait': c.wait,
+            'wait': wait,
             'ssl': ssl_context,
             'ssl_server_hostname': ssl_server_hostname,
         }

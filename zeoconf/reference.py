@@ -24,6 +24,8 @@ displays, with the value syntax of each key in words.
 """
 
 import io
+import os
+import re
 import textwrap
 
 __all__ = ['render']
@@ -59,19 +61,46 @@ def _schema():
     return ZConfig.loadSchemaFile(io.StringIO(_SCHEMA))
 
 
+# "<!-- NAME: text -->": the documentation of a section type or key; see
+# the head of component.xml for why it is a comment.
+_DOC_RE = re.compile(r'<!--\s*([a-z][a-z0-9-]*): (.*?)-->', re.S)
+_SECTIONTYPE_RE = re.compile(
+    r'<sectiontype\s+name="([^"]+)".*?</sectiontype>', re.S)
+
+
+def documentation():
+    """``{section type: {'': its text, key: text}}`` from component.xml."""
+    import zeoconf
+    path = os.path.join(os.path.dirname(zeoconf.__file__), 'component.xml')
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    docs = {}
+    outside = _SECTIONTYPE_RE.sub('', text)
+    for block in _SECTIONTYPE_RE.finditer(text):
+        section = block.group(1)
+        docs[section] = dict(_DOC_RE.findall(block.group(0)))
+    for name, doc in _DOC_RE.findall(outside):
+        docs.setdefault(name, {})[''] = doc
+    return docs
+
+
 def _paragraphs(text):
     # One line for a table cell; a '|' in a description would end the cell.
     text = textwrap.dedent(text or '').strip()
     return ' '.join(text.split()).replace('|', '\\|')
 
 
+def _default_text(value):
+    if value is None:
+        return '—'
+    return f'`{value}`' if value != '' else '(empty)'
+
+
 def _default(info):
     default = info.getdefault()
     if info.ismulti():
         return ', '.join(f'`{v.value}`' for v in default) or '—'
-    if default is None:
-        return '—'
-    return f'`{default.value}`' if default.value != '' else '(empty)'
+    return _default_text(None if default is None else default.value)
 
 
 def _subsections(out, section):
@@ -84,26 +113,40 @@ def _subsections(out, section):
                   f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
 
 
-def _section(out, schema, name):
-    section = schema.gettype(name)
-    out.write(f'## `<{name}>`\n\n{_paragraphs(section.description)}\n\n')
-    _subsections(out, section)
-    out.write('| key | type | default | description |\n')
-    out.write('|---|---|---|---|\n')
+def rows(section):
+    """``(key, datatype name, default text, flags)`` for every key of a
+    section type, in schema order; the ``<zeoclient>`` keys in place of
+    the "+" entry that holds them."""
+    from zeoconf import keys
     for key, info in section:
+        if key == '+':
+            for name, (convert, default) in keys.ZEOCLIENT_KEYS.items():
+                yield (name, getattr(convert, 'datatype', None),
+                       _default_text(default), [])
+            continue
         if not key or info.issection():
             continue
-        kind = getattr(info.datatype, 'datatype', None)
-        type_text = TYPES.get(kind, kind or 'text')
         flags = []
         if info.ismulti():
             flags.append('repeatable')
         if info.minOccurs:
             flags.append('required')
+        yield key, getattr(info.datatype, 'datatype', None), \
+            _default(info), flags
+
+
+def _section(out, schema, name, docs):
+    section = schema.gettype(name)
+    out.write(f'## `<{name}>`\n\n{_paragraphs(docs.get(""))}\n\n')
+    _subsections(out, section)
+    out.write('| key | type | default | description |\n')
+    out.write('|---|---|---|---|\n')
+    for key, kind, default, flags in rows(section):
+        type_text = TYPES.get(kind, kind or 'text')
         if flags:
             type_text += f'; {", ".join(flags)}'
-        out.write(f'| `{key}` | {type_text} | {_default(info)} | '
-                  f'{_paragraphs(info.description)} |\n')
+        out.write(f'| `{key}` | {type_text} | {default} | '
+                  f'{_paragraphs(docs.get(key))} |\n')
     out.write('\n')
 
 
@@ -123,8 +166,9 @@ def render():
         '`ssl_server_hostname`. The compatibility keys, for configurations '
         'written for ZODB\'s `<zeoclient>`, say in their rows what they '
         'do. Key names are not case sensitive.\n\n')
-    _section(out, schema, 'clientstorage')
-    _section(out, schema, 'ssl')
+    docs = documentation()
+    _section(out, schema, 'clientstorage', docs['clientstorage'])
+    _section(out, schema, 'ssl', docs['ssl'])
     return out.getvalue()
 
 
