@@ -51,7 +51,7 @@ _ZCONFIG = os.path.dirname(ZConfig.__file__) + os.sep
 _ZEOCONF = os.path.dirname(zeoconf.__file__) + os.sep
 _ZEO = os.path.dirname(ZEO.__file__) + os.sep
 _PARSE_COMPONENT = ZConfig.schema.parseComponent.__code__
-_KEYTYPE = {'keytype', '_keys_of', '_share_default'}
+_KEYTYPE = {'keytype', '_keys_of', '_prepare'}
 
 
 def _category(frame):
@@ -168,8 +168,9 @@ def _component_xml(package):
 
 def _undocumented(data):
     text = data.decode('utf-8')
-    text = re.sub(r'\s*<description>.*?</description>', '', text, flags=re.S)
+    # Comments first: zeoconf's mention <description> elements.
     text = re.sub(r'\s*<!--.*?-->', '', text, flags=re.S)
+    text = re.sub(r'\s*<description>.*?</description>', '', text, flags=re.S)
     return text.encode('utf-8')
 
 
