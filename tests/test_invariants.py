@@ -260,8 +260,8 @@ def test_work_per_storage_is_constant():
 
 def test_defaults_are_shared_not_copied():
     """ZConfig copies a key's default for every section that does not set
-    it; zeoconf's keys hand out the same default (see
-    ``keys._share_default``). Pinned against the installed ZConfig."""
+    it; zeoconf's keys hand out the same default (see ``keys._prepare``).
+    Pinned against the installed ZConfig."""
     config = _parse('%import zeoconf\n<zodb>\n<clientstorage>\n'
                     'server zeo:1\n</clientstorage>\n</zodb>\n')
     storage = _storages(config)[0]
@@ -276,6 +276,33 @@ def test_defaults_are_shared_not_copied():
     zodb = dict(iter(config.database[0].config.getSectionDefinition()))
     info = zodb['cache-size']
     assert info.getdefault() is not info.getdefault()
+
+
+def test_entry_answers_are_constants_that_agree_with_zconfig():
+    """ZConfig asks every entry of a section type ismulti() and
+    issection() for every section; on zeoconf's types they become
+    constants without a Python frame (keys._prepare), with ZConfig's own
+    answers. Pinned against the installed ZConfig."""
+    from ZConfig.info import BaseInfo, SectionInfo
+    config = _parse('%import zeoconf\n<zodb>\n<clientstorage>\n'
+                    'server zeo:1\n<ssl>\ncheck-hostname false\n</ssl>\n'
+                    '</clientstorage>\n</zodb>\n')
+    storage = _storages(config)[0]
+    checked = 0
+    for section in (storage.config, storage.ssl.config):
+        for name, info in section.getSectionDefinition():
+            assert keys._answers_are_methods(info), name
+            assert 'ismulti' in vars(info) and 'issection' in vars(info)
+            own = SectionInfo if info.issection() else BaseInfo
+            assert info.ismulti() is own.ismulti(info), name
+            assert info.issection() is own.issection(info), name
+            checked += 1
+    assert checked >= 20
+    server = dict(iter(storage.config.getSectionDefinition()))['server']
+    assert server.ismulti() and not server.issection()
+    # ZODB's own section types are left as ZConfig made them.
+    zodb = config.database[0].config.getSectionDefinition()
+    assert all('ismulti' not in vars(info) for _, info in zodb)
 
 
 def _read(path):

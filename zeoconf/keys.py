@@ -39,6 +39,7 @@ The ``<zeoclient>`` compatibility keys share one "+" entry of
 import contextlib
 import itertools
 import sys
+import types
 
 from zeoconf import datatypes
 
@@ -197,12 +198,12 @@ def _remember_values():
 
 
 def share_defaults(section):
-    """Hand out the defaults of *section*'s type shared and converted from
-    now on (see :func:`_share_defaults`); once per section type, that is
-    once per configuration. Openers call it for every section."""
+    """Prepare *section*'s type for cheaper parsing from now on (see
+    :func:`_prepare`); once per section type, that is once per
+    configuration. Openers call it for every section."""
     section_type = section.getSectionDefinition()
     if getattr(section_type, _TYPE_ATTR, None) is None:
-        _share_defaults(section_type)
+        _prepare(section_type)
 
 
 class _Converted(_ValueInfo or object):
@@ -214,21 +215,46 @@ class _Converted(_ValueInfo or object):
         return self.converted
 
 
-def _share_defaults(section_type):
-    # ZConfig's getdefault() returns copy.copy() of the default, and
-    # constuct() converts it again: for every section, for every key not
-    # given. A ValueInfo is never changed after it is made (ZConfig reads
-    # .value and .position), and our converters for keys with defaults
-    # depend on the text alone, so the default can be converted once and
-    # handed out as it is. Multikeys keep their copied list. Pinned by
+def _constant(value):
+    # A callable that returns *value* without a Python frame:
+    # repeat().__next__ is C code. ZConfig makes these calls for every
+    # entry of the section type, in every section.
+    return itertools.repeat(value).__next__
+
+
+def _answers_are_methods(info):
+    # Only where ZConfig's answers are plain methods (as in ZConfig 3 and
+    # 4): an instance attribute then takes their place. Pinned by
     # tests/test_invariants.py.
+    cls = type(info)
+    return all(type(getattr(cls, name, None)) is types.FunctionType
+               for name in ('ismulti', 'issection', 'getdefault'))
+
+
+def _prepare(section_type):
+    """Make ZConfig's per-section walk over *section_type* cheaper.
+
+    For every section, ZConfig walks every entry of the section type three
+    times and asks each ``ismulti()`` and ``issection()`` (Python calls
+    whose answers never change once the schema is read), and asks each key
+    it was not given for its default, a ``copy.copy()`` of a ``ValueInfo``
+    that it then converts again. A ValueInfo is never changed after it is
+    made (ZConfig reads .value and .position), and our converters for keys
+    with defaults depend on the text alone, so the default is converted
+    once and handed out as it is; multikeys keep their copied list. Each
+    answer becomes a constant that costs no Python frame.
+    """
     setattr(section_type, _TYPE_ATTR, True)
     if _ValueInfo is None:  # pragma: no cover
         return
     for name, info in section_type:
-        if not name or info.issection() or info.ismulti():
+        if not _answers_are_methods(info):   # pragma: no cover
             continue
-        default = getattr(info, '_default', _share_defaults)   # marker
+        multi, section = info.ismulti(), info.issection()
+        info.ismulti, info.issection = _constant(multi), _constant(section)
+        if not name or section or multi:
+            continue
+        default = getattr(info, '_default', _prepare)   # marker: none
         if default is None or (isinstance(default, dict) and not default):
             shared = default     # none; the "+" entry's empty dict
         elif type(default) is not _ValueInfo:
@@ -239,9 +265,7 @@ def _share_defaults(section_type):
         else:
             shared = _Converted(default.value, default.position)
             shared.converted = info.datatype(default.value)
-        # repeat().__next__ hands out the same object without a Python
-        # frame: this runs for every key of every section.
-        info.getdefault = itertools.repeat(shared).__next__
+        info.getdefault = _constant(shared)
 
 
 def default_value(section, key):
