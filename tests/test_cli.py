@@ -149,6 +149,19 @@ def test_check_cross_key_error_points_at_the_key(write, tmp_path):
                                     'zeo:8100: shared-blob-dir (line 6)')
 
 
+def test_check_refuses_a_blob_dir_that_is_a_file(write, tmp_path):
+    # ZODB.config's parse leaves this to open(); check reports it at once.
+    write('junk', 'a file\n')
+    write('zodb.conf', _zodb('    server zeo:8100\n'
+                             f'    blob-dir {tmp_path}/junk'))
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        f"zodb.conf:5: <clientstorage> for zeo:8100: blob-dir (line 5): "
+        f"'{tmp_path}/junk' exists and is not a directory; expected a blob "
+        f"directory")
+
+
 def test_check_explains_both_import_lines(write, tmp_path):
     write('zodb.conf', '# two components\n%import ZEO\n' +
           _zodb('    server zeo:8100'))

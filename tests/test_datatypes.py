@@ -193,11 +193,19 @@ def test_existing_directory(tmp_path):
         dt.existing_directory(str(tmp_path / 'f'))
 
 
-def test_directory_path_may_not_exist_yet_but_must_not_be_a_file(tmp_path):
+def test_directory_path_does_not_look_at_the_disk(tmp_path):
     assert dt.directory_path(str(tmp_path / 'new')) == str(tmp_path / 'new')
     (tmp_path / 'f').write_text('x')
-    with pytest.raises(ValueError, match='not a directory'):
-        dt.directory_path(str(tmp_path / 'f'))
+    assert dt.directory_path(str(tmp_path / 'f')) == str(tmp_path / 'f')
+
+
+def test_check_directory_accepts_nothing_or_a_directory_only(tmp_path):
+    dt.check_directory(str(tmp_path / 'new'))
+    dt.check_directory(str(tmp_path))
+    (tmp_path / 'f').write_text('x')
+    with pytest.raises(ValueError, match="'.*f' exists and is not a "
+                                         "directory; expected blobs"):
+        dt.check_directory(str(tmp_path / 'f'), 'blobs')
 
 
 def test_file_in_existing_directory(tmp_path):

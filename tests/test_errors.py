@@ -75,8 +75,6 @@ CASES = {
     'twice': ('server zeo:8100\ncache-size 1MB\n@cache-size 2MB',
               ['cache-size is given twice', 'first on line 5']),
     # Paths.
-    'blob-dir-file': ('server zeo:8100\n@blob-dir {junk}',
-                      ['blob-dir', 'not a directory']),
     'cache-path-dir': ('server zeo:8100\n@cache-path {tmp}/no/such/c.zec',
                        ['cache-path', 'does not exist']),
     'var-missing': ('server zeo:8100\nclient web\n@var {tmp}/absent',
@@ -222,6 +220,39 @@ def test_malformed_configuration(name, paths, tmp_path, monkeypatch):
     for word in words:
         assert word in message, (word, message)
     assert SECRET not in message and SECRET not in str(e.value)
+
+
+def _blob_dir_on_a_file(tmp_path):
+    junk = tmp_path / 'junk'
+    junk.write_text('not a directory\n')
+    section = (f'<clientstorage>\nserver zeo:1\nblob-dir {junk}\n'
+               f'wait false\n</clientstorage>\n')
+    return f'%import zeoconf\n<zodb>\n{section}</zodb>\n', section, str(junk)
+
+
+def test_blob_dir_on_a_file_is_refused_by_zeoconfs_own_parse_with_its_line(
+        tmp_path):
+    _, section, junk = _blob_dir_on_a_file(tmp_path)
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('\n\n' + section)
+    assert e.value.lineno == 5
+    assert (f"blob-dir (line 5): {junk!r} exists and is not a directory; "
+            f"expected a blob directory") in str(e.value)
+
+
+def test_blob_dir_on_a_file_is_refused_when_zodb_config_opens_it(tmp_path):
+    """ZODB.config's parse does not look at blob-dir on disk (ZEO creates
+    the directory when it opens); the storage's open() refuses it, a
+    ConfigurationError from databaseFromString, before ZEO is asked."""
+    text, _, junk = _blob_dir_on_a_file(tmp_path)
+    config, _ = ZConfig.loadConfigFile(ZODB.config.getDbSchema(),
+                                       io.StringIO(text))
+    assert config.database[0].config.storage.kwargs()['blob_dir'] == junk
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(text)
+    assert str(e.value) == (
+        f"<clientstorage> for zeo:1: blob-dir: {junk!r} exists and is not "
+        f"a directory; expected a blob directory")
 
 
 def test_missing_server_names_the_key(tmp_path):

@@ -258,6 +258,28 @@ def test_work_per_storage_is_constant():
     assert medium['keytype'] - small['keytype'] == 3 * 90
 
 
+def test_a_plain_parse_makes_no_system_call_per_storage(monkeypatch,
+                                                       tmp_path):
+    """Under ZODB.config, values that name things on disk which ZEO
+    creates when it opens (blob-dir) are not looked at while parsing; the
+    files that must exist already (certificates, var, ...) are."""
+    calls = []
+    real = os.stat
+    monkeypatch.setattr(os, 'stat', lambda *a, **k: calls.append(a)
+                        or real(*a, **k))
+    text = '%import zeoconf\n' + ''.join(
+        f'<zodb db{i}>\n<clientstorage>\nserver zeo:8100\n'
+        f'blob-dir {tmp_path}/blobs{i}\n</clientstorage>\n</zodb>\n'
+        for i in range(20))
+    storages = _storages(_parse(text))
+    assert [s.kwargs()['blob_dir'] for s in storages] == [
+        f'{tmp_path}/blobs{i}' for i in range(20)]
+    assert calls == []
+    with keys.recording():            # zeoconf check, client_kwargs
+        _parse(text)
+    assert len(calls) == 20
+
+
 def test_defaults_are_shared_not_copied():
     """ZConfig copies a key's default for every section that does not set
     it; zeoconf's keys hand out the same default (see ``keys._prepare``).

@@ -16,8 +16,8 @@ import stat
 __all__ = [
     'size', 'server_address', 'boolean', 'interval', 'positive_interval',
     'percent', 'existing_file', 'existing_directory', 'directory_path',
-    'file_in_existing_directory', 'dotted_callable', 'host_name', 'text',
-    'format_address', 'PortOnly',
+    'check_directory', 'file_in_existing_directory', 'dotted_callable',
+    'host_name', 'text', 'format_address', 'PortOnly',
 ]
 
 _SIZE_UNITS = {
@@ -243,19 +243,25 @@ def existing_directory(text, what='a directory'):
 
 
 def directory_path(text, what='a directory'):
-    """The absolute path of a directory that may be created later.
+    """The absolute path of a directory that may not exist yet.
 
-    If something exists there it must be a directory.
+    The disk is not looked at here: ZEO creates the directory when the
+    storage opens, and :func:`check_directory` tells then whether what is
+    there can serve (see ``ClientStorageOpener``).
     """
-    path = _path(text, what)
+    return _path(text, what)
+
+
+def check_directory(path, what='a directory'):
+    """Raise ``ValueError`` when something other than a directory is at
+    *path*; nothing there is fine (ZEO creates it)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
-        return path         # not there yet: ZEO creates it
+        return
     if not stat.S_ISDIR(mode):
-        raise ValueError(f'{text!r} exists and is not a directory; '
+        raise ValueError(f'{path!r} exists and is not a directory; '
                          f'expected {what}')
-    return path
 
 
 def file_in_existing_directory(text, what='a file'):

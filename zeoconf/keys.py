@@ -44,7 +44,8 @@ import types
 from zeoconf import datatypes
 
 __all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position',
-           'recording', 'share_defaults', 'ZEOCLIENT_KEYS', 'zeoclient_keys']
+           'recording', 'is_recording', 'share_defaults', 'ZEOCLIENT_KEYS',
+           'zeoclient_keys']
 
 
 class Position(tuple):
@@ -173,6 +174,11 @@ def recording():
         yield
     finally:
         _recording -= 1
+
+
+def is_recording():
+    """Whether a parse now is one of zeoconf's own (see :func:`recording`)."""
+    return _recording > 0
 
 
 def _remember_values():

@@ -15,8 +15,9 @@ exception carries ``lineno`` and ``url`` of the key at fault.
 
 import logging
 import os
+import types
 
-from zeoconf import keys
+from zeoconf import datatypes, keys
 from zeoconf.datatypes import PortOnly, format_address
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError',
@@ -40,6 +41,11 @@ _IGNORED_WHY = {
     'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
              'certificates',
 }
+
+
+# The <zeoclient> keys of a section that has none (most): one shared,
+# read-only mapping instead of a new dict per section.
+_NONE = types.MappingProxyType({})
 
 
 class SectionError(ValueError):
@@ -160,7 +166,7 @@ class ClientStorageOpener(_Section):
     def __init__(self, config):
         super().__init__(config)
         self.ssl = config.ssl
-        self._kwargs = self._resolve(config)
+        self._check(config)
 
     def label(self):
         if self.name:
@@ -175,14 +181,39 @@ class ClientStorageOpener(_Section):
         """Keyword arguments for ``ClientStorage``, ``addr`` included.
 
         ``ClientStorage(**kwargs())`` behaves exactly as ZEO alone would;
-        :meth:`open` adds what makes ``disconnect_poll`` take effect.
+        :meth:`open` adds what makes ``disconnect_poll`` take effect. A new
+        dict each call: the opener keeps only what the checks derived.
         """
-        kwargs = dict(self._kwargs)
-        kwargs['addr'] = list(kwargs['addr'])
-        return kwargs
+        c = self.config
+        return {
+            'addr': [tuple(a) if isinstance(a, tuple) else a
+                     for a in c.server],
+            'storage': c.storage,
+            'name': c.name,
+            'cache_size': c.cache_size,
+            'cache': self._cache,
+            'blob_dir': c.blob_dir,
+            'shared_blob_dir': c.shared_blob_dir,
+            'blob_cache_size': self._blob_cache_size,
+            'blob_cache_size_check': c.blob_cache_size_check,
+            'read_only': c.read_only,
+            'read_only_fallback': c.read_only_fallback,
+            'server_sync': c.server_sync,
+            'wait_timeout': c.wait_timeout,
+            'disconnect_poll': self._disconnect_poll,
+            'client_label': c.client_label,
+            'wait': self._wait,
+            'ssl': self._ssl_context,
+            'ssl_server_hostname': self._ssl_server_hostname,
+        }
 
     def open(self):
         """Create the ``ZEO.ClientStorage.ClientStorage``."""
+        try:
+            self._check_blob_dir()
+        except SectionError as e:
+            import ZConfig
+            raise ZConfig.ConfigurationError(str(e)) from None
         from ZEO.ClientStorage import ClientStorage
         kwargs = self.kwargs()
         factory = _client_factory(kwargs['disconnect_poll'])
@@ -190,12 +221,14 @@ class ClientStorageOpener(_Section):
             kwargs['_client_factory'] = factory
         return ClientStorage(**kwargs)
 
-    def _resolve(self, c):
+    def _check(self, c):
+        """Check the rules across keys; keep what they derive (the cache
+        file, the retry delay, the TLS context and host name, ...)."""
         # The <zeoclient> keys: rare, so looked at only when there are any.
-        zeoclient = keys.zeoclient_keys(c) if c.zeoclient_keys else {}
+        zeoclient = keys.zeoclient_keys(c) if c.zeoclient_keys else _NONE
         self.zeoclient = zeoclient
         client = var = min_poll = None
-        wait = True
+        self._wait = True
         if zeoclient:
             for key, why in _IGNORED_WHY.items():
                 if key in zeoclient:
@@ -204,75 +237,74 @@ class ClientStorageOpener(_Section):
             client = zeoclient.get('client')
             var = zeoclient.get('var')
             min_poll = zeoclient.get('min-disconnect-poll')
-            wait = zeoclient.get('wait', keys.zeoclient_default('wait'))
+            self._wait = zeoclient.get('wait',
+                                       keys.zeoclient_default('wait'))
 
-        blob_cache_size = c.blob_cache_size
+        self._blob_cache_size = c.blob_cache_size
         if c.blob_dir is None:
             for key, needs in (('shared-blob-dir', c.shared_blob_dir),
                                ('blob-cache-size',
-                                blob_cache_size is not None)):
+                                c.blob_cache_size is not None)):
                 if needs:
                     self.fail(f'{self.key_at(key)} needs blob-dir; add '
                               f'blob-dir (the blob directory)', key)
         elif c.shared_blob_dir:
-            if blob_cache_size is not None:
+            if c.blob_cache_size is not None:
                 logger.warning(
                     '%s: %s is ignored with shared-blob-dir: the blobs are '
                     'the server\'s own and are never removed by a client.',
                     self.label(), self.key_at('blob-cache-size'))
-                blob_cache_size = None
+                self._blob_cache_size = None
             if not os.path.isdir(c.blob_dir):
                 self.fail(f'{self.key_at("blob-dir")} {c.blob_dir!r} does '
                           f'not exist, but shared-blob-dir says it is the '
                           f"server's blob directory; mount or create it",
                           'blob-dir')
+        elif keys.is_recording():
+            self._check_blob_dir()
 
-        cache = c.cache_path
+        self._cache = c.cache_path
         if client:
-            if cache is not None:
+            if c.cache_path is not None:
                 logger.warning('%s: %s and %s are ignored: %s names the '
                                'cache file.', self.label(),
                                self.key_at('client'), 'var',
                                self.key_at('cache-path'))
             else:
-                cache = os.path.join(var or os.getcwd(),
-                                     f'{client}-{c.storage}.zec')
+                self._cache = os.path.join(var or os.getcwd(),
+                                           f'{client}-{c.storage}.zec')
         elif var is not None:
             logger.warning('%s: %s is ignored without client, which names '
                            'the cache file; or use cache-path.',
                            self.label(), self.key_at('var'))
 
-        disconnect_poll = c.disconnect_poll
+        self._disconnect_poll = c.disconnect_poll
         if min_poll is not None:
-            if self.given('disconnect-poll', disconnect_poll):
+            if self.given('disconnect-poll', c.disconnect_poll):
                 self.fail(f'{self.key_at("min-disconnect-poll")} and '
                           f'{self.key_at("disconnect-poll")} both set the '
                           f'retry delay; keep disconnect-poll',
                           'min-disconnect-poll')
-            disconnect_poll = min_poll
+            self._disconnect_poll = min_poll
 
-        addr = [tuple(a) if isinstance(a, tuple) else a for a in c.server]
-        ssl_context, ssl_server_hostname = self._tls(c.server)
-        return {
-            'addr': addr,
-            'storage': c.storage,
-            'name': c.name,
-            'cache_size': c.cache_size,
-            'cache': cache,
-            'blob_dir': c.blob_dir,
-            'shared_blob_dir': c.shared_blob_dir,
-            'blob_cache_size': blob_cache_size,
-            'blob_cache_size_check': c.blob_cache_size_check,
-            'read_only': c.read_only,
-            'read_only_fallback': c.read_only_fallback,
-            'server_sync': c.server_sync,
-            'wait_timeout': c.wait_timeout,
-            'disconnect_poll': disconnect_poll,
-            'client_label': c.client_label,
-            'wait': wait,
-            'ssl': ssl_context,
-            'ssl_server_hostname': ssl_server_hostname,
-        }
+        self._ssl_context, self._ssl_server_hostname = self._tls(c.server)
+
+    def _check_blob_dir(self):
+        """blob-dir must not name something other than a directory.
+
+        Looked at by :meth:`open`, just before ZEO creates or uses the
+        directory, and when zeoconf's own tools parse (``zeoconf check``
+        gives the line): a plain ``ZODB.config`` parse, at every start of
+        every process, makes no system call for a directory that ZEO
+        creates and inspects when it opens anyway.
+        """
+        c = self.config
+        if c.blob_dir is None or c.shared_blob_dir:
+            return      # none; or checked to be a directory by _check
+        try:
+            datatypes.check_directory(c.blob_dir, 'a blob directory')
+        except ValueError as e:
+            self.fail(f'{self.key_at("blob-dir")}: {e}', 'blob-dir')
 
     def _tls(self, servers):
         tls = self.ssl
@@ -310,7 +342,7 @@ class ClientStorageOpener(_Section):
 
     def summary(self):
         """One line for people: servers, TLS, read-only."""
-        kw = self._kwargs
+        kw = self.kwargs()
         servers = ', '.join(format_address(a) for a in kw['addr'])
         mode = ('read-only-fallback' if kw['read_only_fallback'] else
                 'read-only' if kw['read_only'] else 'read-write')
