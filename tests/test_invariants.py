@@ -284,20 +284,31 @@ def test_defaults_are_shared_not_copied():
     """ZConfig copies a key's default for every section that does not set
     it; zeoconf's keys hand out the same default (see ``keys._prepare``).
     Pinned against the installed ZConfig."""
-    config = _parse('%import zeoconf\n<zodb>\n<clientstorage>\n'
-                    'server zeo:1\n</clientstorage>\n</zodb>\n')
-    storage = _storages(config)[0]
+    config = _parse(_plain_storages(3))
+    storage = _storages(config)[2]      # parsed with the shared defaults
     definition = storage.config.getSectionDefinition()
     infos = dict(iter(definition))
     for name in ('cache-size', 'storage', 'read-only', 'wait-timeout'):
         info = infos[name]
         assert info.getdefault() is info.getdefault(), name
-    assert storage.kwargs()['cache_size'] == 20 * 1024 * 1024
-    assert storage.kwargs()['wait_timeout'] == 30
+    kwargs = storage.kwargs()
+    assert kwargs['cache_size'] == 1 << 30          # given
+    assert (kwargs['wait_timeout'], kwargs['storage'],
+            kwargs['disconnect_poll'], kwargs['server_sync'],
+            kwargs['blob_cache_size_check']) == (30, '1', 1, False, 10)
     # ZODB's own section types are left as ZConfig made them.
     zodb = dict(iter(config.database[0].config.getSectionDefinition()))
     info = zodb['cache-size']
     assert info.getdefault() is not info.getdefault()
+
+
+def test_section_types_are_prepared_at_their_second_section():
+    # A configuration with one storage gains nothing from it: the first
+    # section is parsed before its opener runs.
+    for count, prepared in ((1, False), (2, True)):
+        storage = _storages(_parse(_plain_storages(count)))[0]
+        for _, info in storage.config.getSectionDefinition():
+            assert ('ismulti' in vars(info)) is prepared, count
 
 
 def test_entry_answers_are_constants_that_agree_with_zconfig():
@@ -306,10 +317,11 @@ def test_entry_answers_are_constants_that_agree_with_zconfig():
     constants without a Python frame (keys._prepare), with ZConfig's own
     answers. Pinned against the installed ZConfig."""
     from ZConfig.info import BaseInfo, SectionInfo
-    config = _parse('%import zeoconf\n<zodb>\n<clientstorage>\n'
-                    'server zeo:1\n<ssl>\ncheck-hostname false\n</ssl>\n'
-                    '</clientstorage>\n</zodb>\n')
-    storage = _storages(config)[0]
+    section = ('<clientstorage>\nserver zeo:1\n<ssl>\n'
+               'check-hostname false\n</ssl>\n</clientstorage>\n')
+    config = _parse(f'%import zeoconf\n<zodb a>\n{section}</zodb>\n'
+                    f'<zodb b>\n{section}</zodb>\n')
+    storage = _storages(config)[1]
     checked = 0
     for section in (storage.config, storage.ssl.config):
         for name, info in section.getSectionDefinition():

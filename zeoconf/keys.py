@@ -205,10 +205,15 @@ def _remember_values():
 
 def share_defaults(section):
     """Prepare *section*'s type for cheaper parsing from now on (see
-    :func:`_prepare`); once per section type, that is once per
-    configuration. Openers call it for every section."""
+    :func:`_prepare`). Openers call it for every section; the type is
+    prepared at its second section, which is once per configuration that
+    has two or more (the first section is parsed already, and a
+    configuration with one gains nothing from it)."""
     section_type = section.getSectionDefinition()
-    if getattr(section_type, _TYPE_ATTR, None) is None:
+    state = getattr(section_type, _TYPE_ATTR, None)
+    if state is None:
+        setattr(section_type, _TYPE_ATTR, False)    # one section seen
+    elif state is False:
         _prepare(section_type)
 
 
@@ -228,13 +233,21 @@ def _constant(value):
     return itertools.repeat(value).__next__
 
 
+_TRUE, _FALSE = _constant(True), _constant(False)
+_PLAIN_METHODS = {}     # {info class: whether _prepare may replace them}
+
+
 def _answers_are_methods(info):
     # Only where ZConfig's answers are plain methods (as in ZConfig 3 and
     # 4): an instance attribute then takes their place. Pinned by
     # tests/test_invariants.py.
     cls = type(info)
-    return all(type(getattr(cls, name, None)) is types.FunctionType
-               for name in ('ismulti', 'issection', 'getdefault'))
+    plain = _PLAIN_METHODS.get(cls)
+    if plain is None:
+        plain = _PLAIN_METHODS[cls] = all(
+            type(getattr(cls, name, None)) is types.FunctionType
+            for name in ('ismulti', 'issection', 'getdefault'))
+    return plain
 
 
 def _prepare(section_type):
@@ -257,7 +270,8 @@ def _prepare(section_type):
         if not _answers_are_methods(info):   # pragma: no cover
             continue
         multi, section = info.ismulti(), info.issection()
-        info.ismulti, info.issection = _constant(multi), _constant(section)
+        info.ismulti = _TRUE if multi else _FALSE
+        info.issection = _TRUE if section else _FALSE
         if not name or section or multi:
             continue
         default = getattr(info, '_default', _prepare)   # marker: none
