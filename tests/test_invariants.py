@@ -280,6 +280,26 @@ def test_a_plain_parse_makes_no_system_call_per_storage(monkeypatch,
     assert len(calls) == 20
 
 
+def test_converters_keep_a_bounded_set_of_results_and_never_drop_them(
+        monkeypatch):
+    calls = []
+
+    def upper(text):
+        calls.append(text)
+        return text.upper()
+
+    monkeypatch.setattr(keys, 'RESULTS_KEPT', 3)
+    convert = keys._for_key('x', upper, pure=True)
+    assert [convert(t) for t in 'abca'] == ['A', 'B', 'C', 'A']
+    assert calls == ['a', 'b', 'c']            # 'a' again: kept
+    assert [convert(t) for t in 'ddab'] == ['D', 'D', 'A', 'B']
+    assert calls == ['a', 'b', 'c', 'd', 'd']  # full: 'd' is not kept,
+    # and the kept values are still there
+    impure = keys._for_key('y', upper)
+    impure('a'), impure('a')
+    assert calls[-2:] == ['a', 'a']
+
+
 def test_defaults_are_shared_not_copied():
     """ZConfig copies a key's default for every section that does not set
     it; zeoconf's keys hand out the same default (see ``keys._prepare``).
