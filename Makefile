@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench bench-instructions docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parse.py
+
+# Needs valgrind (apt-get install valgrind); about three minutes.
+bench-instructions: $(STAMP)
+	$(BIN)/python benchmarks/bench_instructions.py
 
 docs: $(STAMP)
 	$(BIN)/python -m zeoconf.reference > docs/reference.md
