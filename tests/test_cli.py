@@ -162,6 +162,19 @@ def test_check_refuses_a_blob_dir_that_is_a_file(write, tmp_path):
         f"directory")
 
 
+def test_check_never_shows_a_piece_of_a_password_with_a_dollar(write,
+                                                                tmp_path):
+    # ZConfig's message would be "no replacement for 'ver-printed'".
+    write('zodb.conf', _zodb('    server zeo:8100\n    username admin\n'
+                             f'    password {SECRET.replace("-", "$", 1)}'))
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("zodb.conf:6: password: its value "
+                                    "holds a '$'")
+    output = result.stdout + result.stderr
+    assert 'printed' not in output and 'never' not in output
+
+
 def test_check_explains_both_import_lines(write, tmp_path):
     write('zodb.conf', '# two components\n%import ZEO\n' +
           _zodb('    server zeo:8100'))

@@ -353,6 +353,40 @@ def test_unconverted_zeoclient_value_never_shows():
     assert SECRET not in repr({'password': Unconverted(SECRET)})
 
 
+@pytest.mark.parametrize('written', [
+    'Sw0rd$fish',            # a name ZConfig cannot replace
+    'Sw0rd${fish',           # a '${' without its '}'
+    'Sw0rd$(FISH_NOT_SET)',  # an unset environment variable
+    'Sw0rdfish$',            # a lone '$' at the end
+])
+def test_a_dollar_in_a_password_never_shows_a_piece_of_it(written):
+    """ZConfig's own message quotes what follows the '$'; zeoconf's entry
+    points name the key and its line instead."""
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(f'<clientstorage>\nserver zeo:1\n'
+                              f'password {written}\n</clientstorage>\n')
+    assert e.value.lineno == 3
+    message = str(e.value)
+    assert message.startswith("password: its value holds a '$'")
+    assert "write '$$' for a literal '$'" in message
+    assert 'fish' not in message.lower() and 'FISH' not in message
+    # '$$' is a literal '$', as the message says.
+    kwargs_text = ('<clientstorage>\nserver zeo:1\npassword '
+                   f'{written.replace("$", "$$")}\n</clientstorage>\n')
+    opener = zeoconf.parse_clientstorage(kwargs_text)
+    assert opener.zeoclient['password'].reveal() == written
+
+
+def test_a_dollar_in_another_key_is_explained_at_its_line():
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
+                              'client-label web${1\n</clientstorage>\n')
+    assert e.value.lineno == 3        # ZConfig's own error has no line
+    assert str(e.value).startswith(
+        "client-label: '${' not followed by name; write '$$' for a "
+        "literal '$'")
+
+
 def test_password_function_result_never_shows(paths, certs, caplog):
     caplog.set_level(logging.DEBUG)
     opener = zeoconf.parse_clientstorage(

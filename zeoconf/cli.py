@@ -122,7 +122,8 @@ def load(path, schema=None, warnings=None):
         with keys.recording():
             config, _ = ZConfig.loadConfigFile(schema, _Text(text), url)
     except ZConfig.ConfigurationError as e:
-        error = _at_directive(errors.located(e), text, url)
+        error = _at_directive(
+            errors.located(errors.without_secrets(e, url)), text, url)
     except (Exception, SystemExit) as e:
         # ZConfig lets errors of %import and %include escape as they come:
         # its own ValueError or OSError, and whatever a package named by

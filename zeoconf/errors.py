@@ -10,7 +10,8 @@ exception; :func:`describe` turns it into ``FILE:LINE: message``.
 import os
 import urllib.parse
 
-__all__ = ['located', 'describe', 'from_directive', 'IMPORT_COLLISION_HINT']
+__all__ = ['located', 'describe', 'from_directive', 'without_secrets',
+           'IMPORT_COLLISION_HINT']
 
 IMPORT_COLLISION_HINT = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -60,6 +61,61 @@ def from_directive(error, text, url=None):
     if isinstance(error, ZConfig.ConfigurationError):
         return error
     return ZConfig.ConfigurationError(message, url)
+
+
+# Keys whose values are never shown (see keys.Secret).
+_SECRET_KEYS = frozenset({'password'})
+
+
+def _key_line(traceback):
+    """``(key, line, url)`` of the key line ZConfig's parser was reading
+    when *traceback* was raised (its ``handle_key_value`` frame, the
+    innermost), or None. ZConfig's internal structure, not its API: pinned
+    by tests/test_errors.py."""
+    found = None
+    while traceback is not None:
+        frame = traceback.tb_frame
+        code = frame.f_code
+        if (code.co_name == 'handle_key_value'
+                and code.co_filename.replace('\\', '/').endswith(
+                    'ZConfig/cfgparser.py')):
+            local = frame.f_locals
+            parser, key = local.get('self'), local.get('key')
+            if isinstance(key, str):
+                found = (key.lower(), getattr(parser, 'lineno', None),
+                         getattr(parser, 'url', None))
+        traceback = traceback.tb_next
+    return found
+
+
+def without_secrets(error, url=None):
+    """*error*, or a ``ConfigurationError`` that says more in its place.
+
+    ZConfig substitutes ``$name`` and ``${name}`` in every value before any
+    datatype sees it, and its error for a name it cannot replace, or a
+    malformed ``${``, quotes what follows the ``$``: in a password, a piece
+    of the password. For a secret key the message names the key and hides
+    the value; for any key it says how to write a literal ``$``, and it
+    gets the line ZConfig leaves out of its syntax errors. Call it on the
+    exception as ZConfig raised it (its traceback is read).
+    """
+    import ZConfig
+    if not isinstance(error, (ZConfig.SubstitutionReplacementError,
+                              ZConfig.SubstitutionSyntaxError)):
+        return error
+    found = _key_line(error.__traceback__)
+    if found is None:
+        return error
+    key, lineno, where = found
+    if key in _SECRET_KEYS:
+        message = (f"{key}: its value holds a '$', which ZConfig reads as "
+                   f"the start of a substitution, and the substitution "
+                   f"failed (the value is not shown); write '$$' for a "
+                   f"literal '$'")
+    else:
+        said = getattr(error, 'message', None) or str(error)
+        message = f"{key}: {said}; write '$$' for a literal '$'"
+    return ZConfig.ConfigurationSyntaxError(message, where or url, lineno)
 
 
 def is_import_collision(error):
