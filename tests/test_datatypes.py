@@ -259,7 +259,8 @@ def test_host_name_refuses(text):
 _CONVERTERS = [
     (dt.size, int), (dt.server_address, (tuple, str)), (dt.boolean, bool),
     (dt.interval, float), (dt.positive_interval, float), (dt.percent, int),
-    (dt.host_name, str), (dt.text, str),
+    (dt.host_name, str), (dt.text, str), (dt.storage_name, str),
+    (dt.file_name_part, str),
 ]
 
 
@@ -304,7 +305,7 @@ def test_size_is_number_times_unit(number, unit, space):
 
 
 @settings(max_examples=500, deadline=None)
-@given(path=st.text(min_size=1).filter(lambda s: '\x00' not in s))
+@given(path=st.text(min_size=1))
 def test_path_converters_raise_only_valueerror(path):
     for convert in (dt.existing_file, dt.existing_directory,
                     dt.directory_path, dt.file_in_existing_directory,
@@ -313,3 +314,29 @@ def test_path_converters_raise_only_valueerror(path):
             assert isinstance(convert(path), str)
         except ValueError:
             pass
+
+
+def test_a_path_with_a_nul_character_is_refused_with_its_value():
+    with pytest.raises(ValueError, match=r"'/tmp/a\\x00b' holds a NUL "
+                                         r"character; expected the path of "
+                                         r"a key"):
+        dt.existing_file('/tmp/a\0b', 'a key')
+    with pytest.raises(ValueError, match='NUL'):
+        dt.directory_path('blobs\0')
+
+
+def test_storage_name_must_not_be_empty():
+    assert dt.storage_name(' main ') == 'main'
+    with pytest.raises(ValueError, match='no storage name given'):
+        dt.storage_name('  ')
+
+
+@pytest.mark.parametrize('bad', ['', 'a/b', '.', '..', 'x\0'])
+def test_file_name_part_holds_no_directory(bad):
+    with pytest.raises(ValueError, match='cannot be part of a file name'):
+        dt.file_name_part(bad)
+
+
+def test_file_name_part_keeps_a_plain_name():
+    assert dt.file_name_part(' web-1.a ') == 'web-1.a'
+

@@ -75,6 +75,14 @@ CASES = {
     'twice': ('server zeo:8100\ncache-size 1MB\n@cache-size 2MB',
               ['cache-size is given twice', 'first on line 5']),
     # Paths.
+    'path-nul': ('server zeo:8100\n@cache-path {tmp}/c\0.zec',
+                 ['cache-path', "c\\x00.zec'", 'NUL character',
+                  'expected the path of a cache file']),
+    'empty-storage': ('server zeo:8100\n@storage',
+                      ['storage', 'no storage name given']),
+    'client-with-slash': ('server zeo:8100\n@client web/1',
+                          ['client', "'web/1' cannot be part of a file name",
+                           "without '/'"]),
     'cache-path-dir': ('server zeo:8100\n@cache-path {tmp}/no/such/c.zec',
                        ['cache-path', 'does not exist']),
     'var-missing': ('server zeo:8100\nclient web\n@var {tmp}/absent',
@@ -128,6 +136,19 @@ CASES = {
     'function-import': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
                         '@password-function nosuchmod_zc.pw\n</ssl>',
                         ['password-function', 'cannot be imported']),
+    'function-exits': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                       '@password-function zc_err_exits.anything\n</ssl>',
+                       ['password-function', 'importing zc_err_exits failed '
+                        'with SystemExit']),
+    'function-getattr-raises': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                                '@password-function zc_err_lazy.anything\n'
+                                '</ssl>',
+                                ['password-function', "looking up 'anything'",
+                                 'failed with RuntimeError']),
+    'function-calls-exit': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                            'key {enc}\n@password-function {pw}.leave\n'
+                            '</ssl>',
+                            ['password-function', 'failed: SystemExit']),
     'function-callable': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
                           '@password-function os.sep\n</ssl>',
                           ['password-function', 'not callable']),
@@ -177,12 +198,17 @@ def paths(certs, tmp_path, monkeypatch):
         f'def right():\n    return {certs.password!r}\n'
         f'def wrong():\n    return {SECRET!r}\n'
         f'def broken():\n    raise KeyError({SECRET!r})\n'
-        f'def number():\n    return 42\n')
+        f'def number():\n    return 42\n'
+        f'def leave():\n    raise SystemExit({SECRET!r})\n')
+    (tmp_path / 'zc_err_exits.py').write_text('raise SystemExit(3)\n')
+    (tmp_path / 'zc_err_lazy.py').write_text(
+        f'def __getattr__(name):\n    raise RuntimeError({SECRET!r})\n')
     monkeypatch.syspath_prepend(str(tmp_path))
     yield {'tmp': str(tmp_path), 'junk': str(junk), 'cert': certs.client_cert,
            'key': certs.client_key, 'server_key': certs.server_key,
            'enc': certs.encrypted_key, 'pw': 'zc_err_passwords'}
-    sys.modules.pop('zc_err_passwords', None)
+    for module in ('zc_err_passwords', 'zc_err_exits', 'zc_err_lazy'):
+        sys.modules.pop(module, None)
 
 
 def _write_case(body, paths, directory):

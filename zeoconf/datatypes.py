@@ -17,7 +17,8 @@ __all__ = [
     'size', 'server_address', 'boolean', 'interval', 'positive_interval',
     'percent', 'existing_file', 'existing_directory', 'directory_path',
     'check_directory', 'file_in_existing_directory', 'dotted_callable',
-    'host_name', 'text', 'format_address', 'PortOnly',
+    'host_name', 'text', 'storage_name', 'file_name_part', 'format_address',
+    'PortOnly',
 ]
 
 _SIZE_UNITS = {
@@ -202,6 +203,10 @@ def _path(text, what):
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
+    if '\0' in value:
+        # The OS takes no such path ("embedded null byte", no value).
+        raise ValueError(f'{text!r} holds a NUL character; expected the '
+                         f'path of {what}')
     if value[0] == '~':
         value = os.path.expanduser(value)
     if (_POSIX and value[0] == '/' and '//' not in value
@@ -299,7 +304,9 @@ def dotted_callable(text):
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise ValueError(f'{name!r} cannot be imported: {e}') from None
-    except Exception as e:
+    except (Exception, SystemExit) as e:
+        # Whatever the module does while it is imported, even sys.exit(),
+        # is a problem of this value.
         raise ValueError(f'{name!r}: importing {module_name} failed with '
                          f'{type(e).__name__}: {e}') from None
     try:
@@ -307,6 +314,9 @@ def dotted_callable(text):
     except AttributeError:
         raise ValueError(f'{name!r}: module {module_name} has no '
                          f'{attr!r}') from None
+    except (Exception, SystemExit) as e:     # a module's own __getattr__
+        raise ValueError(f'{name!r}: looking up {attr!r} in {module_name} '
+                         f'failed with {type(e).__name__}') from None
     if not callable(function):
         raise ValueError(f'{name!r} is not callable; expected a function '
                          f'returning the password')
@@ -336,3 +346,22 @@ def _is_ipv6(value):
 def text(value):
     """Text as written, surrounding white space removed."""
     return value.strip()
+
+
+def storage_name(text):
+    """The name of a storage on the server: not empty."""
+    value = text.strip()
+    if not value:
+        raise ValueError('no storage name given; expected the name the '
+                         'server gives the storage, e.g. 1 or main')
+    return value
+
+
+def file_name_part(text):
+    """Text that becomes part of a file name: no directory in it."""
+    value = text.strip()
+    if not value or value in ('.', '..') or '/' in value or os.sep in value \
+            or '\0' in value:
+        raise ValueError(f'{text!r} cannot be part of a file name; expected '
+                         f'a name without {os.sep!r}, e.g. web1')
+    return value

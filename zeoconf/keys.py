@@ -478,11 +478,11 @@ def _described(convert, what):
 
 server = _for_key('server', datatypes.server_address, pure=True,
                   first=True)
-storage = _for_key('storage', datatypes.text, pure=True)
+storage = _for_key('storage', datatypes.storage_name, pure=True)
 name = _for_key('name', datatypes.text, pure=True)
 cache_size = _for_key('cache-size', datatypes.size, pure=True)
 cache_path = _for_key('cache-path', _described(
-    datatypes.file_in_existing_directory, 'a cache file path'))
+    datatypes.file_in_existing_directory, 'a cache file'))
 blob_dir = _for_key('blob-dir', _described(
     datatypes.directory_path, 'a blob directory'))
 shared_blob_dir = _for_key('shared-blob-dir', datatypes.boolean, True)
@@ -531,7 +531,7 @@ password.datatype = 'secret'
 # Keys of ZODB's <zeoclient> section, accepted by <clientstorage> through
 # its "+" entry (see component.xml): name -> (converter, default text).
 ZEOCLIENT_KEYS = {
-    'client': (_for_key('client', datatypes.text, True), None),
+    'client': (_for_key('client', datatypes.file_name_part, True), None),
     'var': (_for_key('var', _described(
         datatypes.existing_directory, 'the directory for the cache file')),
         None),

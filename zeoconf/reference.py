@@ -39,6 +39,8 @@ TYPES = {
     'positive_interval': 'interval > 0 (`30`, `2.5`, `500ms`, `2m`, `1h`)',
     'percent': 'percent, 1-99 (`10`, `10%`)',
     'text': 'text',
+    'storage_name': 'text, not empty',
+    'file_name_part': 'text without `/` (part of a file name)',
     'secret': 'text, never shown',
     'existing_file': 'path of a readable file (`~` expanded)',
     'existing_directory': 'path of an existing directory',

@@ -139,7 +139,7 @@ def _load_chain(context, certificate, key, password_function):
             raise _NoPasswordFunction()
         try:
             value = password_function()
-        except Exception as e:
+        except (Exception, SystemExit) as e:
             # The exception's text could hold the password: name its type.
             raise _PasswordFunctionFailed(type(e).__name__) from None
         if not isinstance(value, (str, bytes, bytearray)):
