@@ -717,6 +717,17 @@ def test_configuration_without_clientstorage(write):
         assert result.stdout == f'{path}: no clientstorage\n'
 
 
+def test_ping_fails_when_its_zeo_clients_are_not_zeoconfs(write):
+    # ZODB's own <zeoclient>: nothing probed, so not "all is well".
+    path = write('zodb.conf', '<zodb>\n  <zeoclient>\n    server '
+                 f'127.0.0.1:{_dead_port()}\n  </zeoclient>\n</zodb>\n')
+    result = zeoconf('ping', path, '--timeout', '2')
+    assert result.returncode == 1
+    assert result.stdout == f'{path}: no clientstorage\n'
+    assert (f'{path}: <zodb> <zeoclient>: not probed: a ZEO client without '
+            f'zeoconf') in result.stderr
+
+
 # demo
 
 def test_demo_runs_and_cleans_up():

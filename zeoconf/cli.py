@@ -570,10 +570,13 @@ def cmd_ping(args, out):
     # ZEO's client logs its connection attempts; the report says what
     # matters, so they are not echoed to the terminal.
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
-    warnings = []
+    warnings, others = [], []
     storages = find_storages(load(args.file, _schema(args.schema),
-                                  warnings))
+                                  warnings), others)
     _print_warnings(args.file, warnings)
+    for label in others:
+        print(f'{args.file}: {label}: not probed: a ZEO client without '
+              f'zeoconf', file=sys.stderr)
     results = ping.ping_storages(storages, args.timeout, progress=sys.stderr)
     usable = sum(1 for s in results if s['usable'])
     if args.json:
@@ -596,6 +599,10 @@ def cmd_ping(args, out):
               f'{"" if len(results) == 1 else "s"} usable', file=out)
     else:
         print(f'{args.file}: no clientstorage', file=out)
+    if others and not results:
+        # ZEO clients were configured and none could be probed: a health
+        # check must not read that as "reachable".
+        return 1
     return 0 if usable == len(results) else 1
 
 
