@@ -353,8 +353,10 @@ def test_password_key_never_shows(tmp_path, caplog):
 
 def test_zodb_config_errors_across_keys_name_the_key_line():
     """A plain ZODB.config parse records no positions; a rule broken
-    across keys still names the key's line, found again in the text
-    (keys._positions_from_source), in the right one of several storages."""
+    across keys in a section inside another still names the key's line,
+    found again in the text (keys._positions_from_source), in the right
+    one of several storages. (Where that cannot be done, see
+    test_a_rule_across_keys_names_them_where_no_line_is_known.)"""
     text = ('%import zeoconf\n'
             '<zodb first>\n  <clientstorage>\n    server zeo:1\n'
             '    blob-cache-size 1GB\n  </clientstorage>\n</zodb>\n'
@@ -369,6 +371,119 @@ def test_zodb_config_errors_across_keys_name_the_key_line():
     with pytest.raises(ZConfig.ConfigurationError) as e:
         ZODB.config.databaseFromString(second)
     assert 'shared-blob-dir (line 11) needs blob-dir' in str(e.value)
+
+
+def _disconnect_polls(dp=None):
+    lines = ['server zeo:1', 'min-disconnect-poll 2']
+    if dp is not None:
+        lines.append(f'disconnect-poll {dp}')
+    return '<clientstorage>\n' + ''.join(f'{line}\n' for line in lines) + \
+        '</clientstorage>\n'
+
+
+@pytest.mark.parametrize('dp', ['1', '1s', '3'])
+def test_min_disconnect_poll_beside_disconnect_poll_is_refused_everywhere(
+        dp, tmp_path):
+    """Also where no key positions are known: a top-level section
+    (storageFromString, zodburi) and keys from an %include; even when the
+    value written is the default."""
+    expected = 'min-disconnect-poll'
+    with pytest.raises(ZConfig.ConfigurationError, match=expected) as e:
+        ZODB.config.storageFromString('%import zeoconf\n' +
+                                      _disconnect_polls(dp))
+    assert 'both set the retry delay' in str(e.value)
+    (tmp_path / 'polls.conf').write_text(
+        f'min-disconnect-poll 2\ndisconnect-poll {dp}\n')
+    text = ('%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:1\n'
+            f'%include {tmp_path}/polls.conf\n</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError, match=expected):
+        ZODB.config.databaseFromString(text)
+
+
+def test_min_disconnect_poll_alone_sets_the_poll_everywhere():
+    storage = ZConfig.loadConfigFile(
+        ZODB.config.getDbSchema(), io.StringIO(
+            '%import zeoconf\n<zodb>\n' + _disconnect_polls() + '</zodb>\n')
+    )[0].database[0].config.storage
+    assert storage.kwargs()['disconnect_poll'] == 2
+    assert zeoconf.client_kwargs(_disconnect_polls())['disconnect_poll'] == 2
+
+
+def test_a_rule_across_keys_names_them_where_no_line_is_known(tmp_path):
+    # Top level (ZODB.config.storageFromString), and a section read from
+    # an included file: the keys are named, without their lines.
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.storageFromString(
+            '%import zeoconf\n<clientstorage>\nserver zeo:1\n'
+            'blob-cache-size 1GB\n</clientstorage>\n')
+    assert ('<clientstorage> for zeo:1: blob-cache-size needs blob-dir'
+            in str(e.value))
+    (tmp_path / 'storage.conf').write_text(
+        '<clientstorage>\nserver zeo:1\nshared-blob-dir true\n'
+        '</clientstorage>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(
+            f'%import zeoconf\n<zodb>\n%include {tmp_path}/storage.conf\n'
+            f'</zodb>\n')
+    assert 'shared-blob-dir needs blob-dir' in str(e.value)
+
+
+@pytest.mark.parametrize('body, key, first, second', [
+    ('cache-size 1MB\n<ssl>\n</ssl>\ncache-size 2MB\n', 'cache-size', 3, 6),
+    ('wait false\n# again\nwait true\n', 'wait', 3, 5),
+    ('username a\npassword x\npassword y\n', 'password', 4, 5),
+])
+def test_a_key_given_twice_names_both_lines(body, key, first, second):
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(f'<clientstorage>\nserver zeo:1\n{body}'
+                              f'</clientstorage>\n')
+    assert e.value.lineno == second
+    assert str(e.value).startswith(
+        f'{key} is given twice (first on line {first}); keep one')
+    assert 'x' not in str(e.value).split(';')[0].replace(key, '')
+
+
+def test_a_foreign_key_of_an_extending_section_type_is_refused():
+    """A schema may extend clientstorage with keys of its own; they stay
+    its own: a plain <clientstorage> refuses them, before and after."""
+    schema = ZConfig.loadSchemaFile(io.StringIO(
+        '<schema>\n<import package="zeoconf"/>\n'
+        '<sectiontype name="myclient" extends="clientstorage"\n'
+        '             implements="ZODB.storage">\n'
+        '  <key name="extra-thing"/>\n</sectiontype>\n'
+        '<multisection type="ZODB.storage" name="*" attribute="s"/>\n'
+        '</schema>\n'))
+
+    def parse(section):
+        return ZConfig.loadConfigFile(schema, io.StringIO(
+            f'<{section} a>\nserver zeo:1\nextra-thing 1\n</{section}>\n'))
+
+    for section in ('clientstorage', 'myclient', 'clientstorage'):
+        if section == 'myclient':
+            parse(section)
+            continue
+        with pytest.raises(ZConfig.ConfigurationError) as e:
+            parse(section)
+        assert "'extra-thing' is not a key of <clientstorage>" in str(e.value)
+
+
+def test_zeoclient_keys_with_another_zconfig_structure(monkeypatch):
+    """Where constuct's frame is not what zeoconf expects, <zeoclient> keys
+    are kept as text (never shown) and converted by the opener."""
+    from zeoconf import keys
+    monkeypatch.setattr(keys, '_CONSTUCT_CODE', None)
+    opener = zeoconf.parse_clientstorage(
+        f'<clientstorage>\nserver zeo:1\nwait off\npassword {SECRET}\n'
+        f'</clientstorage>\n')
+    assert type(opener.config.zeoclient_keys['wait']) is keys.Unconverted
+    assert SECRET not in repr(opener.config.zeoclient_keys)
+    assert opener.kwargs()['wait'] is False
+    assert opener.zeoclient['password'].reveal() == SECRET
+    with pytest.raises(ZConfig.ConfigurationError,
+                       match="wait: 'sometimes' is not a boolean"):
+        zeoconf.parse_clientstorage(
+            '<clientstorage>\nserver zeo:1\nwait sometimes\n'
+            '</clientstorage>\n')
 
 
 def test_unconverted_zeoclient_value_never_shows():

@@ -82,9 +82,9 @@ def test_flags_and_defaults_follow_the_schema():
             rows[section, key.strip().strip('`')] = kind, default.strip()
     checked = 0
     from zeoconf.keys import ZEOCLIENT_KEYS
-    for name, (_convert, value) in ZEOCLIENT_KEYS.items():
-        kind, default = rows['clientstorage', name]
-        assert default == (f'`{value}`' if value else '—'), name
+    for name in ZEOCLIENT_KEYS:      # in the "+" entry: one value each
+        kind, _ = rows['clientstorage', name]
+        assert 'required' not in kind and 'repeatable' not in kind, name
         checked += 1
     for name in ('clientstorage', 'ssl'):
         for key, info in schema.gettype(name):
@@ -121,3 +121,27 @@ def test_keys_name_their_clientstorage_arguments():
     text = reference.render()
     for key, argument in renamed.items():
         assert f'`{key}` (' in text and f'`{argument}`' in text
+
+
+def test_every_zeoclient_key_is_a_key_of_clientstorage():
+    """ZODB's own <zeoclient> section, key by key: each is a key of
+    <clientstorage> (the option table's or a compatibility key), and where
+    zeoconf's compatibility key has a default it is ZODB's."""
+    import ZODB.config
+
+    from zeoconf.keys import ZEOCLIENT_KEYS, zeoclient_default
+    ours = {key for key, info in reference._schema().gettype('clientstorage')
+            if key and not info.issection()} - {'+'}
+    zeoclient = ZODB.config.getDbSchema().gettype('zeoclient')
+    names = [key for key, info in zeoclient if key and not info.issection()]
+    assert len(names) >= 18
+    for key in names:
+        assert key in ours or key in ZEOCLIENT_KEYS, key
+        assert not (key in ours and key in ZEOCLIENT_KEYS), key
+    for key, (_convert, default) in ZEOCLIENT_KEYS.items():
+        if default is None:
+            continue
+        info = dict(iter(zeoclient))[key]
+        zodb = info.getdefault().convert(info.datatype)
+        assert zeoclient_default(key) == zodb, key
+

@@ -38,15 +38,20 @@ def parse_clientstorage(text, url=None):
 
     import ZConfig
 
-    from zeoconf.errors import from_directive, located, without_secrets
+    from zeoconf.errors import (
+        from_directive,
+        given_twice,
+        located,
+        without_secrets,
+    )
     from zeoconf.keys import recording
     try:
         with recording():
             config, _ = ZConfig.loadConfigFile(
                 _clientstorage_schema(), io.StringIO(text), url)
     except ZConfig.ConfigurationError as e:
-        raise from_directive(located(without_secrets(e, url)), text,
-                             url) from None
+        raise given_twice(from_directive(
+            located(without_secrets(e, url)), text, url), text, url) from None
     except (Exception, SystemExit) as e:
         # Only ZConfig's directive handling lets these through (an
         # %import of a package that fails, even by sys.exit()); our

@@ -378,14 +378,14 @@ def _values(section, keys):
     """``(key, value, datatype name)`` for every key of an opener's
     section, in schema order; the ``<zeoclient>`` keys in place of the
     "+" entry that holds them."""
-    for key, info in section.config.getSectionDefinition():
-        if key == '+':
-            given = section.zeoclient
-            for name, (convert, _) in keys.ZEOCLIENT_KEYS.items():
-                value = (given[name] if name in given
-                         else keys.zeoclient_default(name))
-                yield name, value, getattr(convert, 'datatype', None)
-        elif key and not info.issection():
+    given = getattr(section, 'zeoclient', None)     # <ssl> has none
+    for key, info in keys.keys_of(section.config.getSectionDefinition()):
+        if info is None:
+            convert = keys.ZEOCLIENT_KEYS[key][0]
+            value = (given[key] if key in given
+                     else keys.zeoclient_default(key))
+            yield key, value, getattr(convert, 'datatype', None)
+        else:
             yield (key, getattr(section.config, info.attribute),
                    getattr(info.datatype, 'datatype', None))
 

@@ -8,10 +8,11 @@ exception; :func:`describe` turns it into ``FILE:LINE: message``.
 """
 
 import os
+import re
 import urllib.parse
 
 __all__ = ['located', 'describe', 'from_directive', 'without_secrets',
-           'IMPORT_COLLISION_HINT']
+           'given_twice', 'IMPORT_COLLISION_HINT']
 
 IMPORT_COLLISION_HINT = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -137,33 +138,73 @@ def _file_of(url):
     return url
 
 
-_GIVEN_TWICE = "' does not support multiple values"
+# ZConfig's messages for a key given twice: a plain key, a <zeoclient> key
+# (the "+" entry of <clientstorage>).
+_GIVEN_TWICE = (re.compile(r"'([^']+)' does not support multiple values"),
+                re.compile(r"too many values for '([^']+)'"))
 
 
-def _given_twice(message, url, lineno):
-    """ZConfig's message for a key given twice, with the first line.
-
-    ZConfig stops at the second line; the first is found by reading the
-    file back from there to the start of the section.
-    """
-    key = message[1:-len(_GIVEN_TWICE)].lower()
-    path = _file_of(url) if url and url.startswith('file:') else None
-    first = None
-    if path and lineno:
+def _lines(text, url, error_url):
+    """The lines of the file *error_url*: *text* when that is the file
+    read (*url*), else read from disk; None when unknown."""
+    if text is not None and error_url in (None, url):
+        return text.splitlines()
+    if error_url and error_url.startswith('file:'):
         try:
-            with open(path, encoding='utf-8', errors='replace') as f:
-                lines = f.read().splitlines()[:lineno - 1]
+            with open(_file_of(error_url), encoding='utf-8',
+                      errors='replace') as f:
+                return f.read().splitlines()
         except OSError:
-            lines = []
-        for number in range(len(lines), 0, -1):
-            words = lines[number - 1].split(None, 1)
-            if words and words[0].startswith('<'):
-                break
-            if words and words[0].lower() == key:
-                first = number
-                break
+            return None
+    return None
+
+
+def _first_line_of(key, lines, lineno):
+    """The line of *key* before line *lineno* in the same section, found
+    by reading back to the section's opening line, over subsections."""
+    depth = 0
+    for number in range(min(lineno, len(lines) + 1) - 1, 0, -1):
+        line = lines[number - 1].strip()
+        if not line or line[0] in '#%':
+            continue
+        if line.startswith('</'):
+            depth += 1
+        elif line.startswith('<'):
+            if line.endswith('/>'):
+                continue
+            if depth == 0:
+                return None         # the section's own opening line
+            depth -= 1
+        elif depth == 0 and line.split(None, 1)[0].lower() == key:
+            return number
+    return None
+
+
+def given_twice(error, text=None, url=None):
+    """*error*, or, for ZConfig's error about a key given twice, one that
+    says so and names the line of the first (ZConfig stops at the second).
+
+    *text* is the configuration read from *url*; without it the file is
+    read back from disk.
+    """
+    import ZConfig
+    message = getattr(error, 'message', None) or str(error)
+    lineno = getattr(error, 'lineno', None)
+    for pattern in _GIVEN_TWICE:
+        found = pattern.fullmatch(message)
+        if found:
+            break
+    else:
+        return error
+    if not lineno or lineno < 1:
+        return error
+    key = found.group(1).lower()
+    error_url = getattr(error, 'url', None)
+    lines = _lines(text, url, error_url)
+    first = _first_line_of(key, lines, lineno) if lines else None
     where = f' (first on line {first})' if first else ''
-    return f'{key} is given twice{where}; keep one'
+    return ZConfig.ConfigurationSyntaxError(
+        f'{key} is given twice{where}; keep one', error_url or url, lineno)
 
 
 def describe(error, filename=None):
@@ -172,13 +213,11 @@ def describe(error, filename=None):
     The message is ZConfig's own without the ``(line N, in URL)`` tail it
     adds, since the prefix says that.
     """
-    error = located(error)
+    error = given_twice(located(error))
     message = getattr(error, 'message', None) or str(error)
     if is_import_collision(error):
         message = IMPORT_COLLISION_HINT
     lineno = getattr(error, 'lineno', None)
-    if message.startswith("'") and message.endswith(_GIVEN_TWICE):
-        message = _given_twice(message, getattr(error, 'url', None), lineno)
     where = _file_of(getattr(error, 'url', None)) or filename or '<config>'
     if lineno is not None and lineno > 0:
         return f'{where}:{lineno}: {message}'

@@ -23,14 +23,21 @@ with its position, and keeps a shallow copy on the section's matcher;
 API: :func:`positions_available` says whether it holds for the installed
 ZConfig, and a test pins it down. Outside :func:`recording` (a plain
 ``ZODB.config`` parse at process start) nothing is recorded: keeping the
-copies alive costs every section more than the rest of our own work, and
-messages then name the keys without their lines.
+copies alive costs every section more than the rest of our own work. A
+message that needs a line then finds it again in the text of the file
+being read (:func:`_positions_from_source`), when the section stands in
+that file inside another section; otherwise (a top-level section, keys
+from an ``%include``) it names the keys without their lines. The one
+rule across keys that depends on whether a key was written at all
+(``min-disconnect-poll`` beside ``disconnect-poll``) has the keytype note
+those keys in every parse (:data:`_NOTED`, :func:`given`).
 
 Key defaults: for every section, ZConfig asks each key it was not given
 for its default, a ``copy.copy()`` of a ``ValueInfo`` that it then
-converts again. Once per section type (that is, once per configuration)
-we hand ZConfig a shared default instead, already converted
-(:func:`share_defaults`).
+converts again, and asks every entry ``ismulti()`` and ``issection()``.
+At a section type's second section (once per configuration that has
+two) we hand ZConfig a shared default instead, already converted, and
+constant answers (:func:`share_defaults`, :func:`_prepare`).
 
 The ``<zeoclient>`` compatibility keys share one "+" entry of
 ``<clientstorage>`` (:data:`ZEOCLIENT_KEYS`, :func:`zeoclient_value`).
@@ -39,11 +46,12 @@ The ``<zeoclient>`` compatibility keys share one "+" entry of
 import contextlib
 import itertools
 import sys
+import threading
 import types
 
 from zeoconf import datatypes
 
-__all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position',
+__all__ = ['clientstorage_key', 'ssl_key', 'positions', 'Position', 'keys_of',
            'recording', 'is_recording', 'share_defaults', 'ZEOCLIENT_KEYS',
            'zeoclient_keys']
 
@@ -88,15 +96,21 @@ _ELSEWHERE = {
 }
 
 
+def keys_of(section_type):
+    """``(name, info)`` for every key of *section_type* in schema order,
+    sections left out; the ``<zeoclient>`` keys in place of the "+" entry
+    that holds them, with ``info`` None (see :data:`ZEOCLIENT_KEYS`)."""
+    for name, info in section_type:
+        if name == '+':
+            for key in ZEOCLIENT_KEYS:
+                yield key, None
+        elif name and not info.issection():
+            yield name, info
+
+
 def _key_names(section_type):
-    """The key names *section_type* accepts, sections left out; its "+"
-    entry stands for the ``<zeoclient>`` keys."""
-    names = {name for name, info in section_type
-             if name and not info.issection()}
-    if '+' in names:
-        names.discard('+')
-        names.update(ZEOCLIENT_KEYS)
-    return names
+    """The key names *section_type* accepts."""
+    return {name for name, _ in keys_of(section_type)}
 
 
 def _suggestion(key, known):
@@ -127,29 +141,63 @@ def _unknown_key(key, section, known):
     return f'{message}; the keys are ' + ', '.join(sorted(known))
 
 
+# Keys whose presence a rule across keys needs in every parse, recorded
+# or not (min-disconnect-poll beside disconnect-poll is a contradiction):
+# the keytype notes them on the section's matcher. They are rare in
+# configurations, so the frame read this takes is too.
+_NOTED = frozenset({'disconnect-poll'})
+_GIVEN_ATTR = '_zeoconf_given'      # on a matcher: the _NOTED keys given
+
+
 def _keytype(section):
     """The keytype function of section type *section*."""
-    known = set()       # the section type's key names, once it was seen
+    # {name: whether it is one of _NOTED}: the key names of the section
+    # types that use this keytype, once one of them was seen.
+    known = {}
 
     def keytype(key):
         name = key.lower()
-        if name in known:
-            return name
-        # A name not seen yet: the schema itself being read (ZConfig runs
-        # every key name it defines through the keytype), the first key
-        # of this process, or a mistake.
-        frame = sys._getframe(1)
-        if frame.f_code is not _ADDVALUE_CODE:
-            return name
-        defined = _key_names(frame.f_locals['self'].type)
-        known.update(defined)
-        if name in known:
-            return name
-        raise ValueError(_unknown_key(key, section, defined))
+        noted = known.get(name)
+        if noted is None:
+            # A name not seen yet: the schema itself being read (ZConfig
+            # runs every key name it defines through the keytype), the
+            # first key of this process, or a mistake.
+            frame = sys._getframe(1)
+            if frame.f_code is not _ADDVALUE_CODE:
+                return name
+            defined = _key_names(frame.f_locals['self'].type)
+            known.update((n, n in _NOTED) for n in defined)
+            noted = known.get(name)
+            if noted is None:
+                raise ValueError(_unknown_key(key, section, defined))
+        if noted:
+            _note_given(name)
+        return name
 
     keytype.__name__ = keytype.__qualname__ = f'{section}_key'
     keytype.__doc__ = f'Keytype of <{section}>: see the module docstring.'
     return keytype
+
+
+def _note_given(name):
+    frame = sys._getframe(2)        # keytype's caller
+    if frame.f_code is not _ADDVALUE_CODE:
+        return
+    matcher = frame.f_locals['self']
+    given = getattr(matcher, _GIVEN_ATTR, None)
+    if given is None:
+        setattr(matcher, _GIVEN_ATTR, {name})
+    else:
+        given.add(name)
+
+
+def given(section, key):
+    """Whether *key* (one of ``_NOTED``) was written in *section* (a
+    ``SectionValue``); None when the installed ZConfig does not let us
+    know."""
+    if _ADDVALUE_CODE is None:  # pragma: no cover
+        return None
+    return key in getattr(section.getSectionMatcher(), _GIVEN_ATTR, ())
 
 
 clientstorage_key = _keytype('clientstorage')
@@ -157,6 +205,7 @@ ssl_key = _keytype('ssl')
 
 
 _recording = 0
+_recording_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -169,11 +218,13 @@ def recording():
     component. Nests; a parse in another thread meanwhile records too.
     """
     global _recording
-    _recording += 1
+    with _recording_lock:
+        _recording += 1
     try:
         yield
     finally:
-        _recording -= 1
+        with _recording_lock:
+            _recording -= 1
 
 
 def is_recording():
@@ -288,16 +339,6 @@ def _prepare(section_type):
         info.getdefault = _constant(shared)
 
 
-def default_value(section, key):
-    """The converted default of *key* in *section*'s type (or None)."""
-    for name, info in section.getSectionDefinition():
-        if name == key and not info.issection():
-            default = info.getdefault()
-            return None if default is None else default.convert(
-                info.datatype)
-    return None
-
-
 def positions(section):
     """``{key: [Position, ...]}`` for the keys given in a parsed section.
 
@@ -345,6 +386,7 @@ def _end_section_code():
 
 
 _END_SECTION_CODE = _end_section_code()
+_END_SECTION_DEPTH = 16
 
 
 def _source_text(parser):
@@ -374,10 +416,16 @@ def _positions_from_source(section, matcher):
     name are located. Gives up (empty) when there is no such parser, no
     text, or not exactly one such section.
     """
+    # The opener runs a few frames below the parser that closes the
+    # enclosing section; no further, or a parse that is itself inside
+    # another one (a datatype that reads a configuration) would read the
+    # other file.
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code is not _END_SECTION_CODE:
+    for _ in range(_END_SECTION_DEPTH):
+        if frame is None or frame.f_code is _END_SECTION_CODE:
+            break
         frame = frame.f_back
-    if frame is None:
+    if frame is None or frame.f_code is not _END_SECTION_CODE:
         return {}
     parser = frame.f_locals.get('self')
     text = _source_text(parser)
@@ -572,6 +620,11 @@ def zeoclient_value(text):
         key = frame.f_locals.get('key')
         if key in ZEOCLIENT_KEYS:
             return ZEOCLIENT_KEYS[key][0](text)
+        if isinstance(key, str):
+            # A name the keytype let through for another section type
+            # that shares it (one that extends clientstorage).
+            raise ValueError(_unknown_key(
+                key, 'clientstorage', _key_names(frame.f_locals['self'].type)))
     return Unconverted(text)
 
 
@@ -584,9 +637,17 @@ def zeoclient_keys(section):
     given = section.zeoclient_keys
     if not given:
         return {}
-    return {key: ZEOCLIENT_KEYS[key][0](value)
-            if type(value) is Unconverted else value
-            for key, value in given.items()}
+    converted = {}
+    for key, value in given.items():
+        if key not in ZEOCLIENT_KEYS:
+            raise ValueError(_unknown_key(
+                key, 'clientstorage', _key_names(
+                    section.getSectionDefinition())))
+        # str(): the plain text, which a message may quote (a password's
+        # converter never does).
+        converted[key] = (ZEOCLIENT_KEYS[key][0](str(value))
+                          if type(value) is Unconverted else value)
+    return converted
 
 
 def zeoclient_default(key):

@@ -120,13 +120,11 @@ def rows(section):
     section type, in schema order; the ``<zeoclient>`` keys in place of
     the "+" entry that holds them."""
     from zeoconf import keys
-    for key, info in section:
-        if key == '+':
-            for name, (convert, default) in keys.ZEOCLIENT_KEYS.items():
-                yield (name, getattr(convert, 'datatype', None),
-                       _default_text(default), [])
-            continue
-        if not key or info.issection():
+    for key, info in keys.keys_of(section):
+        if info is None:
+            convert, default = keys.ZEOCLIENT_KEYS[key]
+            yield (key, getattr(convert, 'datatype', None),
+                   _default_text(default), [])
             continue
         flags = []
         if info.ismulti():
