@@ -51,7 +51,7 @@ _ZCONFIG = os.path.dirname(ZConfig.__file__) + os.sep
 _ZEOCONF = os.path.dirname(zeoconf.__file__) + os.sep
 _ZEO = os.path.dirname(ZEO.__file__) + os.sep
 _PARSE_COMPONENT = ZConfig.schema.parseComponent.__code__
-_KEYTYPE = {'keytype', '_keys_of', '_prepare'}
+_KEYTYPE = {'keytype', '_note_given', '_prepare'}
 
 
 def _category(frame):
