@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 import pytest
+import ZConfig
 import ZODB.config
 from ZEO.Exceptions import ClientDisconnected
 
@@ -124,6 +125,43 @@ def test_empty_ssl_refuses_a_server_the_system_does_not_trust(
         ZODB.config.databaseFromString(_conf(
             f'server localhost:{tls_terminator_server.port}', '',
             'wait-timeout 1'))
+
+
+def test_empty_ssl_with_no_system_ca_at_all_is_refused_when_read(
+        monkeypatch, tmp_path):
+    """No CA file and no hashed CA directory where OpenSSL looks: every
+    server would fail verification, so it is said when the file is read."""
+    (tmp_path / 'none.pem').write_text('')
+    monkeypatch.setenv('SSL_CERT_FILE', str(tmp_path / 'none.pem'))
+    monkeypatch.setenv('SSL_CERT_DIR', str(tmp_path))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('<clientstorage>\nserver zeo:8100\n<ssl>\n'
+                              '</ssl>\n</clientstorage>\n')
+    message = str(e.value)
+    assert message.startswith('<ssl>: authenticate: no system CA '
+                              'certificates were found')
+    assert f"{str(tmp_path / 'none.pem')!r} and {str(tmp_path)!r}" in message
+    assert "add authenticate with the CA file that signed" in message
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None,
+                    reason='needs the openssl command to hash a CA file')
+def test_empty_ssl_with_system_cas_in_a_hashed_directory_only(
+        tls_terminator_server, certs, open_db, monkeypatch, tmp_path):
+    # OpenSSL reads such a directory at handshake time: nothing is loaded
+    # when the file is read, and the server is still verified.
+    subject_hash = subprocess.run(
+        ['openssl', 'x509', '-hash', '-noout', '-in', certs.ca],
+        check=True, capture_output=True, text=True).stdout.strip()
+    cadir = tmp_path / 'cas'
+    cadir.mkdir()
+    shutil.copy(certs.ca, cadir / f'{subject_hash}.0')
+    (tmp_path / 'none.pem').write_text('')
+    monkeypatch.setenv('SSL_CERT_FILE', str(tmp_path / 'none.pem'))
+    monkeypatch.setenv('SSL_CERT_DIR', str(cadir))
+    db = open_db(_conf(f'server localhost:{tls_terminator_server.port}',
+                       ''))
+    _roundtrip(db)
 
 
 def test_plain_client_to_tls_server_fails_within_wait_timeout(

@@ -93,6 +93,8 @@ def _build(certificate, key, password_function, authenticate, check_hostname):
     context.verify_flags |= ssl.VERIFY_X509_STRICT
     if authenticate is None:
         context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+        if not context.cert_store_stats()['x509_ca']:
+            _check_system_cas()
     elif os.path.isdir(authenticate):
         _check_ca_directory(authenticate)
         context.load_verify_locations(capath=authenticate)
@@ -114,13 +116,37 @@ def _build(certificate, key, password_function, authenticate, check_hostname):
     return context
 
 
+def _check_system_cas():
+    # Nothing was loaded from the system's CA file. A CA directory is read
+    # lazily (at handshake time): only when there is none with hashed
+    # names either would every server's certificate fail to verify.
+    paths = ssl.get_default_verify_paths()
+    try:
+        names = os.listdir(paths.capath) if paths.capath else []
+    except OSError:
+        names = []
+    if any(_hashed(name) for name in names):
+        return
+    raise TLSSettingError(
+        'authenticate', f'no system CA certificates were found (OpenSSL '
+        f'looks in {paths.cafile or paths.openssl_cafile!r} and '
+        f'{paths.capath or paths.openssl_capath!r}; SSL_CERT_FILE and '
+        f'SSL_CERT_DIR move them), so no server certificate can be '
+        f'verified; add authenticate with the CA file that signed the '
+        f"server's certificate")
+
+
+def _hashed(name):
+    # A file named by subject hash, as c_rehash makes them: 3513523f.0
+    return len(name) >= 10 and name[8] == '.' and name[9:].isdigit()
+
+
 def _check_ca_directory(path):
     # OpenSSL reads a CA directory lazily, at handshake time, and only the
     # files named by subject hash (c_rehash, `openssl rehash`): a directory
     # of plain ca.pem files would fail every connection, so say it now.
     names = os.listdir(path)
-    hashed = [n for n in names
-              if len(n) >= 10 and n[8] == '.' and n[9:].isdigit()]
+    hashed = [n for n in names if _hashed(n)]
     if not hashed:
         raise TLSSettingError(
             'authenticate', f'{path!r} is a directory without hashed CA '
