@@ -329,6 +329,15 @@ def test_storage_name_must_not_be_empty():
     assert dt.storage_name(' main ') == 'main'
     with pytest.raises(ValueError, match='no storage name given'):
         dt.storage_name('  ')
+    with pytest.raises(ValueError, match=r"'a\\x00b' holds a NUL"):
+        dt.storage_name('a\0b')
+
+
+def test_a_socket_path_with_a_nul_character_is_refused():
+    with pytest.raises(ValueError, match=r"'/tmp/a\\x00b.sock' holds a NUL "
+                                         r"character; expected the path of a "
+                                         r"Unix socket"):
+        dt.server_address('/tmp/a\0b.sock')
 
 
 @pytest.mark.parametrize('bad', ['', 'a/b', '.', '..', 'x\0'])

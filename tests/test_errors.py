@@ -80,6 +80,12 @@ CASES = {
                   'expected the path of a cache file']),
     'empty-storage': ('server zeo:8100\n@storage',
                       ['storage', 'no storage name given']),
+    'storage-in-cache-name': ('server zeo:8100\nclient web\n'
+                              '@storage main/1',
+                              ['<clientstorage> for zeo:8100',
+                               'storage (line 6) names the cache file with '
+                               "client: 'main/1' cannot be part of a file "
+                               'name']),
     'client-with-slash': ('server zeo:8100\n@client web/1',
                           ['client', "'web/1' cannot be part of a file name",
                            "without '/'"]),
@@ -145,6 +151,11 @@ CASES = {
                                 '</ssl>',
                                 ['password-function', "looking up 'anything'",
                                  'failed with RuntimeError']),
+    'function-generator-exit': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
+                                'key {enc}\n@password-function {pw}.closing'
+                                '\n</ssl>',
+                                ['password-function',
+                                 'failed: GeneratorExit']),
     'function-calls-exit': ('server zeo:8100\n<ssl>\ncertificate {cert}\n'
                             'key {enc}\n@password-function {pw}.leave\n'
                             '</ssl>',
@@ -199,8 +210,10 @@ def paths(certs, tmp_path, monkeypatch):
         f'def wrong():\n    return {SECRET!r}\n'
         f'def broken():\n    raise KeyError({SECRET!r})\n'
         f'def number():\n    return 42\n'
-        f'def leave():\n    raise SystemExit({SECRET!r})\n')
-    (tmp_path / 'zc_err_exits.py').write_text('raise SystemExit(3)\n')
+        f'def leave():\n    raise SystemExit({SECRET!r})\n'
+        f'def closing():\n    raise GeneratorExit({SECRET!r})\n')
+    (tmp_path / 'zc_err_exits.py').write_text(
+        f'raise SystemExit({SECRET!r})\n')
     (tmp_path / 'zc_err_lazy.py').write_text(
         f'def __getattr__(name):\n    raise RuntimeError({SECRET!r})\n')
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -516,6 +529,17 @@ def test_a_dollar_in_a_password_never_shows_a_piece_of_it(written):
                    f'{written.replace("$", "$$")}\n</clientstorage>\n')
     opener = zeoconf.parse_clientstorage(kwargs_text)
     assert opener.zeoclient['password'].reveal() == written
+
+
+def test_a_dollar_in_a_define_never_shows_a_piece_of_its_value():
+    # The value a %define names may be a password used further down.
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('%define PW Sw0rd$fish\n<clientstorage>\n'
+                              'server zeo:1\npassword $PW\n'
+                              '</clientstorage>\n')
+    assert e.value.lineno == 1
+    assert str(e.value).startswith("%define pw: its value holds a '$'")
+    assert 'fish' not in str(e.value)
 
 
 def test_a_dollar_in_another_key_is_explained_at_its_line():

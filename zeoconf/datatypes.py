@@ -95,6 +95,9 @@ def server_address(text):
     if not value:
         raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
     if '/' in value:
+        if '\0' in value:
+            raise ValueError(f'{text!r} holds a NUL character; expected the '
+                             f'path of a Unix socket')
         return os.path.expanduser(value)
     if value.isdigit():
         return PortOnly(('127.0.0.1', _port(value, value)))
@@ -304,17 +307,22 @@ def dotted_callable(text):
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise ValueError(f'{name!r} cannot be imported: {e}') from None
-    except (Exception, SystemExit) as e:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:
         # Whatever the module does while it is imported, even sys.exit(),
-        # is a problem of this value.
+        # is a problem of this value. Its type only: the text of a secrets
+        # module's exception may hold the secret.
         raise ValueError(f'{name!r}: importing {module_name} failed with '
-                         f'{type(e).__name__}: {e}') from None
+                         f'{type(e).__name__}') from None
     try:
         function = getattr(module, attr)
     except AttributeError:
         raise ValueError(f'{name!r}: module {module_name} has no '
                          f'{attr!r}') from None
-    except (Exception, SystemExit) as e:     # a module's own __getattr__
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:      # a module's own __getattr__
         raise ValueError(f'{name!r}: looking up {attr!r} in {module_name} '
                          f'failed with {type(e).__name__}') from None
     if not callable(function):
@@ -351,9 +359,11 @@ def text(value):
 def storage_name(text):
     """The name of a storage on the server: not empty."""
     value = text.strip()
+    expected = 'expected the name the server gives the storage, e.g. 1 or main'
     if not value:
-        raise ValueError('no storage name given; expected the name the '
-                         'server gives the storage, e.g. 1 or main')
+        raise ValueError(f'no storage name given; {expected}')
+    if '\0' in value:
+        raise ValueError(f'{text!r} holds a NUL character; {expected}')
     return value
 
 

@@ -68,23 +68,31 @@ def from_directive(error, text, url=None):
 _SECRET_KEYS = frozenset({'password'})
 
 
-def _key_line(traceback):
-    """``(key, line, url)`` of the key line ZConfig's parser was reading
-    when *traceback* was raised (its ``handle_key_value`` frame, the
-    innermost), or None. ZConfig's internal structure, not its API: pinned
-    by tests/test_errors.py."""
+def _substituted(traceback):
+    """``(what, line, url, hide)`` of the line whose substitution failed:
+    a key line (``what`` the key, hidden when a secret) or a ``%define``
+    (``what`` ``%define NAME``, always hidden: the value it defines may be
+    a password, used by a key further down). Read from ZConfig's parser
+    frames on *traceback*, the innermost; None when there is none. That is
+    ZConfig's internal structure, not its API: pinned by
+    tests/test_errors.py."""
     found = None
     while traceback is not None:
         frame = traceback.tb_frame
         code = frame.f_code
-        if (code.co_name == 'handle_key_value'
-                and code.co_filename.replace('\\', '/').endswith(
-                    'ZConfig/cfgparser.py')):
+        if code.co_filename.replace('\\', '/').endswith(
+                'ZConfig/cfgparser.py'):
             local = frame.f_locals
-            parser, key = local.get('self'), local.get('key')
-            if isinstance(key, str):
-                found = (key.lower(), getattr(parser, 'lineno', None),
-                         getattr(parser, 'url', None))
+            parser = local.get('self')
+            where = (getattr(parser, 'lineno', None),
+                     getattr(parser, 'url', None))
+            if (code.co_name == 'handle_key_value'
+                    and isinstance(local.get('key'), str)):
+                key = local['key'].lower()
+                found = (key, *where, key in _SECRET_KEYS)
+            elif (code.co_name == 'handle_define'
+                    and isinstance(local.get('defname'), str)):
+                found = (f'%define {local["defname"]}', *where, True)
         traceback = traceback.tb_next
     return found
 
@@ -95,27 +103,29 @@ def without_secrets(error, url=None):
     ZConfig substitutes ``$name`` and ``${name}`` in every value before any
     datatype sees it, and its error for a name it cannot replace, or a
     malformed ``${``, quotes what follows the ``$``: in a password, a piece
-    of the password. For a secret key the message names the key and hides
-    the value; for any key it says how to write a literal ``$``, and it
-    gets the line ZConfig leaves out of its syntax errors. Call it on the
-    exception as ZConfig raised it (its traceback is read).
+    of the password. For a secret key, and for a ``%define`` (whose value
+    a password may use), the message names the line's key or name and
+    hides the value; for any other key it keeps ZConfig's words. It says
+    how to write a literal ``$``, and gets the line ZConfig leaves out of
+    its syntax errors. Call it on the exception as ZConfig raised it (its
+    traceback is read).
     """
     import ZConfig
     if not isinstance(error, (ZConfig.SubstitutionReplacementError,
                               ZConfig.SubstitutionSyntaxError)):
         return error
-    found = _key_line(error.__traceback__)
+    found = _substituted(error.__traceback__)
     if found is None:
         return error
-    key, lineno, where = found
-    if key in _SECRET_KEYS:
-        message = (f"{key}: its value holds a '$', which ZConfig reads as "
+    what, lineno, where, hide = found
+    if hide:
+        message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "
                    f"failed (the value is not shown); write '$$' for a "
                    f"literal '$'")
     else:
         said = getattr(error, 'message', None) or str(error)
-        message = f"{key}: {said}; write '$$' for a literal '$'"
+        message = f"{what}: {said}; write '$$' for a literal '$'"
     return ZConfig.ConfigurationSyntaxError(message, where or url, lineno)
 
 

@@ -259,6 +259,12 @@ class ClientStorageOpener(_Section):
                                self.key_at('client'), 'var',
                                self.key_at('cache-path'))
             else:
+                try:
+                    # The storage name is the other part of the file name.
+                    datatypes.file_name_part(c.storage)
+                except ValueError as e:
+                    self.fail(f'{self.key_at("storage")} names the cache '
+                              f'file with client: {e}', 'storage')
                 self._cache = os.path.join(var or os.getcwd(),
                                            f'{client}-{c.storage}.zec')
         elif var is not None:

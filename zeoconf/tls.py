@@ -165,7 +165,9 @@ def _load_chain(context, certificate, key, password_function):
             raise _NoPasswordFunction()
         try:
             value = password_function()
-        except (Exception, SystemExit) as e:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
             # The exception's text could hold the password: name its type.
             raise _PasswordFunctionFailed(type(e).__name__) from None
         if not isinstance(value, (str, bytes, bytearray)):
