@@ -175,6 +175,20 @@ def test_check_never_shows_a_piece_of_a_password_with_a_dollar(write,
     assert 'printed' not in output and 'never' not in output
 
 
+def test_check_explains_the_zodb_cache_size_of_zeos_documentation(
+        write, tmp_path):
+    # ZEO's client documentation opens with <zodb> cache-size 1000MB.
+    write('zodb.conf', '%import zeoconf\n<zodb>\n  cache-size 1000MB\n'
+          '  <clientstorage>\n    server zeo:8100\n  </clientstorage>\n'
+          '</zodb>\n')
+    result = zeoconf('check', 'zodb.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == (
+        "zodb.conf:3: invalid literal for int() with base 10: '1000MB' "
+        "(cache-size of <zodb> and <zodb_db> counts objects; bound the "
+        "object cache in bytes with cache-size-bytes)\n")
+
+
 def test_check_explains_both_import_lines(write, tmp_path):
     write('zodb.conf', '# two components\n%import ZEO\n' +
           _zodb('    server zeo:8100'))
@@ -265,8 +279,12 @@ def test_check_names_clients_zeoconf_does_not_handle(write):
     assert result.stdout.splitlines() == [
         f'{path}: ok, 0 clientstorages',
         '  <zodb main> <clientstorage>: not checked: a ZEO client without '
-        'zeoconf; write %import zeoconf (instead of %import ZEO) and '
-        '<clientstorage>']
+        'zeoconf; write %import zeoconf instead of %import ZEO']
+    path = write('zeoclient.conf', '<zodb main>\n  <zeoclient>\n'
+                 '    server zeo:8100\n  </zeoclient>\n</zodb>\n')
+    assert zeoconf('check', path).stdout.splitlines()[1] == (
+        "  <zodb main> <zeoclient>: not checked: ZODB's own ZEO client; add "
+        "%import zeoconf and rename <zeoclient> to <clientstorage>")
 
 
 def test_check_prints_warnings_on_stderr(write, tmp_path):
@@ -723,9 +741,15 @@ def test_ping_fails_when_its_zeo_clients_are_not_zeoconfs(write):
                  f'127.0.0.1:{_dead_port()}\n  </zeoclient>\n</zodb>\n')
     result = zeoconf('ping', path, '--timeout', '2')
     assert result.returncode == 1
-    assert result.stdout == f'{path}: no clientstorage\n'
-    assert (f'{path}: <zodb> <zeoclient>: not probed: a ZEO client without '
-            f'zeoconf') in result.stderr
+    assert result.stdout == (f'{path}: no zeoconf clientstorage; 1 ZEO '
+                             f'client section not probed\n')
+    assert (f"{path}: <zodb> <zeoclient>: not probed: ZODB's own ZEO "
+            f"client; add %import zeoconf") in result.stderr
+    result = zeoconf('ping', '--json', path, '--timeout', '2')
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report['storages'] == []
+    assert report['not_probed'] == ['<zodb> <zeoclient>']
 
 
 # demo

@@ -146,7 +146,22 @@ def load(path, schema=None, warnings=None):
             message = f'{found[0]}:{found[1]}: ' + message.split(': ', 1)[1]
     if zodb_schema and any(s in message for s in _ZOPE_ONLY):
         message += ' (is this a zope.conf? use --schema zope)'
+    if _objects_not_bytes(error, text, url):
+        message += (' (cache-size of <zodb> and <zodb_db> counts objects; '
+                    'bound the object cache in bytes with cache-size-bytes)')
     raise LoadError(message)
+
+
+def _objects_not_bytes(error, text, url):
+    """Whether *error* is ZODB's for a size given to its cache-size, which
+    counts objects (zeoconf's own cache-size takes the size)."""
+    from zeoconf import errors
+    lineno = getattr(error, 'lineno', None)
+    if not lineno or 'invalid literal for int()' not in str(error):
+        return False
+    lines = errors.source_lines(text, url, getattr(error, 'url', None)) or []
+    words = lines[lineno - 1].split() if lineno <= len(lines) else []
+    return bool(words) and words[0].lower() == 'cache-size'
 
 
 def _at_directive(error, text, url):
@@ -520,10 +535,18 @@ def cmd_check(args, out):
             _table([['  ' + row[0]] + row[1:]
                     for row in (_summary_row(*s) for s in storages)], out)
         for label in others:
-            print(f'  {label}: not checked: a ZEO client without zeoconf; '
-                  f'write %import zeoconf (instead of %import ZEO) and '
-                  f'<clientstorage>', file=out)
+            print(f'  {label}: not checked: {_other_client(label)}', file=out)
     return status
+
+
+def _other_client(label):
+    """What a ZEO client section zeoconf does not handle is, and the way
+    to zeoconf's (a label from find_storages' *others*)."""
+    if label.endswith('<zeoclient>'):
+        return ("ZODB's own ZEO client; add %import zeoconf and rename "
+                "<zeoclient> to <clientstorage>")
+    return ("a ZEO client without zeoconf; write %import zeoconf instead "
+            "of %import ZEO")
 
 
 def cmd_show(args, out):
@@ -575,14 +598,14 @@ def cmd_ping(args, out):
                                   warnings), others)
     _print_warnings(args.file, warnings)
     for label in others:
-        print(f'{args.file}: {label}: not probed: a ZEO client without '
-              f'zeoconf', file=sys.stderr)
+        print(f'{args.file}: {label}: not probed: {_other_client(label)}',
+              file=sys.stderr)
     results = ping.ping_storages(storages, args.timeout, progress=sys.stderr)
     usable = sum(1 for s in results if s['usable'])
     if args.json:
         json.dump({'format': JSON_FORMAT, 'file': args.file,
-                   'timeout': args.timeout, 'storages': results}, out,
-                  indent=2)
+                   'timeout': args.timeout, 'storages': results,
+                   'not_probed': others}, out, indent=2)
         print(file=out)
     elif results:
         rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
@@ -597,6 +620,10 @@ def cmd_ping(args, out):
         _table(rows, out)
         print(f'{usable} of {len(results)} storage'
               f'{"" if len(results) == 1 else "s"} usable', file=out)
+    elif others:
+        print(f'{args.file}: no zeoconf clientstorage; {len(others)} ZEO '
+              f'client section{"" if len(others) == 1 else "s"} not probed',
+              file=out)
     else:
         print(f'{args.file}: no clientstorage', file=out)
     if others and not results:
@@ -667,7 +694,8 @@ def _parser():
     show.add_argument('--json', action='store_true',
                       help='print JSON (see docs/cli.md for its shape)')
     show.add_argument('--only-set', action='store_true',
-                      help='leave out keys at their defaults')
+                      help='leave out keys at their defaults (the table '
+                           'only: --json always has every key)')
     # Every key is shown by default now; --all stays accepted.
     show.add_argument('--all', action='store_true', help=argparse.SUPPRESS)
     show.set_defaults(run=cmd_show)

@@ -154,7 +154,7 @@ _GIVEN_TWICE = (re.compile(r"'([^']+)' does not support multiple values"),
                 re.compile(r"too many values for '([^']+)'"))
 
 
-def _lines(text, url, error_url):
+def source_lines(text, url, error_url):
     """The lines of the file *error_url*: *text* when that is the file
     read (*url*), else read from disk; None when unknown."""
     if text is not None and error_url in (None, url):
@@ -210,7 +210,7 @@ def given_twice(error, text=None, url=None):
         return error
     key = found.group(1).lower()
     error_url = getattr(error, 'url', None)
-    lines = _lines(text, url, error_url)
+    lines = source_lines(text, url, error_url)
     first = _first_line_of(key, lines, lineno) if lines else None
     where = f' (first on line {first})' if first else ''
     return ZConfig.ConfigurationSyntaxError(
