@@ -71,10 +71,13 @@ _COLLECTED = re.compile(r'Collected : (\d+)')
 def instructions(component, path, reps):
     """Instructions a child Python executes for *reps* repetitions."""
     code = CHILD.format(here=HERE)
+    # A fixed hash seed: string hashes decide dict probing, and so a few
+    # per mille of the count from one run to the next.
+    env = dict(os.environ, PYTHONHASHSEED='0')
     result = subprocess.run(
         ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null',
          sys.executable, '-c', code, component, path, str(reps)],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, env=env)
     found = _COLLECTED.search(result.stderr)
     if found is None:  # pragma: no cover
         raise RuntimeError(f'no count in valgrind output:\n{result.stderr}')
