@@ -284,7 +284,8 @@ def _constant(value):
     return itertools.repeat(value).__next__
 
 
-_TRUE, _FALSE = _constant(True), _constant(False)
+# bool() is False, and the cheapest call there is: a type's vectorcall.
+_TRUE, _FALSE = _constant(True), bool
 _PLAIN_METHODS = {}     # {info class: whether _prepare may replace them}
 
 
