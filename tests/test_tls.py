@@ -127,6 +127,17 @@ def test_empty_ssl_refuses_a_server_the_system_does_not_trust(
             'wait-timeout 1'))
 
 
+def _hashed_ca_directory(certs, tmp_path):
+    """A CA directory as c_rehash makes it, holding the test CA."""
+    subject_hash = subprocess.run(
+        ['openssl', 'x509', '-hash', '-noout', '-in', certs.ca],
+        check=True, capture_output=True, text=True).stdout.strip()
+    cadir = tmp_path / 'cas'
+    cadir.mkdir()
+    shutil.copy(certs.ca, cadir / f'{subject_hash}.0')
+    return cadir
+
+
 def test_empty_ssl_with_no_system_ca_at_all_is_refused_when_read(
         monkeypatch, tmp_path):
     """No CA file and no hashed CA directory where OpenSSL looks: every
@@ -150,12 +161,7 @@ def test_empty_ssl_with_system_cas_in_a_hashed_directory_only(
         tls_terminator_server, certs, open_db, monkeypatch, tmp_path):
     # OpenSSL reads such a directory at handshake time: nothing is loaded
     # when the file is read, and the server is still verified.
-    subject_hash = subprocess.run(
-        ['openssl', 'x509', '-hash', '-noout', '-in', certs.ca],
-        check=True, capture_output=True, text=True).stdout.strip()
-    cadir = tmp_path / 'cas'
-    cadir.mkdir()
-    shutil.copy(certs.ca, cadir / f'{subject_hash}.0')
+    cadir = _hashed_ca_directory(certs, tmp_path)
     (tmp_path / 'none.pem').write_text('')
     monkeypatch.setenv('SSL_CERT_FILE', str(tmp_path / 'none.pem'))
     monkeypatch.setenv('SSL_CERT_DIR', str(cadir))
@@ -239,12 +245,7 @@ def test_check_hostname_false_connects_without_a_name(make_server, certs,
 @pytest.mark.skipif(shutil.which('openssl') is None,
                     reason='needs the openssl command to hash a CA file')
 def test_ca_directory(tls_server, certs, open_db, tmp_path):
-    subject_hash = subprocess.run(
-        ['openssl', 'x509', '-hash', '-noout', '-in', certs.ca],
-        check=True, capture_output=True, text=True).stdout.strip()
-    cadir = tmp_path / 'cas'
-    cadir.mkdir()
-    shutil.copy(certs.ca, cadir / f'{subject_hash}.0')
+    cadir = _hashed_ca_directory(certs, tmp_path)
     db = open_db(_conf(f'server localhost:{tls_server.port}', f"""
         authenticate {cadir}
         {_client_cert_lines(certs)}"""))
