@@ -390,22 +390,6 @@ _END_SECTION_CODE = _end_section_code()
 _END_SECTION_DEPTH = 16
 
 
-def _source_text(parser):
-    file = getattr(parser, 'file', None)
-    if hasattr(file, 'getvalue'):
-        return file.getvalue()
-    url = getattr(parser, 'url', None) or ''
-    if url.startswith('file:'):
-        import urllib.parse
-        path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
-        try:
-            with open(path, encoding='utf-8', errors='replace') as f:
-                return f.read()
-        except OSError:
-            return None
-    return None
-
-
 def _positions_from_source(section, matcher):
     """Positions of a section's keys, found again in the configuration text.
 
@@ -429,10 +413,14 @@ def _positions_from_source(section, matcher):
     if frame is None or frame.f_code is not _END_SECTION_CODE:
         return {}
     parser = frame.f_locals.get('self')
-    text = _source_text(parser)
-    if text is None:
+    from zeoconf.errors import source_lines
+    file, url = getattr(parser, 'file', None), getattr(parser, 'url', None)
+    # The text parsed when it was given as a string, else the file read
+    # back from disk.
+    lines = source_lines(getattr(file, 'getvalue', lambda: None)(), url, url)
+    if lines is None:
         return {}
-    lines = text.splitlines()[:parser.lineno]
+    lines = lines[:parser.lineno]
     type_name = matcher.type.name
     name = section.getSectionName()
     blocks, depth, end = [], 0, None
@@ -453,7 +441,6 @@ def _positions_from_source(section, matcher):
     if len(blocks) != 1:
         return {}
     start, end = blocks[0]
-    url = parser.url
     found, depth = {}, 0
     for index in range(start + 1, end):
         line = lines[index].strip()
