@@ -1,6 +1,12 @@
 """zeoconf.datatypes: good values convert, bad ones say what was expected."""
 
+import builtins
+import io
+import math
 import os
+import socket
+import sys
+import tempfile
 
 import pytest
 from hypothesis import given, settings
@@ -297,11 +303,15 @@ def test_server_address_on_address_like_text(text):
 @given(number=st.integers(min_value=0, max_value=10**6),
        unit=st.sampled_from(['', 'B', 'KB', 'mb', 'GiB', 'tb']),
        space=st.booleans())
-def test_size_is_number_times_unit(number, unit, space):
+def test_size_is_number_times_unit_up_to_the_bound(number, unit, space):
     factor = {'': 1, 'b': 1, 'kb': 1024, 'mb': 1024 ** 2, 'gib': 1024 ** 3,
               'tb': 1024 ** 4}[unit.lower()]
     text = f'{number}{" " if space and unit else ""}{unit}'
-    assert dt.size(text) == number * factor
+    if number * factor <= dt.MAX_SIZE:
+        assert dt.size(text) == number * factor
+    else:
+        with pytest.raises(ValueError, match='more than 16TB'):
+            dt.size(text)
 
 
 @settings(max_examples=500, deadline=None)
@@ -349,3 +359,283 @@ def test_file_name_part_holds_no_directory(bad):
 def test_file_name_part_keeps_a_plain_name():
     assert dt.file_name_part(' web-1.a ') == 'web-1.a'
 
+
+
+# Hostile values: digits of other scripts, numbers no storage can use,
+# numerals too long to convert, special files, secrets in import errors.
+
+@pytest.mark.parametrize('text', ['٣٠MB', '３０MB', '٣٠', '1٣s', '३०'])
+def test_sizes_and_intervals_take_ascii_digits_only(text):
+    for convert, what in ((dt.size, 'not a size'),
+                          (dt.interval, 'not a duration')):
+        with pytest.raises(ValueError) as e:
+            convert(text)
+        assert what in str(e.value)
+        assert 'write its digits as 0-9' in str(e.value)
+
+
+def test_size_accepts_16_terabytes_and_no_more():
+    assert dt.MAX_SIZE == 16 << 40
+    assert dt.size('16TB') == 16 << 40
+    assert dt.size('16384 GiB') == 16 << 40
+    assert dt.size(str(16 << 40)) == 16 << 40
+
+
+@pytest.mark.parametrize('text', ['100000TB', '17TB', '16.000001TB',
+                                  str((16 << 40) + 1),
+                                  '9' * 30])
+def test_size_beyond_16_terabytes_is_refused_saying_the_bound(text):
+    with pytest.raises(ValueError) as e:
+        dt.size(text)
+    message = str(e.value)
+    assert message.startswith(f'{text!r} is more than 16TB (17592186044416 '
+                              f'bytes), the largest file ext4 holds')
+    assert 'expected a size up to 16TB' in message
+
+
+@pytest.mark.parametrize('convert', [dt.size, dt.interval,
+                                     dt.positive_interval])
+@pytest.mark.parametrize('text', ['1' * 41, '7' * 400, '7' * 100_000,
+                                  '0.' + '0' * 400 + '1',
+                                  '3' * 100_000 + 'ms'])
+def test_an_over_long_numeral_gets_a_short_message_quoting_its_start(
+        convert, text):
+    with pytest.raises(ValueError) as e:
+        convert(text)
+    message = str(e.value)
+    assert message.startswith(f'{text[:20] + "..."!r} ({len(text)} '
+                              f'characters) is not a ')
+    assert f'its number is {len(text.rstrip("ms"))} characters long, ' \
+           f'more than 30' in message
+    assert 'expected' in message
+    assert len(message) < 250
+    assert 'int_max_str_digits' not in message
+    assert 'Exceeds the limit' not in message
+
+
+def test_a_numeral_of_30_characters_is_converted_and_31_refused():
+    assert dt.size('0' * 29 + '1') == 1
+    assert dt.interval('0' * 28 + '10') == 10.0
+    with pytest.raises(ValueError) as e:
+        dt.size('0' * 30 + '1')
+    assert str(e.value).startswith(f"{'0' * 30 + '1'!r} is not a size: its "
+                                   f"number is 31 characters long, more "
+                                   f"than 30; expected a number")
+
+
+def test_an_over_long_numeral_is_refused_before_any_conversion(monkeypatch):
+    """No int() or float() of the numeral: that work grows with its
+    length (and int() has its own digit limit)."""
+    converted = []
+
+    def no_int(*args):
+        converted.append(args)
+        raise AssertionError('int() called')
+
+    monkeypatch.setattr(dt, 'int', no_int, raising=False)
+    monkeypatch.setattr(dt, 'float', no_int, raising=False)
+    for convert in (dt.size, dt.interval):
+        with pytest.raises(ValueError, match='more than 30'):
+            convert('5' * 5000)
+    assert converted == []
+    # The patch is in effect: a short numeral does reach int()/float().
+    with pytest.raises(AssertionError):
+        dt.size('5')
+
+
+def test_an_unknown_unit_of_any_length_is_quoted_by_its_start():
+    with pytest.raises(ValueError) as e:
+        dt.size('5' + 'x' * 10_000)
+    assert "unknown unit 'xxxxxxxxxxxxxxxxxxxx...' (10000 characters)" \
+        in str(e.value)
+    assert len(str(e.value)) < 300
+
+
+@pytest.mark.parametrize('text', ['0.0000000000000000001ms', '0.5ms',
+                                  '0.0009', '0.00001s'])
+def test_positive_interval_refuses_less_than_a_millisecond(text):
+    with pytest.raises(ValueError) as e:
+        dt.positive_interval(text)
+    assert str(e.value) == (f'{text!r} is shorter than 1 ms; expected a '
+                            f'duration from 1ms to 24h (one day)')
+
+
+@pytest.mark.parametrize('text', ['86401', '24.01h', '1441m', '2' * 30,
+                                  '86400001ms'])
+def test_positive_interval_refuses_more_than_a_day(text):
+    with pytest.raises(ValueError) as e:
+        dt.positive_interval(text)
+    assert str(e.value) == (f'{text!r} is longer than one day; expected a '
+                            f'duration from 1ms to 24h (one day)')
+
+
+@pytest.mark.parametrize('text, seconds', [
+    ('1ms', 0.001), ('0.001', 0.001), ('24h', 86400.0), ('1440m', 86400.0),
+    ('86400', 86400.0), ('86400000ms', 86400.0)])
+def test_positive_interval_accepts_its_bounds(text, seconds):
+    assert dt.positive_interval(text) == seconds
+    assert dt.MIN_INTERVAL <= seconds <= dt.MAX_INTERVAL
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet='0123456789.', min_size=1, max_size=60),
+       unit=st.sampled_from(['', 'ms', 's', 'm', 'h']))
+def test_an_interval_is_always_finite(text, unit):
+    try:
+        seconds = dt.interval(text + unit)
+    except ValueError:
+        return
+    assert math.isfinite(seconds)
+
+
+# Files of the wrong kind: refused by what they are, never opened.
+
+@pytest.fixture
+def no_open(monkeypatch):
+    """Make any open() from Python fail: a check that opened a FIFO would
+    block forever instead of failing."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f'opened {args[0]!r}')
+    monkeypatch.setattr(builtins, 'open', refuse)
+    monkeypatch.setattr(io, 'open', refuse)
+    monkeypatch.setattr(os, 'open', refuse)
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / 'f'
+    os.mkfifo(path)
+    return str(path)
+
+
+def test_existing_file_refuses_a_fifo_without_opening_it(fifo, no_open):
+    with pytest.raises(ValueError) as e:
+        dt.existing_file(fifo, 'a PEM certificate file')
+    assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
+                            f'expected a PEM certificate file')
+
+
+@pytest.mark.parametrize('device', ['/dev/null', '/dev/zero'])
+def test_existing_file_refuses_a_device(device, no_open):
+    if not os.path.exists(device):
+        pytest.skip(f'no {device}')
+    with pytest.raises(ValueError) as e:
+        dt.existing_file(device, 'a PEM private key file')
+    assert str(e.value) == (f'{device!r} is a character device, not a '
+                            f'regular file; expected a PEM private key file')
+
+
+def test_existing_file_refuses_a_socket(no_open):
+    directory = tempfile.mkdtemp(prefix='zc', dir='/tmp')
+    path = os.path.join(directory, 's')
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(path)
+        with pytest.raises(ValueError, match=r"is a socket, not a regular "
+                                             r"file; expected a key"):
+            dt.existing_file(path, 'a key')
+    finally:
+        sock.close()
+        os.remove(path)
+        os.rmdir(directory)
+
+
+def test_existing_file_follows_a_link_to_a_fifo(fifo, tmp_path, no_open):
+    link = tmp_path / 'cert.pem'
+    link.symlink_to(fifo)
+    with pytest.raises(ValueError, match='is a FIFO, not a regular file'):
+        dt.existing_file(str(link))
+
+
+def test_existing_path_takes_a_file_or_a_directory_only(fifo, tmp_path,
+                                                        no_open):
+    what = 'a CA file or a directory of CA certificates'
+    assert dt.existing_path(str(tmp_path), what) == str(tmp_path)
+    with pytest.raises(ValueError) as e:
+        dt.existing_path(fifo, what)
+    assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file or a '
+                            f'directory; expected {what}')
+    with pytest.raises(ValueError, match="'/dev/null' is a character device"):
+        dt.existing_path('/dev/null', what)
+    with pytest.raises(ValueError, match='no such file or directory'):
+        dt.existing_path(str(tmp_path / 'none'), what)
+
+
+def test_existing_path_keeps_regular_files(tmp_path):
+    (tmp_path / 'ca.pem').write_text('x')
+    assert dt.existing_path(str(tmp_path / 'ca.pem')) == \
+        str(tmp_path / 'ca.pem')
+
+
+def test_cache_file_that_exists_must_be_a_regular_file(fifo, tmp_path,
+                                                       no_open):
+    with pytest.raises(ValueError) as e:
+        dt.file_in_existing_directory(fifo, 'a cache file')
+    assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
+                            f'expected a cache file')
+    with pytest.raises(ValueError, match="'/dev/zero' is a character device, "
+                                         "not a regular file"):
+        dt.file_in_existing_directory('/dev/zero', 'a cache file')
+
+
+def test_cache_file_may_be_absent_or_a_regular_file(tmp_path):
+    (tmp_path / 'old.zec').write_bytes(b'')
+    for name in ('old.zec', 'new.zec'):
+        path = str(tmp_path / name)
+        assert dt.file_in_existing_directory(path) == path
+
+
+# Import errors of a password-function module.
+
+@pytest.fixture
+def module_dir(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = []
+
+    def write(name, source):
+        (tmp_path / f'{name}.py').write_text(source)
+        names.append(name)
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize('source', [
+    'raise ImportError("vault token S3CRET rejected")\n',
+    'raise ModuleNotFoundError("vault token S3CRET rejected", '
+    'name="hvac")\n',
+    'from zc_dt_none_such import S3CRET\n',
+])
+def test_an_import_error_inside_the_module_is_named_by_type_only(
+        module_dir, source):
+    module_dir('zc_dt_vault', source)
+    with pytest.raises(ValueError) as e:
+        dt.dotted_callable('zc_dt_vault.password')
+    kind = 'ImportError' if source.startswith('raise ImportError') else \
+        'ModuleNotFoundError'
+    assert str(e.value) == (f"'zc_dt_vault.password': importing zc_dt_vault "
+                            f"failed with {kind}")
+    assert 'S3CRET' not in str(e.value)
+
+
+def test_a_module_not_found_error_naming_the_module_is_in_our_words(
+        module_dir):
+    module_dir('zc_dt_self', 'raise ModuleNotFoundError("token S3CRET", '
+                             'name=__name__)\n')
+    with pytest.raises(ValueError) as e:
+        dt.dotted_callable('zc_dt_self.password')
+    assert str(e.value) == ("'zc_dt_self.password' cannot be imported: no "
+                            "module named 'zc_dt_self'; expected "
+                            "module.function of a module on sys.path")
+
+
+@pytest.mark.parametrize('text, missing', [
+    ('zc_dt_nowhere.password', 'zc_dt_nowhere'),
+    ('zc_dt_nowhere.secrets.password', 'zc_dt_nowhere'),
+    ('os.zc_dt_nowhere.password', 'os.zc_dt_nowhere'),
+])
+def test_a_missing_module_or_package_is_named(text, missing):
+    with pytest.raises(ValueError) as e:
+        dt.dotted_callable(text)
+    assert str(e.value).startswith(
+        f"{text!r} cannot be imported: no module named {missing!r}")

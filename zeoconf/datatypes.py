@@ -9,6 +9,7 @@ The functions are on the parse path of every process start, so they avoid
 heavy imports (``ipaddress`` and ``importlib`` only load when needed).
 """
 
+import math
 import os
 import re
 import stat
@@ -18,8 +19,47 @@ __all__ = [
     'percent', 'existing_file', 'existing_directory', 'directory_path',
     'check_directory', 'file_in_existing_directory', 'dotted_callable',
     'host_name', 'text', 'storage_name', 'file_name_part', 'format_address',
-    'PortOnly',
+    'PortOnly', 'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
 ]
+
+# One number, whole or decimal, in ASCII digits (``\d`` would take
+# Arabic-Indic or full-width digits too), then one optional space and a
+# unit: the shape of every size and duration.
+_NUMBER_RE = re.compile(r'([0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?([a-zA-Z]*)')
+
+#: Longest numeral (digits and point) a size or duration may have: more
+#: than any real value needs, and short enough that converting it is cheap.
+MAX_NUMERAL = 30
+
+# A value quoted in full up to this length; longer ones by their start only.
+_QUOTE_LIMIT = 40
+_QUOTE_START = 20
+
+
+def _quote(text):
+    """*text* as ``repr`` shows it, but only its start when it is long."""
+    if len(text) <= _QUOTE_LIMIT:
+        return repr(text)
+    return f'{text[:_QUOTE_START] + "..."!r} ({len(text)} characters)'
+
+
+def _number(text, what, expected):
+    """``(numeral, unit)`` of *text*, or ``ValueError`` naming *what*."""
+    m = _NUMBER_RE.fullmatch(text.strip())
+    if m is None:
+        if not text.isascii() and any(c.isdigit() for c in text):
+            raise ValueError(f'{_quote(text)} is not {what}: write its '
+                             f'digits as 0-9; {expected}')
+        raise ValueError(f'{_quote(text)} is not {what}; {expected}')
+    number, unit = m.groups()
+    if len(number) > MAX_NUMERAL:
+        # Before int() or float(): no work in proportion to its length,
+        # and not Python's own words about its digit limit.
+        raise ValueError(f'{_quote(text)} is not {what}: its number is '
+                         f'{len(number)} characters long, more than '
+                         f'{MAX_NUMERAL}; {expected}')
+    return number, unit
+
 
 _SIZE_UNITS = {
     '': 1, 'b': 1,
@@ -28,32 +68,42 @@ _SIZE_UNITS = {
     'gb': 1 << 30, 'gib': 1 << 30,
     'tb': 1 << 40, 'tib': 1 << 40,
 }
-_SIZE_RE = re.compile(r'(\d+(?:\.\d*)?|\.\d+) ?([a-zA-Z]*)')
+
+#: The largest size accepted, 16 TiB: the largest file ext4 holds (with
+#: 4 KiB blocks). ZEO's persistent cache is one file, so a larger
+#: ``cache-size`` could never be used; no blob cache needs more either.
+MAX_SIZE = 16 << 40
 _SIZE_EXPECTED = ('expected a number with an optional unit B, KB, MB, GB or TB'
-                  ', e.g. 20MB')
+                  ', e.g. 20MB, at most 16TB')
 
 
 def size(text):
     """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``.
 
     Units are powers of 1024, case does not matter, and one space may stand
-    before the unit. Fractions of a byte are dropped.
+    before the unit. Fractions of a byte are dropped. At most
+    :data:`MAX_SIZE` (16 TiB), with at most :data:`MAX_NUMERAL` characters
+    of ASCII digits and point.
     """
-    m = _SIZE_RE.fullmatch(text.strip())
-    if m is None:
-        raise ValueError(f'{text!r} is not a size; {_SIZE_EXPECTED}')
-    number, unit = m.groups()
+    number, unit = _number(text, 'a size', _SIZE_EXPECTED)
     multiplier = _SIZE_UNITS.get(unit.lower())
     if multiplier is None:
-        raise ValueError(f'{text!r} is not a size: unknown unit {unit!r}; '
-                         f'{_SIZE_EXPECTED}')
+        raise ValueError(f'{_quote(text)} is not a size: unknown unit '
+                         f'{_quote(unit)}; {_SIZE_EXPECTED}')
     if '.' not in number:
-        return int(number) * multiplier
-    whole, _, fraction = number.partition('.')
-    fraction = fraction or '0'
-    # Integer arithmetic: float would round 1.1TB to a wrong byte.
-    return ((int(whole or '0') * 10 ** len(fraction) + int(fraction))
-            * multiplier // 10 ** len(fraction))
+        value = int(number) * multiplier
+    else:
+        whole, _, fraction = number.partition('.')
+        fraction = fraction or '0'
+        # Integer arithmetic: float would round 1.1TB to a wrong byte.
+        value = ((int(whole or '0') * 10 ** len(fraction) + int(fraction))
+                 * multiplier // 10 ** len(fraction))
+    if value > MAX_SIZE:
+        raise ValueError(f'{_quote(text)} is more than 16TB ({MAX_SIZE} '
+                         f'bytes), the largest file ext4 holds and the '
+                         f'largest size accepted; expected a size up to '
+                         f'16TB, e.g. 20MB')
+    return value
 
 
 _ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
@@ -153,35 +203,59 @@ def boolean(text):
                          f'(also yes/no, on/off, 1/0)') from None
 
 
-_INTERVAL_UNITS = {'': 1.0, 's': 1.0, 'ms': 0.001, 'm': 60.0, 'h': 3600.0}
-_INTERVAL_RE = re.compile(r'(\d+(?:\.\d*)?|\.\d+) ?([a-zA-Z]*)')
+# Seconds in a unit, as (multiplier, divisor): 86400000ms is exactly a
+# day, where multiplying by 0.001 would overshoot it.
+_INTERVAL_UNITS = {'': (1, 1), 's': (1, 1), 'ms': (1, 1000), 'm': (60, 1),
+                   'h': (3600, 1)}
 _INTERVAL_EXPECTED = ('expected seconds, or a number with a unit ms, s, m or '
                       'h, e.g. 30, 2.5, 500ms, 2m')
 
+#: The shortest duration :func:`positive_interval` accepts: 1 ms. Below it
+#: a timeout or poll interval is a busy loop (or, as 1e-22 s, a typo).
+MIN_INTERVAL = 0.001
+#: The longest duration :func:`positive_interval` accepts: one day. A
+#: longer ``wait-timeout`` or ``disconnect-poll`` means "never" to a
+#: person waiting for a ZEO server.
+MAX_INTERVAL = 86400.0
+_RANGE_EXPECTED = 'expected a duration from 1ms to 24h (one day)'
+
 
 def interval(text):
-    """A duration in seconds (float): ``30``, ``2.5``, ``500ms``, ``2m``."""
-    m = _INTERVAL_RE.fullmatch(text.strip())
-    if m is None:
-        raise ValueError(f'{text!r} is not a duration; {_INTERVAL_EXPECTED}')
-    number, unit = m.groups()
+    """A duration in seconds (float): ``30``, ``2.5``, ``500ms``, ``2m``.
+
+    Always finite: at most :data:`MAX_NUMERAL` characters of ASCII digits
+    and point.
+    """
+    number, unit = _number(text, 'a duration', _INTERVAL_EXPECTED)
     factor = _INTERVAL_UNITS.get(unit.lower())
     if factor is None:
-        raise ValueError(f'{text!r} is not a duration: unknown unit {unit!r};'
-                         f' {_INTERVAL_EXPECTED}')
-    return float(number) * factor
+        raise ValueError(f'{_quote(text)} is not a duration: unknown unit '
+                         f'{_quote(unit)}; {_INTERVAL_EXPECTED}')
+    multiplier, divisor = factor
+    seconds = float(number) * multiplier / divisor
+    if not math.isfinite(seconds):  # not with MAX_NUMERAL: kept as a guard
+        raise ValueError(f'{_quote(text)} is not a finite duration; '
+                         f'{_INTERVAL_EXPECTED}')
+    return seconds
 
 
 def positive_interval(text):
-    """Like :func:`interval`, but zero is refused.
+    """Like :func:`interval`, from :data:`MIN_INTERVAL` (1 ms) to
+    :data:`MAX_INTERVAL` (one day).
 
     ZEO reads a zero ``wait_timeout`` as "the default, 30 seconds" and a zero
     poll as a busy loop; neither is what a person writing 0 means.
     """
     seconds = interval(text)
     if seconds <= 0:
-        raise ValueError(f'{text!r} must be more than zero; '
-                         f'{_INTERVAL_EXPECTED}')
+        raise ValueError(f'{_quote(text)} must be more than zero; '
+                         f'{_RANGE_EXPECTED}, e.g. 30, 2.5, 500ms, 2m')
+    if seconds < MIN_INTERVAL:
+        raise ValueError(f'{_quote(text)} is shorter than 1 ms; '
+                         f'{_RANGE_EXPECTED}')
+    if seconds > MAX_INTERVAL:
+        raise ValueError(f'{_quote(text)} is longer than one day; '
+                         f'{_RANGE_EXPECTED}')
     return seconds
 
 
@@ -221,16 +295,47 @@ def _path(text, what):
     return os.path.abspath(value)
 
 
-def existing_file(text, what='a file'):
-    """The absolute path of a file that exists and can be read."""
-    path = _path(text, what)
+def _kind(mode):
+    """What a file that is neither regular nor a directory is, for people."""
+    if stat.S_ISFIFO(mode):
+        return 'a FIFO'
+    if stat.S_ISCHR(mode):
+        return 'a character device'
+    if stat.S_ISBLK(mode):
+        return 'a block device'
+    if stat.S_ISSOCK(mode):
+        return 'a socket'
+    return 'a special file'
+
+
+def _mode(path):
+    """``st_mode`` of *path* (links followed), or ``None`` if nothing is
+    there. Only ``stat``: a FIFO or a device is never opened, so that
+    looking at it cannot block or consume anything."""
     try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        raise ValueError(f'{text!r}: no such file; expected {what}') \
-            from None
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def existing_file(text, what='a file'):
+    """The absolute path of a regular file that exists and can be read.
+
+    A directory, FIFO, device or socket is refused by what it is.
+    """
+    path = _path(text, what)
+    mode = _mode(path)
+    if mode is None:
+        raise ValueError(f'{text!r}: no such file; expected {what}')
+    return _readable_file(text, path, mode, what)
+
+
+def _readable_file(text, path, mode, what):
     if stat.S_ISDIR(mode):
         raise ValueError(f'{text!r} is a directory; expected {what}')
+    if not stat.S_ISREG(mode):
+        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file; '
+                         f'expected {what}')
     if not os.access(path, os.R_OK):
         raise ValueError(f'{text!r} cannot be read (permission denied); '
                          f'expected {what} this process can read')
@@ -240,9 +345,13 @@ def existing_file(text, what='a file'):
 def existing_directory(text, what='a directory'):
     """The absolute path of a directory that exists and can be read."""
     path = _path(text, what)
-    if not os.path.isdir(path):
-        problem = 'is not a directory' if os.path.exists(path) else \
-            'no such directory'
+    return _readable_directory(text, path, _mode(path), what)
+
+
+def _readable_directory(text, path, mode, what):
+    if mode is None or not stat.S_ISDIR(mode):
+        problem = 'no such directory' if mode is None else \
+            'is not a directory'
         raise ValueError(f'{text!r}: {problem}; expected {what}')
     if not os.access(path, os.R_OK | os.X_OK):
         raise ValueError(f'{text!r} cannot be read (permission denied); '
@@ -273,10 +382,20 @@ def check_directory(path, what='a directory'):
 
 
 def file_in_existing_directory(text, what='a file'):
-    """The absolute path of a file whose directory exists."""
+    """The absolute path of a file whose directory exists.
+
+    The file need not exist; when it does, it must be a regular file (a
+    FIFO or a device is refused by what it is, without being opened).
+    """
     path = _path(text, what)
-    if os.path.isdir(path):
-        raise ValueError(f'{text!r} is a directory; expected {what}')
+    mode = _mode(path)
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise ValueError(f'{text!r} is a directory; expected {what}')
+        if not stat.S_ISREG(mode):
+            raise ValueError(f'{text!r} is {_kind(mode)}, not a regular '
+                             f'file; expected {what}')
+        return path
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
@@ -285,11 +404,18 @@ def file_in_existing_directory(text, what='a file'):
 
 
 def existing_path(text, what='a file or directory'):
-    """The absolute path of a readable file or directory."""
+    """The absolute path of a readable regular file or directory."""
     path = _path(text, what)
-    if os.path.isdir(path):
-        return existing_directory(text, what)
-    return existing_file(text, what)
+    mode = _mode(path)
+    if mode is None:
+        raise ValueError(f'{text!r}: no such file or directory; expected '
+                         f'{what}')
+    if stat.S_ISDIR(mode):
+        return _readable_directory(text, path, mode, what)
+    if not stat.S_ISREG(mode):
+        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file or '
+                         f'a directory; expected {what}')
+    return _readable_file(text, path, mode, what)
 
 
 _DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
@@ -306,7 +432,18 @@ def dotted_callable(text):
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise ValueError(f'{name!r} cannot be imported: {e}') from None
+        missing = getattr(e, 'name', None)
+        if (type(e) is ModuleNotFoundError and isinstance(missing, str)
+                and (module_name == missing
+                     or module_name.startswith(missing + '.'))):
+            # The module itself (or its package) is not there: our words.
+            raise ValueError(f'{name!r} cannot be imported: no module named '
+                             f'{missing!r}; expected module.function of a '
+                             f'module on sys.path') from None
+        # Raised by the module's own code, or a module it imports: its text
+        # may hold a secret ("vault token ... rejected"), so its type only.
+        raise ValueError(f'{name!r}: importing {module_name} failed with '
+                         f'{type(e).__name__}') from None
     except KeyboardInterrupt:
         raise
     except BaseException as e:
