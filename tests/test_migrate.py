@@ -1,0 +1,548 @@
+"""zeoconf migrate: the rewrite, the equivalence proof and the command.
+
+The files are the shapes operators have: a ``%import ZEO`` zodb.conf with
+TLS, and the zope.conf plone.recipe.zope2instance writes (``%define``,
+``instancehome``, ``<zodb_db main>`` holding a ``<zeoclient>``, a second
+database). Both are parsed for real with their own component before and
+with zeoconf after, and the migrated files are opened against real ZEO
+servers.
+"""
+
+import io
+import os
+import re
+
+import pytest
+import transaction
+import ZConfig
+import ZODB.config
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zeoconf import migrate
+from zeoconf.migrate import compare, find_clients, migrate_text, run
+
+PASSWORD = 'Pl0ne-s3cret-pw'
+
+
+def _plone_zope_conf(root, server, shared_blob_dir=None, extra=''):
+    """A zope.conf as plone.recipe.zope2instance writes it for a ZEO
+    client (the temporary database on a mappingstorage: tempstorage is
+    not installed here)."""
+    instance = os.path.join(root, 'parts', 'instance')
+    var = os.path.join(root, 'var')
+    for directory in (instance, var, os.path.join(var, 'cache')):
+        os.makedirs(directory, exist_ok=True)
+    blob_dir = shared_blob_dir or os.path.join(var, 'blobcache')
+    shared = 'on' if shared_blob_dir else 'off'
+    return f"""\
+# Generated from template; don't edit manually!
+# This file is part of the instance part of the buildout.
+
+%define INSTANCEHOME {instance}
+instancehome $INSTANCEHOME
+%define CLIENTHOME {var}
+clienthome $CLIENTHOME
+debug-mode off
+security-policy-implementation C
+verbose-security off
+default-zpublisher-encoding utf-8
+
+<environment>
+    CHAMELEON_CACHE {var}/cache
+</environment>
+
+<zodb_db main>
+    # Main database
+    cache-size 30000
+    # Blob-enabled ZEOStorage database
+    <zeoclient>
+      read-only false
+      read-only-fallback false
+      blob-dir {blob_dir}
+      shared-blob-dir {shared}
+      server {server}
+      storage 1
+      name zeostorage
+      var {var}
+      client zeoclient1
+      cache-size 128MB
+      username admin
+      password {PASSWORD}
+      realm plone
+{extra}    </zeoclient>
+    mount-point /
+</zodb_db>
+
+<zodb_db temporary>
+    # Temporary storage database (for sessions)
+    <mappingstorage>
+      name temporary storage for sessioning
+    </mappingstorage>
+    mount-point /temp_folder
+</zodb_db>
+"""
+
+
+def _zeo_tls_conf(port, certs, extra=''):
+    return f"""\
+# The application's database, on ZEO over TLS, through ZEO's own
+# component.
+%import ZEO
+
+<zodb main>
+  cache-size-bytes 256MB
+  <clientstorage>
+    server localhost:{port}
+    cache-size 64MB
+{extra}    <ssl>
+      # ZEO's server asks every client for a certificate.
+      certificate {certs.client_cert}
+      key {certs.client_key}
+      authenticate {certs.ca}
+    </ssl>
+  </clientstorage>
+</zodb>
+"""
+
+
+def _run(path, **options):
+    out, err = io.StringIO(), io.StringIO()
+    code = run(str(path), out=out, err=err, **options)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _roundtrip(db, value):
+    with db.transaction() as conn:
+        conn.root()['migrated'] = value
+    with db.transaction() as conn:
+        assert conn.root()['migrated'] == value
+
+
+def _load_with_zopes_loader(text, url):
+    from Zope2.Startup.options import ZopeWSGIOptions
+    options = ZopeWSGIOptions()
+    options.load_schema()
+    config, _ = ZConfig.loadConfigFile(options.schema, io.StringIO(text),
+                                       url)
+    return config
+
+
+# The rewrite.
+
+def test_zeoclient_becomes_clientstorage_and_every_other_line_is_kept():
+    original = _plone_zope_conf('/srv/plone', '127.0.0.1:8100')
+    migration = migrate_text(original)
+    before = original.splitlines(keepends=True)
+    after = migration.text.splitlines(keepends=True)
+    assert migration.changed and not migration.already_zeoconf
+    changed = {}
+    for line, number in zip(after, migration.line_map):
+        if number is None:
+            assert line == '%import zeoconf\n'
+        elif line != before[number - 1]:
+            changed[number] = line
+    # Only the two tags changed, and kept their indentation.
+    assert {before[n - 1]: line for n, line in changed.items()} == {
+        '    <zeoclient>\n': '    <clientstorage>\n',
+        '    </zeoclient>\n': '    </clientstorage>\n'}
+    # Every original line is there but the three dropped ones.
+    kept = [n for n in migration.line_map if n is not None]
+    assert sorted(set(range(1, len(before) + 1)) - set(kept)) == [
+        d.line for d in migration.dropped]
+    assert [(before[d.line - 1].split()[0], d.key)
+            for d in migration.dropped] == [
+        ('username', 'username'), ('password', 'password'),
+        ('realm', 'realm')]
+    assert PASSWORD not in migration.text
+
+
+def test_import_is_added_after_the_leading_comment_block():
+    migration = migrate_text(_plone_zope_conf('/srv/plone', '8100'))
+    lines = migration.text.splitlines()
+    assert lines[:5] == [
+        "# Generated from template; don't edit manually!",
+        '# This file is part of the instance part of the buildout.',
+        '',
+        '%import zeoconf',
+        '%define INSTANCEHOME /srv/plone/parts/instance']
+    assert migration.added_import == 4
+
+
+def test_import_zeo_becomes_import_zeoconf_and_none_is_added(certs):
+    original = _zeo_tls_conf(8100, certs)
+    migration = migrate_text(original)
+    assert migration.imports == [3] and migration.added_import is None
+    assert migration.renamed == [] and migration.dropped == []
+    assert migration.text == original.replace('%import ZEO\n',
+                                              '%import zeoconf\n')
+
+
+def test_crlf_line_endings_tabs_and_case_are_kept():
+    original = ('# top\r\n\r\n<zodb>\r\n\t<ZEOClient named>\r\n'
+                '\t\tserver 8100\r\n\t\trealm x\r\n\t</ZEOClient>\r\n'
+                '</zodb>\r\n')
+    migration = migrate_text(original)
+    assert migration.text == (
+        '# top\r\n\r\n%import zeoconf\r\n<zodb>\r\n'
+        '\t<clientstorage named>\r\n\t\tserver 8100\r\n'
+        '\t</clientstorage>\r\n</zodb>\r\n')
+
+
+def test_define_used_only_by_the_password_goes_with_it():
+    original = ('%define ZEO_PW hunter2-secret\n%define VAR /srv/var\n'
+                '<zodb>\n  <zeoclient>\n    server 8100\n    var $VAR\n'
+                '    client c1\n    password $ZEO_PW\n  </zeoclient>\n'
+                '</zodb>\n')
+    migration = migrate_text(original)
+    assert 'hunter2' not in migration.text
+    assert '%define VAR /srv/var\n' in migration.text
+    assert [(d.line, d.key) for d in migration.dropped] == [
+        (1, '%define ZEO_PW'), (8, 'password')]
+
+
+def test_define_also_used_elsewhere_is_kept_and_said():
+    original = ('%define NAME shared\n<zodb>\n  <zeoclient>\n'
+                '    server 8100\n    name $NAME\n    username $NAME\n'
+                '  </zeoclient>\n</zodb>\n')
+    migration = migrate_text(original)
+    assert '%define NAME shared\n' in migration.text
+    assert migration.kept_defines == [(1, 'NAME', [5])]
+
+
+def test_file_already_on_zeoconf_comes_back_unchanged_and_flagged():
+    text = '%import zeoconf\n<zodb>\n  <clientstorage>\n    server 8100\n' \
+           '  </clientstorage>\n</zodb>\n'
+    migration = migrate_text(text)
+    assert migration.text == text
+    assert migration.already_zeoconf and not migration.changed
+
+
+def test_file_without_zeo_is_unchanged_and_not_called_zeoconf():
+    text = '<zodb>\n  <mappingstorage/>\n</zodb>\n'
+    migration = migrate_text(text)
+    assert (migration.text, migration.changed,
+            migration.already_zeoconf) == (text, False, False)
+
+
+_LINE = st.sampled_from([
+    '', '# a comment', '%import ZEO', '%import zeoconf', '%define X 1',
+    '%include other.conf', '<zeoclient>', '</zeoclient>', '<zodb>',
+    '</zodb>', '  <ZEOCLIENT x>', '  </ZeoClient>', 'server 8100',
+    'password $X', 'username u', 'realm r', 'blob-dir /b', '<ssl>',
+    '</ssl>', '<zeoclient></zeoclient>', '<', 'key  value  ', '\t# tab',
+]) | st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, max_size=25), st.sampled_from(['\n', '\r\n']))
+def test_migrate_text_never_raises_and_touches_only_its_lines(lines, end):
+    text = end.join(lines)
+    migration = migrate_text(text)
+    before = text.splitlines(keepends=True)
+    touched = set(migration.imports) | {d.line for d in migration.dropped}
+    scanned = migrate.scan(text)
+    touched |= {line.number for line in scanned.lines
+                if line.kind in ('open', 'close', 'empty')
+                and line.section.type == 'zeoclient'}
+    for line, number in zip(migration.text.splitlines(keepends=True),
+                            migration.line_map):
+        if number is not None and number not in touched:
+            assert line == before[number - 1]
+    if not migration.changed:
+        assert migration.text == text
+
+
+# The command on real shapes.
+
+def test_plone_zope_conf_migrates_with_the_same_arguments_and_opens_in_zope(
+        zeo_server, tmp_path):
+    pytest.importorskip('Zope2')
+    path = tmp_path / 'zope.conf'
+    path.write_text(_plone_zope_conf(str(tmp_path), zeo_server.config_address,
+                                     shared_blob_dir=zeo_server.blob_dir))
+    code, out, err = _run(path, schema=None)
+    assert code == 0, err
+    assert PASSWORD not in out + err
+    assert f"reading {path} as a zope.conf (Zope's schema)" in err
+    assert f'{path}:33: dropped password: ZEO ignores it' in err
+    assert "<zodb_db main> <zeoclient>: ZODB's <zeoclient> and zeoconf " \
+           "resolve to the same ClientStorage arguments\n" in err
+    assert err.endswith(f'{path}: same: every ZEO client storage resolves '
+                        f'to the same ClientStorage arguments after '
+                        f'migration\n')
+    # The cache file ZODB builds from client and var is the one zeoconf
+    # names.
+    assert f"'{tmp_path}/var/zeoclient1-1.zec'" in err
+    assert path.read_text() == _plone_zope_conf(
+        str(tmp_path), zeo_server.config_address, zeo_server.blob_dir)
+
+    # Zope's own loader reads the result, and the database opens.
+    from zeoconf.openers import ClientStorageOpener
+    config = _load_with_zopes_loader(out, path.as_uri())
+    main, temporary = config.databases
+    assert isinstance(main.config.storage, ClientStorageOpener)
+    assert sorted(config.dbtab.listMountPaths()) == [
+        ('/', 'main'), ('/temp_folder', 'temporary')]
+    db = config.dbtab.getDatabase('/', is_root=1)
+    try:
+        assert db.storage.__name__ == 'zeostorage'
+        assert db.storage.shared_blob_dir
+        _roundtrip(db, 'plone')
+    finally:
+        db.close()
+
+
+def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
+        make_server, certs, tmp_path, monkeypatch, open_db):
+    server = make_server(ssl_context=certs.server_context())
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'cache').mkdir()
+    path = tmp_path / 'zodb.conf'
+    path.write_text(_zeo_tls_conf(server.port, certs,
+                                  extra='    cache-path cache/main.zec\n'))
+    code, out, err = _run(path)
+    assert code == 0, err
+    assert err.splitlines()[0] == \
+        f'{path}:3: %import ZEO is now %import zeoconf'
+    assert "<zodb main> <clientstorage>: ZEO's <clientstorage> and " \
+           "zeoconf resolve to the same ClientStorage arguments\n" in err
+    # The SSLContexts are compared by their settings, not identity.
+    assert '  ssl: an SSLContext -> an SSLContext (same effect): two ' \
+           'SSLContext objects, compared by their settings' in err
+    assert "  ssl_server_hostname: None -> 'localhost' (same effect)" in err
+    assert "  cache: 'cache/main.zec' -> " in err
+    assert err.endswith('after migration\n')
+    assert out == path.read_text().replace('%import ZEO', '%import zeoconf')
+
+    db = open_db(out)
+    assert db.storage._server.client.ssl is not None
+    _roundtrip(db, 'tls')
+
+
+def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
+    schema = ZODB.config.getDbSchema()
+    text = _zeo_tls_conf(8100, certs)
+    before = find_clients(migrate.load(text, schema, 'file:///a.conf'))
+    after = find_clients(migrate.load(migrate_text(text).text, schema,
+                                      'file:///a.conf'))
+    assert [(c.kind, c.label) for c in before] == [
+        ('ZEO', '<zodb main> <clientstorage>')]
+    assert [(c.kind, c.label) for c in after] == [
+        ('zeoconf', '<zodb main> <clientstorage>')]
+    differences = compare(before, after)
+    assert {d.effect for d in differences} == {'same'}
+    assert [d.argument for d in differences] == ['ssl',
+                                                 'ssl_server_hostname']
+
+
+def test_compare_calls_a_real_difference_unexplained():
+    # Two real parses that would not open the same storage.
+    schema = ZODB.config.getDbSchema()
+    one = find_clients(migrate.load(
+        '<zodb>\n<zeoclient>\nserver 8100\ncache-size 10MB\n</zeoclient>\n'
+        '</zodb>\n', schema, 'file:///a.conf'))
+    other = find_clients(migrate.load(
+        '%import zeoconf\n<zodb>\n<clientstorage>\nserver 8100\n'
+        'cache-size 20MB\n</clientstorage>\n</zodb>\n', schema,
+        'file:///a.conf'))
+    [difference] = [d for d in compare(one, other)
+                    if d.effect != 'same']
+    assert (difference.argument, difference.original, difference.migrated,
+            difference.effect) == ('cache_size', '10485760', '20971520',
+                                   'unexplained')
+
+
+def test_min_disconnect_poll_is_an_intended_difference(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('<zodb>\n  <zeoclient>\n    server 8100\n'
+                    '    min-disconnect-poll 3\n  </zeoclient>\n</zodb>\n')
+    code, out, err = _run(path)
+    assert code == 0, err
+    assert '  disconnect_poll: 1 -> 3.0 (differs, as intended): ' in err
+    assert err.endswith(f'{path}: same, but for the intended differences '
+                        f'listed above\n')
+    assert '    min-disconnect-poll 3\n' in out
+
+
+def test_write_replaces_the_file_and_keeps_the_original_as_orig(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    original = (f'# mine\n<zodb>\n  <zeoclient>\n    server 8100\n'
+                f'    password {PASSWORD}\n  </zeoclient>\n</zodb>\n')
+    path.write_text(original)
+    path.chmod(0o600)
+    code, out, err = _run(path, write=True)
+    assert code == 0, err
+    assert out == ''
+    assert PASSWORD not in err
+    assert err.endswith(f'{path}: written; the original is {path}.orig\n')
+    orig = tmp_path / 'zodb.conf.orig'
+    assert orig.read_text() == original
+    # It holds the password: no more readable than the file was.
+    assert orig.stat().st_mode & 0o777 == 0o600
+    assert path.read_text() == ('# mine\n%import zeoconf\n<zodb>\n'
+                                '  <clientstorage>\n    server 8100\n'
+                                '  </clientstorage>\n</zodb>\n')
+
+
+def test_write_refuses_to_overwrite_an_existing_orig(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    original = '<zodb>\n  <zeoclient>\n    server 8100\n  </zeoclient>\n' \
+               '</zodb>\n'
+    path.write_text(original)
+    (tmp_path / 'zodb.conf.orig').write_text('an earlier original\n')
+    code, out, err = _run(path, write=True)
+    assert code == 1
+    assert (out, err) == ('', f'{path}.orig already exists: not '
+                              f'overwriting it (move it away to migrate '
+                              f'{path} again)\n')
+    assert path.read_text() == original
+    assert (tmp_path / 'zodb.conf.orig').read_text() == \
+        'an earlier original\n'
+
+
+def test_already_migrated_file_is_printed_unchanged_with_exit_0(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    text = '%import zeoconf\n\n<zodb>\n  <clientstorage>\n' \
+           '    server 8100\n  </clientstorage>\n</zodb>\n'
+    path.write_text(text)
+    code, out, err = _run(path)
+    assert (code, out) == (0, text)
+    assert err == f'{path}: already uses zeoconf (%import zeoconf, no ' \
+                  f'%import ZEO, no <zeoclient>): nothing to change\n'
+
+
+def test_unparsable_original_gives_file_line_exit_1_and_no_output(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('# a typo\n<zodb>\n  <zeoclient>\n    server 8100\n'
+                    '    cache-sise 20MB\n  </zeoclient>\n</zodb>\n')
+    code, out, err = _run(path)
+    assert (code, out) == (1, '')
+    assert err == f"{path}:5: 'cache-sise' is not a known key name\n"
+    assert not os.path.exists(f'{path}.orig')
+
+
+def test_zope_conf_read_with_zodbs_schema_says_to_use_schema_zope(tmp_path):
+    path = tmp_path / 'zope.conf'
+    path.write_text(_plone_zope_conf(str(tmp_path), '8100'))
+    code, out, err = _run(path, schema='zodb')
+    assert (code, out) == (1, '')
+    assert err.startswith(f'{path}:5: ')
+    assert err.endswith('(is this a zope.conf? use --schema zope)\n')
+    assert PASSWORD not in err
+
+
+def test_what_zeoconf_refuses_after_migration_names_the_original_line(
+        tmp_path):
+    # ZEO's component takes 'localhost:' for a host with no port; zeoconf
+    # refuses it. Line 5 of the original is line 6 of the migrated text.
+    path = tmp_path / 'zodb.conf'
+    original = ('# ZEO client\n<zodb>\n  <zeoclient>\n    storage 1\n'
+                '    server localhost:\n  </zeoclient>\n</zodb>\n')
+    path.write_text(original)
+    code, out, err = _run(path, write=True)
+    assert (code, out) == (1, '')
+    assert err.startswith(f"{path}:5: server: 'localhost:' ")
+    assert err.endswith(f'(after migration: zeoconf refuses it; {path} is '
+                        f'unchanged)\n')
+    assert path.read_text() == original
+    assert not os.path.exists(f'{path}.orig')
+
+
+@pytest.mark.parametrize('line', [
+    f'password {PASSWORD}',
+    'password abc$defghijkl',         # no such definition: ZConfig quotes
+    'password ab${defghijkl',         # malformed: ZConfig quotes
+])
+def test_password_is_never_printed(tmp_path, line):
+    secret = line.split(None, 1)[1]
+    for broken in ('', '    cache-size 12XB\n'):
+        path = tmp_path / 'zodb.conf'
+        path.write_text(f'<zodb>\n  <zeoclient>\n    server 8100\n'
+                        f'    {line}\n{broken}  </zeoclient>\n</zodb>\n')
+        code, out, err = _run(path)
+        pieces = [secret] + [p for p in re.split(r'[${}]', secret)
+                             if len(p) >= 3]
+        assert not any(piece in out + err for piece in pieces), err
+        if '$' in secret:
+            assert (code, out) == (1, '')
+            assert err == (f"{path}:4: password: a '$' in the value starts a "
+                           f"substitution that failed (the value is not "
+                           f"shown); write '$$' for a literal '$'\n")
+        elif broken:
+            assert code == 1 and err.startswith(f'{path}:5: ')
+        else:
+            assert code == 0
+            assert f'{path}:4: dropped password: ' in err
+
+
+def test_included_files_are_named_as_not_rewritten(tmp_path):
+    (tmp_path / 'base.conf').write_text('%define CACHE 10MB\n')
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%include base.conf\n<zodb>\n  <zeoclient>\n'
+                    '    server 8100\n    cache-size $CACHE\n'
+                    '  </zeoclient>\n</zodb>\n')
+    code, out, err = _run(path)
+    assert code == 0, err
+    assert f'{path}:1: %include base.conf: included files are not ' \
+           f'rewritten; migrate them on their own\n' in err
+    assert out.startswith('%import zeoconf\n%include base.conf\n')
+
+
+def test_schema_given_as_a_path(tmp_path):
+    schema = os.path.join(os.path.dirname(ZODB.config.__file__),
+                          'config.xml')
+    path = tmp_path / 'zodb.conf'
+    path.write_text('<zodb>\n  <zeoclient>\n    server 8100\n'
+                    '  </zeoclient>\n</zodb>\n')
+    code, out, err = _run(path, schema=schema)
+    assert code == 0, err
+    assert out.startswith('%import zeoconf\n<zodb>\n  <clientstorage>\n')
+
+
+def test_unreadable_file_exits_1(tmp_path):
+    code, out, err = _run(tmp_path / 'missing.conf')
+    assert (code, out) == (1, '')
+    assert err == f'{tmp_path}/missing.conf: cannot read: No such file or ' \
+                  f'directory\n'
+
+
+def test_migrated_zeoclient_still_commits_as_before(zeo_server, tmp_path,
+                                                    open_db):
+    # Both the original and the result open, against the same server, and
+    # see each other's data.
+    path = tmp_path / 'zodb.conf'
+    original = (f'<zodb>\n  <zeoclient>\n    server '
+                f'{zeo_server.config_address}\n    var {tmp_path}\n'
+                f'    client app\n    username u\n  </zeoclient>\n'
+                f'</zodb>\n')
+    path.write_text(original)
+    code, out, err = _run(path)
+    assert code == 0, err
+    before = ZODB.config.databaseFromString(original)
+    try:
+        with before.transaction() as conn:
+            conn.root()['from'] = 'zeoclient'
+    finally:
+        before.close()
+    after = open_db(out)
+    assert after.storage._cache.path == f'{tmp_path}/app-1.zec'
+    with after.transaction() as conn:
+        assert conn.root()['from'] == 'zeoclient'
+    transaction.abort()
+
+
+def test_file_half_on_zeoconf_compares_both_storages(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import zeoconf\n<zodb main>\n  <clientstorage>\n'
+                    '    server 8100\n    disconnect-poll 4\n'
+                    '  </clientstorage>\n</zodb>\n<zodb other>\n'
+                    '  <zeoclient>\n    server 8200\n  </zeoclient>\n'
+                    '</zodb>\n')
+    code, out, err = _run(path)
+    assert code == 0, err
+    assert "zodb.conf:3: <zodb main> <clientstorage>: already zeoconf's, " \
+           "the same ClientStorage arguments\n" in err
+    assert "zodb.conf:9: <zodb other> <zeoclient>: ZODB's <zeoclient> and " \
+           "zeoconf resolve to the same ClientStorage arguments\n" in err
+    assert out.count('%import zeoconf') == 1
