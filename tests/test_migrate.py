@@ -546,3 +546,26 @@ def test_file_half_on_zeoconf_compares_both_storages(tmp_path):
     assert "zodb.conf:9: <zodb other> <zeoclient>: ZODB's <zeoclient> and " \
            "zeoconf resolve to the same ClientStorage arguments\n" in err
     assert out.count('%import zeoconf') == 1
+
+
+def test_define_used_by_an_include_is_kept():
+    original = ('%define DIR /etc/app\n%include $DIR/base.conf\n<zodb>\n'
+                '  <zeoclient>\n    server 8100\n    realm $DIR\n'
+                '  </zeoclient>\n</zodb>\n')
+    migration = migrate_text(original)
+    assert '%define DIR /etc/app\n' in migration.text
+    assert migration.kept_defines == [(1, 'DIR', [2])]
+
+
+def test_file_whose_zeo_import_is_in_an_included_file_says_so(tmp_path):
+    (tmp_path / 'zeo.conf').write_text('%import ZEO\n')
+    path = tmp_path / 'zodb.conf'
+    text = ('%include zeo.conf\n<zodb>\n  <clientstorage>\n'
+            '    server 8100\n  </clientstorage>\n</zodb>\n')
+    path.write_text(text)
+    code, out, err = _run(path)
+    assert (code, out) == (0, text)
+    assert err == (f'{path}: no %import ZEO and no <zeoclient> section: '
+                   f'nothing to change\n{path}:1: %include zeo.conf: '
+                   f'included files are not looked at; migrate them on '
+                   f'their own\n')
