@@ -326,8 +326,11 @@ def _secrets(text):
 
 
 def _scrub(message, secrets):
-    """*message*, or a stand-in when it shows one of *secrets*."""
-    if any(secret in message for secret in secrets):
+    """*message*, or a stand-in when it shows one of *secrets*. The key
+    name itself is not a secret: ``pa$sword`` must not hide every
+    message that says "password"."""
+    text = re.sub('password', '', message, flags=re.IGNORECASE)
+    if any(secret in text for secret in secrets):
         return 'the message would show a password, so it is not shown'
     return message
 
@@ -413,6 +416,7 @@ def _failure(error, path, url, text, secrets, line_map=None):
         # imported package): its words are not ours to show.
         message = f'{type(error).__name__} raised while reading the file'
     same_file = where in (None, url)
+    hidden = False      # our own words, with no value in them
     if isinstance(error, (ZConfig.SubstitutionReplacementError,
                           ZConfig.SubstitutionSyntaxError)):
         if not lineno and same_file:
@@ -429,9 +433,11 @@ def _failure(error, path, url, text, secrets, line_map=None):
                        "a '$' in the value starts a substitution that "
                        "failed (the value is not shown); write '$$' for "
                        "a literal '$'")
+            hidden = True
         else:
             message = f"{what}: {message}; write '$$' for a literal '$'"
-    message = _scrub(message, secrets)
+    if not hidden:
+        message = _scrub(message, secrets)
     if line_map is not None and same_file:
         message = _renumber(message, line_map)
         lineno = (line_map[lineno - 1]
