@@ -10,6 +10,7 @@ is the line the error must point at.
 import io
 import logging
 import os
+import re
 import string
 import sys
 
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 import zeoconf
 from zeoconf import openers
 from zeoconf.errors import describe
+from zeoconf.loader import load_path
 
 SECRET = 'Sw0rdf1sh-do-not-show'
 
@@ -84,8 +86,8 @@ CASES = {
                               '@storage main/1',
                               ['<clientstorage> for zeo:8100',
                                'storage (line 6) names the cache file with '
-                               "client: 'main/1' cannot be part of a file "
-                               'name']),
+                               "client (line 5): 'main/1' cannot be part of "
+                               'a file name']),
     'client-with-slash': ('server zeo:8100\n@client web/1',
                           ['client', "'web/1' cannot be part of a file name",
                            "without '/'"]),
@@ -96,9 +98,9 @@ CASES = {
     # Rules across keys.
     'blob-cache-needs-dir': ('server zeo:8100\n@blob-cache-size 1GB',
                              ['<clientstorage> for zeo:8100',
-                              'blob-cache-size (line 5) needs blob-dir']),
+                              'blob-cache-size (line 5) 1GB needs blob-dir']),
     'shared-needs-dir': ('server zeo:8100\n@shared-blob-dir true',
-                         ['shared-blob-dir (line 5) needs blob-dir']),
+                         ['shared-blob-dir (line 5) true needs blob-dir']),
     'shared-dir-absent': ('server zeo:8100\n@blob-dir {tmp}/nope\n'
                           'shared-blob-dir true',
                           ['blob-dir (line 5)', 'does not exist',
@@ -169,15 +171,15 @@ CASES = {
                         '</ssl>', ['authenticate', 'openssl rehash']),
     # The <ssl> section: settings.
     'key-needs-cert': ('server zeo:8100\n<ssl>\n@key {key}\n</ssl>',
-                       ['<ssl>', 'key (line 6) needs certificate']),
+                       ['<ssl>', 'key (line 6)', 'needs certificate']),
     'function-needs-cert': ('server zeo:8100\n<ssl>\n'
                             '@password-function {pw}.right\n</ssl>',
-                            ['password-function (line 6) has no key']),
+                            ['password-function (line 6)', 'has no key']),
     'hostname-contradiction': ('server zeo:8100\n<ssl>\n'
                                '@check-hostname false\n'
                                'server-hostname zeo\n</ssl>',
                                ['check-hostname (line 6) is false',
-                                'server-hostname (line 7)']),
+                                'server-hostname (line 7) zeo']),
     'check-hostname-value': ('server zeo:8100\n<ssl>\n'
                              '@check-hostname perhaps\n</ssl>',
                              ['check-hostname', 'true or false']),
@@ -189,7 +191,7 @@ CASES = {
     'ssl-unknown': ('server zeo:8100\n<ssl>\n@cafile {cert}\n</ssl>',
                     ["'cafile' is not a key of <ssl>", 'authenticate']),
     'bare-port-tls': ('@server 8100\n<ssl>\n</ssl>',
-                      ['server 8100 gives no host name',
+                      ['server (line 4) 8100 gives no host name',
                        'add server-hostname']),
     'socket-tls': ('@server /run/zeo.sock\n<ssl>\n'
                    'check-hostname false\n</ssl>',
@@ -240,7 +242,8 @@ def _write_case(body, paths, directory):
 
 
 def _parse_file(path):
-    return ZConfig.loadConfig(ZODB.config.getDbSchema(), path)
+    """What zeoconf's own tools do: ``zeoconf check``, ``client_kwargs``."""
+    return load_path(path, ZODB.config.getDbSchema())
 
 
 def test_table_is_large():
@@ -258,6 +261,36 @@ def test_malformed_configuration(name, paths, tmp_path, monkeypatch):
     assert message.startswith(f'zodb.conf:{line}: '), message
     for word in words:
         assert word in message, (word, message)
+    assert SECRET not in message and SECRET not in str(e.value)
+
+
+# What ZConfig itself says for a key given twice, where zeoconf's loader
+# says "given twice" with both lines.
+_PLAIN_WORDS = {'twice': ["'cache-size' does not support multiple values"]}
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_malformed_configuration_under_a_plain_zodb_config_parse(
+        name, paths, tmp_path, monkeypatch):
+    """Under ZODB.config (no zeoconf loader): the same words without the
+    lines of the keys; the line is the key's where ZConfig knows it, else
+    that of the enclosing section's end, never a made-up one."""
+    body, words = CASES[name]
+    monkeypatch.chdir(tmp_path)
+    path, line = _write_case(body, paths, str(tmp_path))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZConfig.loadConfig(ZODB.config.getDbSchema(), path)
+    message = describe(e.value)
+    lines = open(path).read().splitlines()
+    if e.value.lineno != line:
+        # A rule across keys: ZConfig's line of the enclosing section's end.
+        assert lines[e.value.lineno - 1].startswith('</'), message
+        assert 'zeoconf check FILE gives the line of each key' in message
+    for word in _PLAIN_WORDS.get(name, words):
+        word = re.sub(r' \(line \d+\)', '', word)
+        assert word in message, (word, message)
+    assert not re.search(r'line -1|column -1|\(-1, -1\)|line \?|line None',
+                         str(e.value)), str(e.value)
     assert SECRET not in message and SECRET not in str(e.value)
 
 
@@ -289,7 +322,7 @@ def test_blob_dir_on_a_file_is_refused_when_zodb_config_opens_it(tmp_path):
     assert config.database[0].config.storage.kwargs()['blob_dir'] == junk
     with pytest.raises(ZConfig.ConfigurationError) as e:
         ZODB.config.databaseFromString(text)
-    assert str(e.value) == (
+    assert str(e.value).startswith(
         f"<clientstorage> for zeo:1: blob-dir: {junk!r} exists and is not "
         f"a directory; expected a blob directory")
 
@@ -304,14 +337,22 @@ def test_missing_server_names_the_key(tmp_path):
     assert e.value.lineno == 5
 
 
-def test_cross_key_error_through_zodb_config_names_the_keys_line():
+def test_cross_key_error_through_zodb_config_names_keys_values_and_check():
+    """A plain ZODB.config parse knows no key positions: the message names
+    the section by its server, the keys and values, and points at zeoconf
+    check; ZConfig gives the line of the enclosing section's end. A
+    ConfigurationError, not a ValueError (which ZConfig would number
+    "(line 7, -1)")."""
     text = ('%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:1\n'
             'blob-cache-size 1GB\n</clientstorage>\n</zodb>\n')
-    with pytest.raises(ZConfig.DataConversionError) as e:
+    with pytest.raises(ZConfig.ConfigurationError) as e:
         ZODB.config.databaseFromString(text)
-    # ZConfig numbers it with the closing </zodb>; the text names line 5.
-    assert 'blob-cache-size (line 5) needs blob-dir' in str(e.value)
-    assert e.value.exception.lineno == 5
+    assert not isinstance(e.value, ValueError)
+    assert str(e.value) == (
+        '<clientstorage> for zeo:1: blob-cache-size 1GB needs blob-dir; add '
+        'blob-dir (the blob directory) (zeoconf check FILE gives the line '
+        'of each key) (line 7)')
+    assert e.value.lineno == 7
 
 
 def test_client_kwargs_locates_a_top_level_section_error():
@@ -330,21 +371,18 @@ def test_import_collision_is_explained():
     assert "Remove '%import ZEO'" in describe(e.value)
 
 
-def test_keytype_sees_positions_with_the_installed_zconfig():
-    """Pins down the mechanism behind every 'key (line N)' in messages.
-
-    zeoconf.keys learns positions from ZConfig's BaseMatcher.addValue. If
-    a ZConfig release changes that, this fails and the messages lose their
-    line numbers (nothing else breaks).
-    """
-    from zeoconf import keys
-    assert keys.positions_available()
-    opener = zeoconf.parse_clientstorage(
+def test_zeoconfs_loader_knows_where_every_key_was_given():
+    """The loader's hooks (ZConfig's public ConfigLoader API) see each key
+    with its position, in included files too."""
+    from zeoconf.loader import load_text
+    loaded = load_text(
         '<clientstorage>\n  server a:1\n  server b:2\n\n'
-        '  cache-size 1MB\n</clientstorage>\n', 'file:///etc/zodb.conf')
-    found = keys.positions(opener.config)
-    assert [p.lineno for p in found['server']] == [2, 3]
-    assert found['cache-size'][0] == (5, 'file:///etc/zodb.conf')
+        '  cache-size 1MB\n</clientstorage>\n',
+        zeoconf._clientstorage_schema(), 'file:///etc/zodb.conf')
+    found = loaded.loader.positions(loaded.config.storage.config)
+    assert found['server'] == [(2, 'file:///etc/zodb.conf'),
+                               (3, 'file:///etc/zodb.conf')]
+    assert found['cache-size'] == [(5, 'file:///etc/zodb.conf')]
     assert 'read-only' not in found
 
 
@@ -364,26 +402,20 @@ def test_password_key_never_shows(tmp_path, caplog):
     assert 'password' not in opener.kwargs()
 
 
-def test_zodb_config_errors_across_keys_name_the_key_line():
-    """A plain ZODB.config parse records no positions; a rule broken
-    across keys in a section inside another still names the key's line,
-    found again in the text (keys._positions_from_source), in the right
-    one of several storages. (Where that cannot be done, see
-    test_a_rule_across_keys_names_them_where_no_line_is_known.)"""
+def test_zodb_config_errors_across_keys_name_the_right_one_of_several():
+    """Under ZODB.config, of several storages the message names the one at
+    fault by its server, and ZConfig's line is the end of its <zodb>."""
     text = ('%import zeoconf\n'
             '<zodb first>\n  <clientstorage>\n    server zeo:1\n'
-            '    blob-cache-size 1GB\n  </clientstorage>\n</zodb>\n'
+            '  </clientstorage>\n</zodb>\n'
             '<zodb second>\n  <clientstorage>\n    server zeo:2\n'
             '    # a comment\n    shared-blob-dir true\n'
             '  </clientstorage>\n</zodb>\n')
     with pytest.raises(ZConfig.ConfigurationError) as e:
         ZODB.config.databaseFromString(text)
-    assert 'blob-cache-size (line 5) needs blob-dir' in str(e.value)
-    assert e.value.exception.lineno == 5
-    second = text.replace('    blob-cache-size 1GB\n', '')
-    with pytest.raises(ZConfig.ConfigurationError) as e:
-        ZODB.config.databaseFromString(second)
-    assert 'shared-blob-dir (line 11) needs blob-dir' in str(e.value)
+    assert ('<clientstorage> for zeo:2: shared-blob-dir true needs '
+            'blob-dir' in str(e.value))
+    assert e.value.lineno == 13
 
 
 def _disconnect_polls(dp=None):
@@ -423,22 +455,33 @@ def test_min_disconnect_poll_alone_sets_the_poll_everywhere():
 
 
 def test_a_rule_across_keys_names_them_where_no_line_is_known(tmp_path):
-    # Top level (ZODB.config.storageFromString), and a section read from
-    # an included file: the keys are named, without their lines.
+    # Top level (ZODB.config.storageFromString), where ZConfig gives no
+    # line, and a section read from an included file: the keys and values
+    # are named, and zeoconf check is where their lines are.
     with pytest.raises(ZConfig.ConfigurationError) as e:
         ZODB.config.storageFromString(
             '%import zeoconf\n<clientstorage>\nserver zeo:1\n'
             'blob-cache-size 1GB\n</clientstorage>\n')
-    assert ('<clientstorage> for zeo:1: blob-cache-size needs blob-dir'
-            in str(e.value))
+    assert str(e.value) == (
+        '<clientstorage> for zeo:1: blob-cache-size 1GB needs blob-dir; add '
+        'blob-dir (the blob directory) (zeoconf check FILE gives the line '
+        'of each key)')
+    assert getattr(e.value, 'lineno', None) is None
     (tmp_path / 'storage.conf').write_text(
         '<clientstorage>\nserver zeo:1\nshared-blob-dir true\n'
         '</clientstorage>\n')
-    with pytest.raises(ZConfig.ConfigurationError) as e:
-        ZODB.config.databaseFromString(
-            f'%import zeoconf\n<zodb>\n%include {tmp_path}/storage.conf\n'
+    text = (f'%import zeoconf\n<zodb>\n%include {tmp_path}/storage.conf\n'
             f'</zodb>\n')
-    assert 'shared-blob-dir needs blob-dir' in str(e.value)
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        ZODB.config.databaseFromString(text)
+    assert 'shared-blob-dir true needs blob-dir' in str(e.value)
+    # zeoconf's own loader: the key's line in the included file.
+    from zeoconf.loader import load_text
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        load_text(text, ZODB.config.getDbSchema())
+    assert e.value.lineno == 3
+    assert e.value.url.endswith('/storage.conf')
+    assert 'shared-blob-dir (line 3) true needs blob-dir' in str(e.value)
 
 
 @pytest.mark.parametrize('body, key, first, second', [
@@ -456,55 +499,54 @@ def test_a_key_given_twice_names_both_lines(body, key, first, second):
     assert 'x' not in str(e.value).split(';')[0].replace(key, '')
 
 
-def test_a_foreign_key_of_an_extending_section_type_is_refused():
-    """A schema may extend clientstorage with keys of its own; they stay
-    its own: a plain <clientstorage> refuses them, before and after."""
-    schema = ZConfig.loadSchemaFile(io.StringIO(
-        '<schema>\n<import package="zeoconf"/>\n'
-        '<sectiontype name="myclient" extends="clientstorage"\n'
-        '             implements="ZODB.storage">\n'
-        '  <key name="extra-thing"/>\n</sectiontype>\n'
-        '<multisection type="ZODB.storage" name="*" attribute="s"/>\n'
-        '</schema>\n'))
+def test_a_section_type_extending_clientstorage_names_its_own_keytype():
+    """A schema may extend clientstorage with keys of its own: it names a
+    keytype of its own (zeoconf's accepts exactly zeoconf's names, and
+    says so when the schema is loaded); a plain <clientstorage> still
+    refuses the new keys."""
+    def schema(keytype=''):
+        return ZConfig.loadSchemaFile(io.StringIO(
+            '<schema>\n<import package="zeoconf"/>\n'
+            f'<sectiontype name="myclient" extends="clientstorage" '
+            f'{keytype}\n'
+            '             implements="ZODB.storage">\n'
+            '  <key name="extra-thing"/>\n</sectiontype>\n'
+            '<multisection type="ZODB.storage" name="*" attribute="s"/>\n'
+            '</schema>\n'))
+
+    with pytest.raises(ZConfig.SchemaError,
+                       match="'extra-thing' is not a key of <clientstorage>"):
+        schema()
+    extended = schema('keytype="basic-key"')
 
     def parse(section):
-        return ZConfig.loadConfigFile(schema, io.StringIO(
+        return ZConfig.loadConfigFile(extended, io.StringIO(
             f'<{section} a>\nserver zeo:1\nextra-thing 1\n</{section}>\n'))
 
-    for section in ('clientstorage', 'myclient', 'clientstorage'):
-        if section == 'myclient':
-            parse(section)
-            continue
-        with pytest.raises(ZConfig.ConfigurationError) as e:
-            parse(section)
-        assert "'extra-thing' is not a key of <clientstorage>" in str(e.value)
+    assert parse('myclient')[0].s[0].config.extra_thing == '1'
+    with pytest.raises(ZConfig.ConfigurationError,
+                       match="'extra-thing' is not a key of <clientstorage>"):
+        parse('clientstorage')
 
 
-def test_zeoclient_keys_with_another_zconfig_structure(monkeypatch):
-    """Where constuct's frame is not what zeoconf expects, <zeoclient> keys
-    are kept as text (never shown) and converted by the opener."""
+def test_zeoclient_keys_are_kept_as_secrets_and_converted_by_the_opener():
+    """The "+" entry's datatype keeps each <zeoclient> key's text, never
+    shown; the opener converts it by its name, with the key's line."""
     from zeoconf import keys
-    monkeypatch.setattr(keys, '_CONSTUCT_CODE', None)
     opener = zeoconf.parse_clientstorage(
         f'<clientstorage>\nserver zeo:1\nwait off\npassword {SECRET}\n'
         f'</clientstorage>\n')
-    assert type(opener.config.zeoclient_keys['wait']) is keys.Unconverted
+    assert type(opener.config.zeoclient_keys['wait']) is keys.Secret
     assert SECRET not in repr(opener.config.zeoclient_keys)
+    assert SECRET not in str(opener.config)
     assert opener.kwargs()['wait'] is False
     assert opener.zeoclient['password'].reveal() == SECRET
-    with pytest.raises(ZConfig.ConfigurationError,
-                       match="wait: 'sometimes' is not a boolean"):
+    with pytest.raises(ZConfig.ConfigurationError) as e:
         zeoconf.parse_clientstorage(
             '<clientstorage>\nserver zeo:1\nwait sometimes\n'
             '</clientstorage>\n')
-
-
-def test_unconverted_zeoclient_value_never_shows():
-    # A value kept as text when ZConfig's structure is not the expected
-    # one (see keys.zeoclient_value) may be a password.
-    from zeoconf.keys import Unconverted
-    assert SECRET not in repr(Unconverted(SECRET))
-    assert SECRET not in repr({'password': Unconverted(SECRET)})
+    assert e.value.lineno == 3
+    assert "wait (line 3): 'sometimes' is not a boolean" in str(e.value)
 
 
 @pytest.mark.parametrize('written', [
@@ -664,11 +706,11 @@ def test_zconfig_directive_errors_are_wrapped(directive):
     assert describe(e.value).startswith('<config>:1: ')
 
 
-def test_opener_section_error_is_a_value_error_zconfig_wraps():
-    # ZConfig turns only ValueError from a section datatype into its own
-    # DataConversionError; SectionError must stay one.
-    assert issubclass(openers.SectionError, ValueError)
-
+def test_a_section_error_is_a_configuration_error_not_a_value_error():
+    # ZConfig prints a ValueError from a section's datatype as
+    # "(line N, -1)"; a ConfigurationError keeps its words.
+    assert issubclass(openers.SectionError, ZConfig.ConfigurationError)
+    assert not issubclass(openers.SectionError, ValueError)
 
 def test_an_import_that_exits_is_a_configuration_error(tmp_path,
                                                        monkeypatch):

@@ -11,7 +11,7 @@ speed rests on, in numbers that do not depend on the machine:
   parse;
 - the work per storage is constant: function calls grow linearly with
   the number of storages, with a fixed number of keytype calls each;
-- key defaults are handed out shared, not copied for every section.
+- a long-lived process keeps nothing of the values it parsed.
 """
 
 import gc
@@ -221,7 +221,7 @@ def _calls(count):
         code = frame.f_code
         if code.co_filename.startswith(PACKAGE):
             calls['zeoconf'] += 1
-            if code.co_name == 'keytype':
+            if code.co_name in ('clientstorage_key', 'ssl_key'):
                 calls['keytype'] += 1
 
     _parse(text)                  # first use in this process done
@@ -275,88 +275,9 @@ def test_a_plain_parse_makes_no_system_call_per_storage(monkeypatch,
     assert [s.kwargs()['blob_dir'] for s in storages] == [
         f'{tmp_path}/blobs{i}' for i in range(20)]
     assert calls == []
-    with keys.recording():            # zeoconf check, client_kwargs
-        _parse(text)
+    from zeoconf.loader import load_text
+    load_text(text, ZODB.config.getDbSchema())   # zeoconf check, the API
     assert len(calls) == 20
-
-
-def test_converters_keep_a_bounded_set_of_results_and_never_drop_them(
-        monkeypatch):
-    calls = []
-
-    def upper(text):
-        calls.append(text)
-        return text.upper()
-
-    monkeypatch.setattr(keys, 'RESULTS_KEPT', 3)
-    convert = keys._for_key('x', upper, pure=True)
-    assert [convert(t) for t in 'abca'] == ['A', 'B', 'C', 'A']
-    assert calls == ['a', 'b', 'c']            # 'a' again: kept
-    assert [convert(t) for t in 'ddab'] == ['D', 'D', 'A', 'B']
-    assert calls == ['a', 'b', 'c', 'd', 'd']  # full: 'd' is not kept,
-    # and the kept values are still there
-    impure = keys._for_key('y', upper)
-    impure('a'), impure('a')
-    assert calls[-2:] == ['a', 'a']
-
-
-def test_defaults_are_shared_not_copied():
-    """ZConfig copies a key's default for every section that does not set
-    it; zeoconf's keys hand out the same default (see ``keys._prepare``).
-    Pinned against the installed ZConfig."""
-    config = _parse(_plain_storages(3))
-    storage = _storages(config)[2]      # parsed with the shared defaults
-    definition = storage.config.getSectionDefinition()
-    infos = dict(iter(definition))
-    for name in ('cache-size', 'storage', 'read-only', 'wait-timeout'):
-        info = infos[name]
-        assert info.getdefault() is info.getdefault(), name
-    kwargs = storage.kwargs()
-    assert kwargs['cache_size'] == 1 << 30          # given
-    assert (kwargs['wait_timeout'], kwargs['storage'],
-            kwargs['disconnect_poll'], kwargs['server_sync'],
-            kwargs['blob_cache_size_check']) == (30, '1', 1, False, 10)
-    # ZODB's own section types are left as ZConfig made them.
-    zodb = dict(iter(config.database[0].config.getSectionDefinition()))
-    info = zodb['cache-size']
-    assert info.getdefault() is not info.getdefault()
-
-
-def test_section_types_are_prepared_at_their_second_section():
-    # A configuration with one storage gains nothing from it: the first
-    # section is parsed before its opener runs.
-    for count, prepared in ((1, False), (2, True)):
-        storage = _storages(_parse(_plain_storages(count)))[0]
-        for _, info in storage.config.getSectionDefinition():
-            assert ('ismulti' in vars(info)) is prepared, count
-
-
-def test_entry_answers_are_constants_that_agree_with_zconfig():
-    """ZConfig asks every entry of a section type ismulti() and
-    issection() for every section; on zeoconf's types they become
-    constants without a Python frame (keys._prepare), with ZConfig's own
-    answers. Pinned against the installed ZConfig."""
-    from ZConfig.info import BaseInfo, SectionInfo
-    section = ('<clientstorage>\nserver zeo:1\n<ssl>\n'
-               'check-hostname false\n</ssl>\n</clientstorage>\n')
-    config = _parse(f'%import zeoconf\n<zodb a>\n{section}</zodb>\n'
-                    f'<zodb b>\n{section}</zodb>\n')
-    storage = _storages(config)[1]
-    checked = 0
-    for section in (storage.config, storage.ssl.config):
-        for name, info in section.getSectionDefinition():
-            assert keys._answers_are_methods(info), name
-            assert 'ismulti' in vars(info) and 'issection' in vars(info)
-            own = SectionInfo if info.issection() else BaseInfo
-            assert info.ismulti() is own.ismulti(info), name
-            assert info.issection() is own.issection(info), name
-            checked += 1
-    assert checked >= 20
-    server = dict(iter(storage.config.getSectionDefinition()))['server']
-    assert server.ismulti() and not server.issection()
-    # ZODB's own section types are left as ZConfig made them.
-    zodb = config.database[0].config.getSectionDefinition()
-    assert all('ismulti' not in vars(info) for _, info in zodb)
 
 
 def _read(path):
@@ -402,63 +323,38 @@ def test_a_different_certificate_is_picked_up_by_the_next_parse(
     assert len(replaced.get_ca_certs()) == 1
 
 
-def test_positions_come_from_zconfigs_constuct():
-    """Pins the ZConfig frame keys.py learns key positions from, once per
-    section: BaseMatcher.constuct, whose ``values`` still hold the given
-    values with their positions when the section's first key (server, a
-    required key declared first) is converted."""
-    from ZConfig.matcher import BaseMatcher
-    code = BaseMatcher.constuct.__code__
-    assert keys._CONSTUCT_CODE is code
-    assert code.co_varnames[0] == 'self' and 'values' in code.co_varnames
-    assert keys.positions_available()
-    text = ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
-            '    server zeo:1\n  </clientstorage>\n</zodb>\n'
-            '<zodb second>\n  <clientstorage>\n'
-            '    server zeo:2\n    server zeo:3\n    cache-size 1MB\n'
-            '    <ssl>\n      check-hostname false\n    </ssl>\n'
-            '    read-only true\n'
-            '  </clientstorage>\n</zodb>\n')
-    url = 'file:///etc/zodb.conf'
-    with keys.recording():
-        config, _ = ZConfig.loadConfigFile(
-            ZODB.config.getDbSchema(), io.StringIO(text), url)
-    first, second = _storages(config)
-    # Keys given, with their lines; defaults (cache-size in the first
-    # storage, storage, wait-timeout, ...) are not positions.
-    found = {key: [(p.lineno, p.url) for p in where]
-             for key, where in keys.positions(first.config).items()}
-    assert found == {'server': [(4, url)]}
-    found = {key: [(p.lineno, p.url) for p in where]
-             for key, where in keys.positions(second.config).items()}
-    assert found == {'server': [(9, url), (10, url)],
-                     'cache-size': [(11, url)], 'read-only': [(15, url)]}
-    ssl_positions = keys.positions(second.ssl.config)
-    assert [p.lineno for p in ssl_positions['check-hostname']] == [13]
-    assert list(ssl_positions) == ['check-hostname']
+def test_a_plain_parse_leaves_the_openers_without_a_loader():
+    """Under ZODB.config nothing locates keys (zeoconf's loader is not
+    there); zeoconf's own loader gives every opener its positions."""
+    from zeoconf.loader import load_text
+    text = _plain_storages(3)
+    for storage in _storages(_parse(text)):
+        assert storage.loader is None and storage.positions == {}
+    loaded = load_text(text, ZODB.config.getDbSchema())
+    for number, storage in enumerate(_storages(loaded.config)):
+        assert storage.positions["server"] == [(4 + 7 * number, None)]
 
 
-def test_a_plain_parse_keeps_nothing_per_section():
-    """Outside keys.recording() (ZODB.config at process start) no copy of
-    a section's values is kept: it would cost every section more than the
-    rest of zeoconf's own work (garbage collection)."""
-    config = _parse(_plain_storages(3))
-    for storage in _storages(config):
-        assert getattr(storage.config._matcher, keys._VALUES_ATTR,
-                       None) is None
-    with keys.recording():
-        config = _parse(_plain_storages(3))
-    for storage in _storages(config):
-        assert getattr(storage.config._matcher, keys._VALUES_ATTR,
-                       None) is not None
-
-
-def test_server_is_the_first_key_of_clientstorage():
-    # keys.server is the converter that learns the positions; it must be
-    # the first key ZConfig converts in the section.
-    definition = _storages(_parse(
-        '%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:1\n'
-        '</clientstorage>\n</zodb>\n'))[0].config.getSectionDefinition()
-    names = [name for name, info in definition if not info.issection()]
-    assert names[0] == 'server'
-    assert keys.server.first and not keys.cache_size.first
+def test_a_long_lived_process_keeps_no_value_it_parsed():
+    """No per-key result caches: distinct large values parsed one after
+    another leave nothing behind (traced memory, not time)."""
+    import tracemalloc
+    template = ('%import zeoconf\n<zodb>\n<clientstorage>\n'
+                'server zeo:8100\nname {0}\nclient-label {0}\n'
+                '</clientstorage>\n</zodb>\n')
+    _parse(template.format('warm-up'))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(30):
+            value = f'{number}-' + 'x' * (1 << 20)
+            for storage in _storages(_parse(template.format(value))):
+                assert storage.kwargs()['client_label'] == value
+            del value, storage
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # 30 values of 1 MB each went through two keys: 60 MB if kept.
+    assert after - before < 4 << 20, after - before

@@ -291,7 +291,7 @@ def test_cache_path_beats_client_and_var_with_a_warning(
         var {tmp_path}"""))
     assert db.storage._cache.path == f'{tmp_path}/direct.zec'
     [warning] = zeoconf_warnings()
-    assert 'client (line 6)' in warning and 'cache-path (line 5)' in warning
+    assert 'client' in warning and 'cache-path' in warning
 
 
 def _open_storage(body):
@@ -352,8 +352,14 @@ def test_ignored_zeoclient_keys_warn_once(zeo_server, zodb_conf, open_db,
         {key} {value}"""))
     _commit_and_read_back(db)
     [warning] = zeoconf_warnings()
-    assert f'{key} (line 5) is ignored' in warning
+    assert f'{key} is ignored' in warning
     assert 'hunter2' not in warning
+    # zeoconf's own tools give the line.
+    import zeoconf
+    text = (f'<clientstorage>\nserver {zeo_server.config_address}\n'
+            f'{key} {value}\nwait false\n</clientstorage>\n')
+    zeoconf.client_kwargs(text)
+    assert f'{key} (line 3) is ignored' in zeoconf_warnings()[-1]
 
 
 def test_multi_database_with_two_servers(make_server, open_db):
@@ -409,7 +415,7 @@ def test_blob_cache_size_is_ignored_with_shared_blob_dir(
     # ZEO would trim the server's own blob directory; zeoconf drops it.
     assert db.storage._blob_cache_size is None
     [warning] = zeoconf_warnings()
-    assert 'blob-cache-size (line 7) is ignored with shared-blob-dir' in \
+    assert 'blob-cache-size is ignored with shared-blob-dir' in \
         warning
 
 
@@ -420,4 +426,4 @@ def test_var_without_client_warns(zeo_server, zodb_conf, open_db, tmp_path,
         var {tmp_path}"""))
     assert db.storage._cache.path is None
     [warning] = zeoconf_warnings()
-    assert 'var (line 5) is ignored without client' in warning
+    assert 'var is ignored without client' in warning

@@ -30,9 +30,9 @@ def test_every_key_of_the_schema_is_documented():
         assert f'| `{name}` |' in text, name
 
 
-def test_every_documentation_comment_names_a_key_and_each_key_has_one():
-    # The comments of component.xml are the descriptions: none may be
-    # lost (a key without one) or stale (one for a key that is gone).
+def test_every_key_and_section_type_has_a_description_in_the_schema():
+    # ZConfig's own tools (zconfig_schema2html, its Sphinx directive) show
+    # <description>: none may be lost, none may be stale.
     from zeoconf.keys import ZEOCLIENT_KEYS
     docs = reference.documentation()
     schema = reference._schema()
@@ -43,7 +43,40 @@ def test_every_documentation_comment_names_a_key_and_each_key_has_one():
         if '+' in keys:
             keys = (keys - {'+'}) | set(ZEOCLIENT_KEYS)
         assert set(documented) == keys | {''}, section
-        assert all(text.strip() for text in documented.values()), section
+        assert all(text and text.strip() for text in documented.values())
+
+
+def test_the_plus_entry_names_each_zeoclient_key_with_its_default():
+    from zeoconf.keys import ZEOCLIENT_KEYS
+    section = reference._schema().gettype('clientstorage')
+    docs = reference.zeoclient_docs(section)
+    assert list(docs) == list(ZEOCLIENT_KEYS)
+    for key, (default, _) in docs.items():
+        expected = ZEOCLIENT_KEYS[key][1]
+        assert default.startswith(expected or 'unset'), key
+
+
+def test_keytypes_accept_exactly_the_schemas_key_names():
+    from zeoconf import keys
+    schema = reference._schema()
+    for section, names in (('clientstorage', keys.CLIENTSTORAGE_KEYS),
+                           ('ssl', keys.SSL_KEYS)):
+        defined = {name for name, info in schema.gettype(section)
+                   if name and not info.issection()}
+        if '+' in defined:
+            defined = (defined - {'+'}) | set(keys.ZEOCLIENT_KEYS)
+        assert names == defined, section
+
+
+def test_zconfigs_own_html_shows_the_descriptions():
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, '-c', 'import sys; from ZConfig.schema2html import '
+         'main; sys.exit(main())', '--package', 'zeoconf'],
+        capture_output=True, text=True, check=True)
+    assert 'Client certificate file (PEM)' in result.stdout
+    assert 'Keys of ZODB' in result.stdout
 
 
 def test_every_key_has_a_type_and_a_description():

@@ -5,7 +5,7 @@ configuration; see README.md and docs/reference.md. Importing this package
 is cheap: ZEO and asyncio are imported only when a storage is opened.
 """
 
-__version__ = '0.1.0'
+__version__ = '0.2.0.dev0'
 
 __all__ = ['client_kwargs', 'parse_clientstorage', '__version__']
 
@@ -28,36 +28,26 @@ def _clientstorage_schema():
     return _schema
 
 
-def parse_clientstorage(text, url=None):
-    """Parse text holding one ``<clientstorage>`` section; return its opener.
+def parse_clientstorage(text, url=None, offline=False):
+    """Parse *text* holding one ``<clientstorage>`` section; return its
+    opener (``zeoconf.openers.ClientStorageOpener``: ``kwargs()``,
+    ``open()``).
 
-    ``%import zeoconf`` in the text is allowed and not needed. Problems
-    raise ``ZConfig.ConfigurationError``.
+    ``%import zeoconf`` in the text is allowed and not needed. Every
+    problem raises ``ZConfig.ConfigurationError`` with the line of the key
+    at fault. For a whole ``zodb.conf`` or ``zope.conf``, use
+    ``zeoconf.loader.load_path(path, schema).storages()``; to open it,
+    ``ZODB.config.databaseFromFile``.
     """
-    import io
-
     import ZConfig
 
-    from zeoconf.errors import (
-        from_directive,
-        given_twice,
-        located,
-        without_secrets,
-    )
-    from zeoconf.keys import recording
+    from zeoconf.loader import load_text
     try:
-        with recording():
-            config, _ = ZConfig.loadConfigFile(
-                _clientstorage_schema(), io.StringIO(text), url)
+        loaded = load_text(text, _clientstorage_schema(), url, offline)
     except ZConfig.ConfigurationError as e:
-        raise given_twice(from_directive(
-            located(without_secrets(e, url)), text, url), text, url) from None
-    except (Exception, SystemExit) as e:
-        # Only ZConfig's directive handling lets these through (an
-        # %import of a package that fails, even by sys.exit()); our
-        # datatypes' ValueErrors arrive as DataConversionError.
-        raise from_directive(e, text, url) from None
-    return config.storage
+        from zeoconf.hints import not_one_clientstorage
+        raise not_one_clientstorage(e, text) from None
+    return loaded.config.storage
 
 
 def client_kwargs(text):

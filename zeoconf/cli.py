@@ -19,9 +19,7 @@ import logging
 import os
 import sys
 
-from zeoconf.datatypes import format_address
-
-__all__ = ['main', 'load', 'find_storages', 'describe_storage']
+__all__ = ['main', 'load']
 
 # Version of the JSON that ``show --json`` and ``ping --json`` print
 # (docs/cli.md); raised when a field changes meaning or goes away.
@@ -75,420 +73,32 @@ def _schema(name):
     raise LoadError(f'{name}: not a usable ZConfig schema: {problem}')
 
 
-class _Warnings(logging.Handler):
-    """Collects what zeoconf logs at WARNING or above while a file loads."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
 # ZODB's schema does not know these; Zope's does.
 _ZOPE_ONLY = ("'instancehome' is not a known key name",
               "unknown type name: 'zodb_db'")
 
 
-def load(path, schema=None, warnings=None):
-    """Parse *path* with *schema* (a schema object); return the config.
+def load(path, schema=None, offline=False):
+    """Load *path* with *schema* (a schema object; ZODB's by default).
 
-    When *warnings* is a list, the warnings zeoconf logs while the file is
-    read (keys that ZEO ignores, ...) are appended to it instead of going
-    to the log. Raises :class:`LoadError` with a ``FILE:LINE: message``
-    text.
+    Returns a :class:`zeoconf.loader.Loaded` (``config``, ``storages()``,
+    ``warnings``). Raises :class:`LoadError` whose text is
+    ``FILE:LINE: message``.
     """
     import ZConfig
 
-    from zeoconf import errors, keys
+    from zeoconf import errors, loader
     if schema is None:
         schema = _schema(None)
-    # getDbSchema() keeps the one schema it loads.
-    zodb_schema = schema is _schema(None)
     try:
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise LoadError(f'{path}: cannot read: {e}') from None
-    url = 'file://' + os.path.abspath(path)
-    collector = _Warnings()
-    logger = logging.getLogger('zeoconf')
-    if warnings is not None:
-        logger.addHandler(collector)
-        # Only to the collector: the command prints them its own way.
-        propagate, logger.propagate = logger.propagate, False
-    try:
-        with keys.recording():
-            config, _ = ZConfig.loadConfigFile(schema, _Text(text), url)
+        return loader.load_path(path, schema, offline, warnings=True)
     except ZConfig.ConfigurationError as e:
-        error = _at_directive(
-            errors.located(errors.without_secrets(e, url)), text, url)
-    except (Exception, SystemExit) as e:
-        # ZConfig lets errors of %import and %include escape as they come:
-        # its own ValueError or OSError, and whatever a package named by
-        # %import raises while it is imported (SyntaxError, RuntimeError,
-        # even SystemExit). A check must report them, not die of them.
-        error = _at_directive(e, text, url)
-    else:
-        return config
-    finally:
-        if warnings is not None:
-            logger.removeHandler(collector)
-            logger.propagate = propagate
-            warnings.extend(collector.messages)
+        error = e
     message = errors.describe(error, path)
-    if (errors.is_import_collision(error)
-            and not getattr(error, 'lineno', None)):
-        # The %import ZEO is in an included file: point at it there.
-        found = _find_import_zeo(path, text)
-        if found:
-            message = f'{found[0]}:{found[1]}: ' + message.split(': ', 1)[1]
-    if zodb_schema and any(s in message for s in _ZOPE_ONLY):
+    # getDbSchema() keeps the one schema it loads.
+    if schema is _schema(None) and any(s in message for s in _ZOPE_ONLY):
         message += ' (is this a zope.conf? use --schema zope)'
-    if _objects_not_bytes(error, text, url):
-        message += (' (cache-size of <zodb> and <zodb_db> counts objects; '
-                    'bound the object cache in bytes with cache-size-bytes)')
     raise LoadError(message)
-
-
-def _objects_not_bytes(error, text, url):
-    """Whether *error* is ZODB's for a size given to its cache-size, which
-    counts objects (zeoconf's own cache-size takes the size)."""
-    from zeoconf import errors
-    lineno = getattr(error, 'lineno', None)
-    if not lineno or 'invalid literal for int()' not in str(error):
-        return False
-    lines = errors.source_lines(text, url, getattr(error, 'url', None)) or []
-    words = lines[lineno - 1].split() if lineno <= len(lines) else []
-    return bool(words) and words[0].lower() == 'cache-size'
-
-
-def _at_directive(error, text, url):
-    """A ``ConfigurationError`` for *error*, at the directive that failed.
-
-    ZConfig raises the errors of ``%import`` and ``%include`` without a
-    line, some not as ``ConfigurationError``. While it handles a
-    directive, its parser (``ZConfig.cfgparser.ZConfigParser``) is on the
-    traceback and knows the file and line, included files too: that
-    position is used when it is there. Otherwise, and for the
-    ``%import ZEO`` collision (reported at the ``%import ZEO`` line, not at
-    whichever import came second), :func:`zeoconf.errors.from_directive`
-    searches the text.
-    """
-    import ZConfig
-
-    from zeoconf import errors
-    configuration_error = isinstance(error, ZConfig.ConfigurationError)
-    if (configuration_error and getattr(error, 'lineno', None)
-            or errors.is_import_collision(error)):
-        return errors.from_directive(error, text, url)
-    found = _parser_frame(error.__traceback__)
-    if found is None:
-        if not configuration_error:
-            # Not its lineno: a SyntaxError's is in the imported module.
-            error = ZConfig.ConfigurationError(
-                f'{type(error).__name__}: {error}', url)
-        return errors.from_directive(error, text, url)
-    lineno, where, directive = found
-    message = str(getattr(error, 'message', None) or error)
-    if isinstance(error, SystemExit):
-        message = f'importing it called sys.exit({error.code!r})'
-    elif not configuration_error:
-        message = f'{type(error).__name__}: {message}'
-    if directive:
-        message = f'{directive}: {message}'
-    located = ZConfig.ConfigurationError(message, where)
-    located.lineno = lineno
-    return located
-
-
-def _parser_frame(traceback):
-    """``(line, url, '%name arg')`` of the innermost directive in hand.
-
-    Reads the locals of ZConfig's parser frames on *traceback*: its
-    internal structure, not its API (pinned by tests/test_cli.py). None
-    when there is no such frame.
-    """
-    found = None
-    while traceback is not None:
-        frame = traceback.tb_frame
-        code = frame.f_code
-        if (code.co_name == 'handle_directive'
-                and code.co_filename.replace('\\', '/').endswith(
-                    'ZConfig/cfgparser.py')):
-            local = frame.f_locals
-            parser = local.get('self')
-            lineno = getattr(parser, 'lineno', None)
-            if isinstance(lineno, int) and lineno > 0:
-                name, arg = local.get('name'), local.get('arg')
-                directive = (f'%{name} {arg.strip()}'
-                             if isinstance(name, str) and isinstance(
-                                 arg, str) else None)
-                found = (lineno, getattr(parser, 'url', None), directive)
-        traceback = traceback.tb_next
-    return found
-
-
-def _find_import_zeo(path, text, seen=None):
-    """``(file, line)`` of ``%import ZEO`` in *text* or what it includes."""
-    seen = set() if seen is None else seen
-    seen.add(os.path.abspath(path))
-    for number, line in enumerate(text.splitlines(), 1):
-        words = line.split()
-        if words[:2] == ['%import', 'ZEO']:
-            return path, number
-        if len(words) == 2 and words[0] == '%include':
-            # ZConfig resolves an include against the including file.
-            included = os.path.join(os.path.dirname(path), words[1])
-            if os.path.abspath(included) in seen:
-                continue
-            try:
-                with open(included, encoding='utf-8') as f:
-                    found = _find_import_zeo(included, f.read(), seen)
-            except (OSError, UnicodeDecodeError):
-                continue
-            if found:
-                return found
-    return None
-
-
-def _Text(text):
-    import io
-    return io.StringIO(text)
-
-
-# Section types that open ZEO clients without zeoconf: ZEO's own
-# component (%import ZEO) and ZODB's built-in <zeoclient>.
-_OTHER_CLIENTS = ('clientstorage', 'zeoclient')
-
-
-def find_storages(config, others=None):
-    """``[(label, ClientStorageOpener)]`` for every clientstorage, in order.
-
-    The label is the innermost enclosing section (``<zodb main>``), with
-    the clientstorage's own label added where that alone would be
-    ambiguous or when the clientstorage is named itself. When *others* is
-    a list, the labels of ZEO client sections that zeoconf does not handle
-    (``%import ZEO``'s ``<clientstorage>``, ZODB's ``<zeoclient>``) are
-    appended to it.
-    """
-    from ZConfig.matcher import SectionValue
-
-    from zeoconf.openers import ClientStorageOpener
-    found, seen = [], set()
-
-    def walk(value, where):
-        if id(value) in seen:
-            return
-        seen.add(id(value))
-        if isinstance(value, ClientStorageOpener):
-            found.append((where, value))
-        elif isinstance(value, SectionValue):
-            kind, name = value.getSectionType(), value.getSectionName()
-            if kind in _OTHER_CLIENTS:
-                if others is not None:
-                    others.append(_join(where, f'<{kind}>'))
-                return
-            if kind:
-                where = _join(where, f'<{kind} {name}>' if name else
-                              f'<{kind}>')
-            for attribute in value.getSectionAttributes():
-                walk(getattr(value, attribute, None), where)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item, where)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item, where)
-        elif isinstance(getattr(value, 'config', None), SectionValue):
-            walk(value.config, where)   # ZODB's and Zope's section objects
-
-    walk(config, '')
-    short = [where if where and not opener.name else
-             _join(where, opener.label()) for where, opener in found]
-    labels = []
-    for (where, opener), label in zip(found, short):
-        if short.count(label) > 1:
-            label = _join(where, opener.label())
-        labels.append(label)
-    for number, label in enumerate(labels):
-        if labels.count(label) > 1:
-            labels[number] = f'{label} #{labels[:number].count(label) + 1}'
-    return [(label, opener) for label, (_, opener) in zip(labels, found)]
-
-
-def _join(where, section):
-    return f'{where} {section}'.strip()
-
-
-# Describing.
-
-def _plain(value):
-    """A converted value as JSON-able data, secrets hidden."""
-    from zeoconf.keys import Secret
-    if isinstance(value, Secret):
-        return '<redacted>'
-    if isinstance(value, tuple) and len(value) == 2:
-        return format_address(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if callable(value):
-        return f'{value.__module__}.{value.__qualname__}'
-    return value
-
-
-_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10))
-
-
-def _text(value, datatype=None):
-    """A converted value as people write it in a configuration."""
-    from zeoconf.keys import Secret
-    if value is None:
-        return '-'
-    if isinstance(value, Secret):
-        return '<redacted>'
-    if isinstance(value, list):
-        return ', '.join(_text(v, datatype) for v in value)
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if datatype == 'size' and isinstance(value, int):
-        for unit, factor in _UNITS:
-            if value and value % factor == 0:
-                return f'{value // factor}{unit}'
-        return f'{value}B'
-    if datatype in ('interval', 'positive_interval'):
-        return f'{value:g}s'
-    if datatype == 'percent':
-        return f'{value}%'
-    if value == '':
-        return '""'
-    return str(_plain(value))
-
-
-def _keys(section, url, notes):
-    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section.
-
-    The origin is ``default``, ``line N`` for a line of the file at *url*,
-    or ``FILE:N`` for a line of an included file. ``note`` says how the
-    value resolves when ClientStorage gets something else, else None.
-    """
-    from zeoconf import keys
-    from zeoconf.errors import _file_of
-    rows = {}
-    for key, value, datatype in _values(section, keys):
-        lines = section.positions.get(key)
-        if lines:
-            origin = ', '.join(
-                f'line {p.lineno}' if p.url == url else
-                f'{_file_of(p.url) or "<config>"}:{p.lineno}' for p in lines)
-        else:
-            origin = 'default'
-        rows[key] = {'value': _plain(value), 'text': _text(value, datatype),
-                     'origin': origin, 'note': notes.get(key)}
-    return rows
-
-
-def _values(section, keys):
-    """``(key, value, datatype name)`` for every key of an opener's
-    section, in schema order; the ``<zeoclient>`` keys in place of the
-    "+" entry that holds them."""
-    given = getattr(section, 'zeoclient', None)     # <ssl> has none
-    for key, info in keys.keys_of(section.config.getSectionDefinition()):
-        if info is None:
-            convert = keys.ZEOCLIENT_KEYS[key][0]
-            value = (given[key] if key in given
-                     else keys.zeoclient_default(key))
-            yield key, value, getattr(convert, 'datatype', None)
-        else:
-            yield (key, getattr(section.config, info.attribute),
-                   getattr(info.datatype, 'datatype', None))
-
-
-def _notes(opener):
-    """How keys resolve when ClientStorage gets something else.
-
-    ``({key: note}, {ssl key: note})``: the cache file named by
-    client/var, disconnect-poll set by min-disconnect-poll, the host name
-    TLS checks, and keys that are accepted but have no effect.
-    """
-    c, kwargs, at = opener.config, opener.kwargs(), opener.key_at
-    zeoclient = opener.zeoclient
-    client, var = zeoclient.get('client'), zeoclient.get('var')
-    notes, ssl_notes = {}, {}
-    if client and c.cache_path is None:
-        notes['cache-path'] = (
-            f'cache file {kwargs["cache"]}, from {at("client")} and ' +
-            (at('var') if var else 'the current directory'))
-    elif client:
-        notes['client'] = f'ignored: {at("cache-path")} names the cache file'
-    if var is not None and not client:
-        notes['var'] = 'ignored without client'
-    if 'min-disconnect-poll' in zeoclient:
-        notes['disconnect-poll'] = (
-            f'{kwargs["disconnect_poll"]:g}s, from '
-            f'{at("min-disconnect-poll")}')
-    if c.blob_cache_size is not None and kwargs['blob_cache_size'] is None:
-        notes['blob-cache-size'] = 'ignored with shared-blob-dir'
-    if c.read_only and c.read_only_fallback:
-        notes['read-only'] = 'ignored: read-only-fallback is true'
-    for key in ('max-disconnect-poll', 'drop-cache-rather-verify',
-                'username', 'password', 'realm'):
-        if key in zeoclient:
-            notes[key] = 'accepted and ignored: current ZEO has no use for it'
-    tls = opener.ssl
-    if tls is not None and tls.server_hostname is None:
-        hostname = kwargs['ssl_server_hostname']
-        if hostname:
-            ssl_notes['server-hostname'] = (
-                f'{hostname} is checked: the host of the server address')
-        elif not tls.check_hostname:
-            ssl_notes['server-hostname'] = 'no host name is checked'
-    return notes, ssl_notes
-
-
-def describe_storage(opener, url=None, label=None):
-    """Everything ``show`` says about one storage, as JSON-able data.
-
-    *url* is the configuration file's URL: origins in it read ``line N``.
-    Keys map to ``{'value', 'origin', 'note'}`` (the shape documented in
-    docs/cli.md); ``kwargs`` are ClientStorage's keyword arguments.
-    """
-    kwargs = opener.kwargs()
-    resolved = {}
-    for name, value in kwargs.items():
-        if name == 'ssl':
-            value = 'SSLContext' if value is not None else None
-        resolved[name] = _plain(value)
-    notes, ssl_notes = _notes(opener)
-    return {
-        'label': label or opener.label(),
-        'section': opener.name,
-        'keys': _keys(opener, url, notes),
-        'ssl': _keys(opener.ssl, url, ssl_notes) if opener.ssl else None,
-        'kwargs': resolved,
-    }
-
-
-def _without_text(data):
-    """*data* from :func:`describe_storage` without the display texts."""
-    data = dict(data)
-    for part in ('keys', 'ssl'):
-        if data[part] is not None:
-            data[part] = {key: {k: v for k, v in row.items() if k != 'text'}
-                          for key, row in data[part].items()}
-    return data
-
-
-def _summary_row(label, opener):
-    kwargs = opener.kwargs()
-    servers = ','.join(format_address(a) for a in kwargs['addr'])
-    mode = ('read-only-fallback' if kwargs['read_only_fallback'] else
-            'read-only' if kwargs['read_only'] else 'read-write')
-    row = [label, servers, f'storage={kwargs["storage"]}']
-    if kwargs['name']:
-        row.append(f'name={kwargs["name"]}')
-    return row + [f'tls={"on" if kwargs["ssl"] else "off"}', mode]
 
 
 def _table(rows, out):
@@ -505,6 +115,16 @@ def _table(rows, out):
         print('  '.join(cells + [str(row[-1])]).rstrip(), file=out)
 
 
+def _without_text(data):
+    """*data* from ``storages.describe`` without the display texts."""
+    data = dict(data)
+    for part in ('keys', 'ssl'):
+        if data[part] is not None:
+            data[part] = {key: {k: v for k, v in row.items() if k != 'text'}
+                          for key, row in data[part].items()}
+    return data
+
+
 def _print_warnings(path, warnings):
     for message in warnings:
         print(f'{path}: warning: {message}', file=sys.stderr)
@@ -517,13 +137,14 @@ def cmd_check(args, out):
     schema = _schema(args.schema)
     status = 0
     for path in args.files:
-        warnings, others = [], []
+        others = []
         try:
-            storages = find_storages(load(path, schema, warnings), others)
+            loaded = load(path, schema)
         except LoadError as e:
             print(e, file=out)
             status = 1
             continue
+        storages, warnings = loaded.storages(others), loaded.warnings
         _print_warnings(path, warnings)
         count = len(storages)
         line = f'{path}: ok, {count} clientstorage{"" if count == 1 else "s"}'
@@ -532,8 +153,8 @@ def cmd_check(args, out):
                      f'{"" if len(warnings) == 1 else "s"}')
         print(line, file=out)
         if storages:
-            _table([['  ' + row[0]] + row[1:]
-                    for row in (_summary_row(*s) for s in storages)], out)
+            _table([['  ' + label] + opener.summary()
+                    for label, opener in storages], out)
         for label in others:
             print(f'  {label}: not checked: {_other_client(label)}', file=out)
     return status
@@ -551,12 +172,11 @@ def _other_client(label):
 
 def cmd_show(args, out):
     """Every key of every clientstorage: value, origin, resolution."""
-    warnings = []
-    storages = find_storages(load(args.file, _schema(args.schema),
-                                  warnings))
-    url = 'file://' + os.path.abspath(args.file)
-    data = [describe_storage(opener, url, label)
-            for label, opener in storages]
+    from zeoconf import storages
+    loaded = load(args.file, _schema(args.schema))
+    warnings = loaded.warnings
+    data = [storages.describe(opener, loaded.url, label)
+            for label, opener in loaded.storages()]
     if args.json:
         json.dump({'format': JSON_FORMAT, 'file': args.file,
                    'warnings': warnings,
@@ -593,10 +213,10 @@ def cmd_ping(args, out):
     # ZEO's client logs its connection attempts; the report says what
     # matters, so they are not echoed to the terminal.
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
-    warnings, others = [], []
-    storages = find_storages(load(args.file, _schema(args.schema),
-                                  warnings), others)
-    _print_warnings(args.file, warnings)
+    others = []
+    loaded = load(args.file, _schema(args.schema))
+    storages = loaded.storages(others)
+    _print_warnings(args.file, loaded.warnings)
     for label in others:
         print(f'{args.file}: {label}: not probed: {_other_client(label)}',
               file=sys.stderr)

@@ -6,26 +6,33 @@ several keys, resolve the keyword arguments of
 ``ZEO.ClientStorage.ClientStorage`` and open it. ZEO is imported only in
 :meth:`ClientStorageOpener.open`.
 
-A rule broken across keys is raised as :class:`SectionError`, a
-``ValueError`` that ZConfig turns into ``ZConfig.DataConversionError``. As
-ZConfig gives section datatypes no position, the message names the
-section and the keys with their lines (see :mod:`zeoconf.keys`), and the
-exception carries ``lineno`` and ``url`` of the key at fault.
+A rule broken across keys raises :class:`SectionError`, a
+``ZConfig.ConfigurationError`` naming the section (by its server), every
+key and value involved, and what to do. ZConfig gives a section's
+datatype no position: under zeoconf's own loader (:mod:`zeoconf.loader`:
+``client_kwargs``, the command line), which sees every key with its
+line, the message names the line of each key and the error carries the
+line of the key at fault; under any other (``ZODB.config``, Zope) ZConfig
+adds the line of the enclosing section, where there is one, and the
+message points at ``zeoconf check``, which gives each key's line.
 """
 
+import contextvars
 import logging
 import os
-import types
+
+import ZConfig
 
 from zeoconf import datatypes, keys
 from zeoconf.datatypes import PortOnly, format_address
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError',
-           'ZEOCompatibilityError']
+           'ZEOCompatibilityError', 'format_value', 'active_loader']
 
 logger = logging.getLogger('zeoconf')
 
-# ZEO's own retry delay, used when disconnect-poll is not given.
+# ZEO's own retry delay, used when neither disconnect-poll nor
+# min-disconnect-poll is given.
 ZEO_DISCONNECT_POLL = 1.0
 
 # Compatibility keys that current ZEO accepts and ignores.
@@ -42,25 +49,64 @@ _IGNORED_WHY = {
              'certificates',
 }
 
+# While zeoconf's own loader (zeoconf.loader) reads a file: the loader,
+# whose ``positions(section)`` gives ``{key: [(lineno, url), ...]}`` of a
+# parsed section and whose ``offline`` says that nothing on this machine
+# may be looked at. Nobody sets it under another loader.
+active_loader = contextvars.ContextVar('zeoconf_loader', default=None)
 
-# The <zeoclient> keys of a section that has none (most): one shared,
-# read-only mapping instead of a new dict per section.
-_NONE = types.MappingProxyType({})
+_CHECK_HINT = 'zeoconf check FILE gives the line of each key'
+_NONE = {}      # the <zeoclient> keys of a section that has none (most)
 
 
-class SectionError(ValueError):
+class SectionError(ZConfig.ConfigurationError):
     """A rule across keys of one section is broken.
 
-    ``lineno`` and ``url`` locate the key at fault when known, else None.
+    ``keys`` names the keys involved, the one at fault first; ``lineno``
+    and ``url`` locate it when zeoconf's loader read the file, else None.
     """
 
-    def __init__(self, message, position=None):
+    def __init__(self, message, keys=(), position=None):
         super().__init__(message)
+        self.keys = tuple(keys)
         self.lineno, self.url = position if position else (None, None)
 
 
 class ZEOCompatibilityError(RuntimeError):
     """The installed ZEO lacks something a configured option needs."""
+
+
+_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10))
+
+
+def format_value(value, datatype=None):
+    """A converted value as people write it in a configuration; secrets
+    as ``<redacted>``. *datatype* is the name of the generic conversion
+    (``size``, ``positive_interval``, ...), which numbers need."""
+    if value is None:
+        return '-'
+    if isinstance(value, keys.Secret):
+        return '<redacted>'
+    if isinstance(value, list):
+        return ', '.join(format_value(v, datatype) for v in value)
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, tuple):
+        return format_address(value)
+    if datatype == 'size' and isinstance(value, int):
+        for unit, factor in _UNITS:
+            if value and value % factor == 0:
+                return f'{value // factor}{unit}'
+        return f'{value}B'
+    if datatype in ('interval', 'positive_interval'):
+        return f'{value:g}s'
+    if datatype == 'percent':
+        return f'{value}%'
+    if callable(value):
+        return f'{value.__module__}.{value.__qualname__}'
+    if value == '':
+        return '""'
+    return str(value)
 
 
 class _Section:
@@ -69,15 +115,14 @@ class _Section:
     def __init__(self, config):
         self.config = config
         self.name = config.getSectionName()
-        keys.share_defaults(config)
+        # zeoconf's own loader, when one of its tools is reading.
+        self.loader = active_loader.get()
 
     @property
     def positions(self):
-        """``{key: [Position, ...]}``: where the section's keys were given.
-
-        Worked out when first asked for: only messages and ``show`` need it.
-        """
-        return keys.positions(self.config)
+        """``{key: [(lineno, url), ...]}``: where the section's keys were
+        given; empty unless zeoconf's own loader read the file."""
+        return self.loader.positions(self.config) if self.loader else {}
 
     def where(self, key):
         found = self.positions.get(key)
@@ -86,20 +131,25 @@ class _Section:
     def key_at(self, key):
         """``key (line N)``, or just ``key`` when the line is unknown."""
         position = self.where(key)
-        return f'{key} ({position})' if position else key
+        return f'{key} (line {position[0]})' if position else key
 
-    def fail(self, message, key=None):
-        raise SectionError(f'{self.label()}: {message}',
-                           self.where(key) if key else None)
+    def fail(self, message, *keys):
+        """Raise :class:`SectionError`: *message* names *keys*, the one
+        at fault first."""
+        located = self.where(keys[0]) if keys else None
+        text = f'{self.label()}: {message}'
+        if keys and self.loader is None:
+            text += f' ({_CHECK_HINT})'
+        raise SectionError(text, keys, located)
 
 
 class SSLOpener(_Section):
     """The ``<ssl>`` section: a checked, shared client ``SSLContext``.
 
-    Attributes: ``context`` (``ssl.SSLContext``), ``check_hostname``,
-    ``server_hostname`` (``None`` to use the host of the address) and the
-    converted keys ``certificate``, ``key``, ``password_function`` and
-    ``authenticate``.
+    Attributes: ``context`` (``ssl.SSLContext``; None when an offline
+    review left it out), ``check_hostname``, ``server_hostname`` (``None``
+    to use the host of the address) and the converted keys
+    ``certificate``, ``key``, ``password_function`` and ``authenticate``.
     """
 
     def __init__(self, config):
@@ -111,16 +161,23 @@ class SSLOpener(_Section):
         self.server_hostname = config.server_hostname
         self.check_hostname = config.check_hostname
         if self.key and not self.certificate:
-            self.fail(f'{self.key_at("key")} needs certificate; add '
-                      f'certificate (the client certificate file)', 'key')
+            self.fail(f'{self.key_at("key")} {self.key!r} needs '
+                      f'certificate; add certificate (the client '
+                      f'certificate file)', 'key', 'certificate')
         if self.password_function and not self.certificate:
-            self.fail(f'{self.key_at("password-function")} has no key to '
-                      f'unlock; add certificate (and key)',
-                      'password-function')
+            self.fail(f'{self.key_at("password-function")} '
+                      f'{format_value(self.password_function)} has no key '
+                      f'to unlock; add certificate (and key)',
+                      'password-function', 'certificate')
         if self.server_hostname and not self.check_hostname:
             self.fail(f'{self.key_at("check-hostname")} is false but '
-                      f'{self.key_at("server-hostname")} asks for a host '
-                      f'name check; remove one of them', 'check-hostname')
+                      f'{self.key_at("server-hostname")} '
+                      f'{self.server_hostname} asks for a host name check; '
+                      f'remove one of them', 'check-hostname',
+                      'server-hostname')
+        self.context = None
+        if self.loader is not None and self.loader.offline:
+            return
         from zeoconf import tls
         try:
             self.context = tls.client_context(
@@ -149,6 +206,8 @@ class ClientStorageOpener(_Section):
 
     :meth:`kwargs` gives the keyword arguments of
     ``ZEO.ClientStorage.ClientStorage``; :meth:`open` creates it.
+    ``zeoclient`` holds the converted ``<zeoclient>`` compatibility keys
+    that were given.
     """
 
     def __init__(self, config):
@@ -170,7 +229,7 @@ class ClientStorageOpener(_Section):
 
         ``ClientStorage(**kwargs())`` behaves exactly as ZEO alone would;
         :meth:`open` adds what makes ``disconnect_poll`` take effect. A new
-        dict each call: the opener keeps only what the checks derived.
+        dict each call.
         """
         c = self.config
         return {
@@ -188,7 +247,7 @@ class ClientStorageOpener(_Section):
             'read_only_fallback': c.read_only_fallback,
             'server_sync': c.server_sync,
             'wait_timeout': c.wait_timeout,
-            'disconnect_poll': self._disconnect_poll,
+            'disconnect_poll': self.disconnect_poll,
             'client_label': c.client_label,
             'wait': self._wait,
             'ssl': self._ssl_context,
@@ -197,11 +256,7 @@ class ClientStorageOpener(_Section):
 
     def open(self):
         """Create the ``ZEO.ClientStorage.ClientStorage``."""
-        try:
-            self._check_blob_dir()
-        except SectionError as e:
-            import ZConfig
-            raise ZConfig.ConfigurationError(str(e)) from None
+        self._check_blob_dir()
         from ZEO.ClientStorage import ClientStorage
         kwargs = self.kwargs()
         factory = _client_factory(kwargs['disconnect_poll'])
@@ -213,20 +268,13 @@ class ClientStorageOpener(_Section):
         """Check the rules across keys; keep what they derive (the cache
         file, the retry delay, the TLS context and host name, ...)."""
         # The <zeoclient> keys: rare, so looked at only when there are any.
-        zeoclient = keys.zeoclient_keys(c) if c.zeoclient_keys else _NONE
+        zeoclient = self._zeoclient(c) if c.zeoclient_keys else _NONE
         self.zeoclient = zeoclient
-        client = var = min_poll = None
-        self._wait = True
-        if zeoclient:
-            for key, why in _IGNORED_WHY.items():
-                if key in zeoclient:
-                    logger.warning('%s: %s is ignored: %s.', self.label(),
-                                   self.key_at(key), why)
-            client = zeoclient.get('client')
-            var = zeoclient.get('var')
-            min_poll = zeoclient.get('min-disconnect-poll')
-            self._wait = zeoclient.get('wait',
-                                       keys.zeoclient_default('wait'))
+        self._wait = zeoclient.get('wait', True)
+        for key, why in _IGNORED_WHY.items():
+            if key in zeoclient:
+                logger.warning('%s: %s is ignored: %s.', self.label(),
+                               self.key_at(key), why)
 
         self._blob_cache_size = c.blob_cache_size
         if c.blob_dir is None:
@@ -234,8 +282,11 @@ class ClientStorageOpener(_Section):
                                ('blob-cache-size',
                                 c.blob_cache_size is not None)):
                 if needs:
-                    self.fail(f'{self.key_at(key)} needs blob-dir; add '
-                              f'blob-dir (the blob directory)', key)
+                    value = format_value(getattr(c, key.replace('-', '_')),
+                                         'size')
+                    self.fail(f'{self.key_at(key)} {value} needs blob-dir; '
+                              f'add blob-dir (the blob directory)', key,
+                              'blob-dir')
         elif c.shared_blob_dir:
             if c.blob_cache_size is not None:
                 logger.warning(
@@ -243,15 +294,16 @@ class ClientStorageOpener(_Section):
                     'the server\'s own and are never removed by a client.',
                     self.label(), self.key_at('blob-cache-size'))
                 self._blob_cache_size = None
-            if not os.path.isdir(c.blob_dir):
+            if not self._offline() and not os.path.isdir(c.blob_dir):
                 self.fail(f'{self.key_at("blob-dir")} {c.blob_dir!r} does '
-                          f'not exist, but shared-blob-dir says it is the '
-                          f"server's blob directory; mount or create it",
-                          'blob-dir')
-        elif keys.is_recording():
+                          f'not exist, but {self.key_at("shared-blob-dir")} '
+                          f"says it is the server's blob directory; mount "
+                          f'or create it', 'blob-dir', 'shared-blob-dir')
+        elif self.loader is not None and not self.loader.offline:
             self._check_blob_dir()
 
         self._cache = c.cache_path
+        client, var = zeoclient.get('client'), zeoclient.get('var')
         if client:
             if c.cache_path is not None:
                 logger.warning('%s: %s and %s are ignored: %s names the '
@@ -264,7 +316,8 @@ class ClientStorageOpener(_Section):
                     datatypes.file_name_part(c.storage)
                 except ValueError as e:
                     self.fail(f'{self.key_at("storage")} names the cache '
-                              f'file with client: {e}', 'storage')
+                              f'file with {self.key_at("client")}: {e}',
+                              'storage', 'client')
                 self._cache = os.path.join(var or os.getcwd(),
                                            f'{client}-{c.storage}.zec')
         elif var is not None:
@@ -272,28 +325,38 @@ class ClientStorageOpener(_Section):
                            'the cache file; or use cache-path.',
                            self.label(), self.key_at('var'))
 
-        self._disconnect_poll = c.disconnect_poll
-        if min_poll is not None:
-            given = keys.given(c, 'disconnect-poll')
-            if given is None:   # pragma: no cover (another ZConfig)
-                given = c.disconnect_poll != ZEO_DISCONNECT_POLL
-            if given:
-                self.fail(f'{self.key_at("min-disconnect-poll")} and '
-                          f'{self.key_at("disconnect-poll")} both set the '
-                          f'retry delay; keep disconnect-poll',
-                          'min-disconnect-poll')
-            self._disconnect_poll = min_poll
+        min_poll = zeoclient.get('min-disconnect-poll')
+        if min_poll is not None and c.disconnect_poll is not None:
+            self.fail(f'{self.key_at("min-disconnect-poll")} '
+                      f'{min_poll:g}s and {self.key_at("disconnect-poll")} '
+                      f'{c.disconnect_poll:g}s both set the retry delay; '
+                      f'keep disconnect-poll', 'min-disconnect-poll',
+                      'disconnect-poll')
+        self.disconnect_poll = (c.disconnect_poll or min_poll
+                                or ZEO_DISCONNECT_POLL)
 
         self._ssl_context, self._ssl_server_hostname = self._tls(c.server)
+
+    def _offline(self):
+        return self.loader is not None and self.loader.offline
+
+    def _zeoclient(self, c):
+        try:
+            return keys.zeoclient_keys(c)
+        except ValueError as e:
+            # The key's own converter named it; ZConfig gave the "+"
+            # entry's datatype the text only, so the line is ours to add.
+            key = str(e).split(':', 1)[0]
+            self.fail(str(e).replace(key, self.key_at(key), 1), key)
 
     def _check_blob_dir(self):
         """blob-dir must not name something other than a directory.
 
         Looked at by :meth:`open`, just before ZEO creates or uses the
-        directory, and when zeoconf's own tools parse (``zeoconf check``
-        gives the line): a plain ``ZODB.config`` parse, at every start of
-        every process, makes no system call for a directory that ZEO
-        creates and inspects when it opens anyway.
+        directory, and when zeoconf's own tools read a file (``zeoconf
+        check`` gives the line): a plain ``ZODB.config`` parse, at every
+        start of every process, makes no system call for a directory that
+        ZEO creates and inspects when it opens anyway.
         """
         c = self.config
         if c.blob_dir is None or c.shared_blob_dir:
@@ -311,40 +374,41 @@ class ClientStorageOpener(_Section):
         if sockets:
             # ZEO 6 opens Unix sockets without a server_hostname, which
             # asyncio refuses for TLS: every attempt would fail, forever.
-            self.fail(f'server {sockets[0]!r} (line '
-                      f'{self._server_line(sockets[0])}) is a Unix socket, '
-                      f'and ZEO\'s client cannot use TLS over Unix sockets; '
-                      f'use HOST:PORT or remove <ssl>', 'server')
+            self.fail(f'{self.key_at("server")} {sockets[0]!r} is a Unix '
+                      f"socket, and ZEO's client cannot use TLS over Unix "
+                      f'sockets; use HOST:PORT or remove <ssl>', 'server')
         if not tls.check_hostname or tls.server_hostname:
             return tls.context, tls.server_hostname
         bare = [a for a in servers if isinstance(a, PortOnly)]
         if bare:
-            self.fail(f'server {bare[0][1]} gives no host name for '
-                      f'<ssl> to check the certificate against; add '
-                      f'server-hostname NAME to <ssl> (or write the server '
-                      f'as HOST:PORT)', 'server')
-        hosts = sorted({host for host, _ in servers})
+            self.fail(f'{self.key_at("server")} {bare[0][1]} gives no host '
+                      f'name for <ssl> to check the certificate against; '
+                      f'add server-hostname NAME to <ssl> (or write the '
+                      f'server as HOST:PORT)', 'server')
+        # DNS names are not case sensitive, and a final dot only says the
+        # name is absolute.
+        hosts = {}
+        for host, _ in servers:
+            hosts.setdefault(host.lower().rstrip('.'), host)
         if len(hosts) > 1:
             self.fail(f'the servers have different host names '
-                      f'({", ".join(hosts)}), so <ssl> cannot check one; '
-                      f'add server-hostname NAME to <ssl>', 'server')
-        return tls.context, hosts[0]
-
-    def _server_line(self, address):
-        lines = self.positions.get('server') or []
-        for position, value in zip(lines, self.config.server):
-            if value == address:
-                return position.lineno
-        return '?'
+                      f'({", ".join(sorted(hosts.values()))}), so <ssl> '
+                      f'cannot check one; add server-hostname NAME to '
+                      f'<ssl>', 'server')
+        return tls.context, next(iter(hosts.values()))
 
     def summary(self):
-        """One line for people: servers, TLS, read-only."""
+        """The cells of one line for people: servers, storage, name (when
+        set), TLS and mode."""
         kw = self.kwargs()
-        servers = ', '.join(format_address(a) for a in kw['addr'])
         mode = ('read-only-fallback' if kw['read_only_fallback'] else
                 'read-only' if kw['read_only'] else 'read-write')
-        return (f'servers={servers} storage={kw["storage"]} '
-                f'tls={"on" if kw["ssl"] else "off"} {mode}')
+        cells = [','.join(format_address(a) for a in kw['addr']),
+                 f'storage={kw["storage"]}']
+        if kw['name']:
+            cells.append(f'name={kw["name"]}')
+        return cells + [f'tls={"on" if self.ssl is not None else "off"}',
+                         mode]
 
 
 def _client_factory(disconnect_poll):

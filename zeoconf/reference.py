@@ -63,26 +63,38 @@ def _schema():
     return ZConfig.loadSchemaFile(io.StringIO(_SCHEMA))
 
 
-# "<!-- NAME: text -->": the documentation of a section type or key; see
-# the head of component.xml for why it is a comment.
-_DOC_RE = re.compile(r'<!--\s*([a-z][a-z0-9-]*): (.*?)-->', re.S)
-_SECTIONTYPE_RE = re.compile(
-    r'<sectiontype\s+name="([^"]+)".*?</sectiontype>', re.S)
+# An item of the "+" entry's description: "- NAME (DEFAULT): text".
+_ITEM_RE = re.compile(r'^\s*- ([a-z][a-z0-9-]*) \(([^)]*)\): ', re.M)
 
 
-def documentation():
-    """``{section type: {'': its text, key: text}}`` from component.xml."""
-    import zeoconf
-    path = os.path.join(os.path.dirname(zeoconf.__file__), 'component.xml')
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
+def zeoclient_docs(section):
+    """``{key: (default text, description)}`` of the <zeoclient> keys,
+    from the description of *section*'s "+" entry, in its order."""
+    info = dict(iter(section))['+']
+    text = info.description or ''
+    found = list(_ITEM_RE.finditer(text))
     docs = {}
-    outside = _SECTIONTYPE_RE.sub('', text)
-    for block in _SECTIONTYPE_RE.finditer(text):
-        section = block.group(1)
-        docs[section] = dict(_DOC_RE.findall(block.group(0)))
-    for name, doc in _DOC_RE.findall(outside):
-        docs.setdefault(name, {})[''] = doc
+    for item, after in zip(found, found[1:] + [None]):
+        end = after.start() if after else len(text)
+        docs[item.group(1)] = (item.group(2), text[item.end():end])
+    return docs
+
+
+def documentation(schema=None):
+    """``{section type: {'': its description, key: description}}``, as
+    ZConfig read them from component.xml."""
+    schema = schema or _schema()
+    docs = {}
+    for name in ('clientstorage', 'ssl'):
+        section = schema.gettype(name)
+        entry = {'': section.description}
+        for key, info in section:
+            if key == '+':
+                for item, (_, text) in zeoclient_docs(section).items():
+                    entry[item] = f'Compatibility (zeoclient): {text}'
+            elif key and not info.issection():
+                entry[key] = info.description
+        docs[name] = entry
     return docs
 
 
@@ -120,11 +132,14 @@ def rows(section):
     section type, in schema order; the ``<zeoclient>`` keys in place of
     the "+" entry that holds them."""
     from zeoconf import keys
-    for key, info in keys.keys_of(section):
-        if info is None:
-            convert, default = keys.ZEOCLIENT_KEYS[key]
-            yield (key, getattr(convert, 'datatype', None),
-                   _default_text(default), [])
+    for key, info in section:
+        if key == '+':
+            for name, (default, _) in zeoclient_docs(section).items():
+                convert = keys.ZEOCLIENT_KEYS[name][0]
+                yield (name, getattr(convert, 'datatype', None),
+                       _default_text(keys.ZEOCLIENT_KEYS[name][1]), [])
+            continue
+        if not key or info.issection():
             continue
         flags = []
         if info.ismulti():
@@ -166,7 +181,7 @@ def render():
         '`ssl_server_hostname`. The compatibility keys, for configurations '
         'written for ZODB\'s `<zeoclient>`, say in their rows what they '
         'do. Key names are not case sensitive.\n\n')
-    docs = documentation()
+    docs = documentation(schema)
     _section(out, schema, 'clientstorage', docs['clientstorage'])
     _section(out, schema, 'ssl', docs['ssl'])
     return out.getvalue()

@@ -1,0 +1,328 @@
+"""zeoconf's own loading: ZConfig's public loader API, every key's line.
+
+``client_kwargs``, ``parse_clientstorage`` and every command of the
+``zeoconf`` tool read configurations through :class:`Loader`, a
+``ZConfig.loader.ConfigLoader`` whose section-matching hooks see each
+key with its position, each ``%import`` and ``%include`` as it is
+handled, and the text of each file read. That lets it:
+
+- give the openers the line of every key (``positions``), so that a rule
+  across keys names each key's line (``blob-cache-size (line 6) needs
+  blob-dir``) and the error carries the line of the key at fault;
+- name both lines of a key given twice;
+- report a failing ``%import`` or ``%include`` (whatever the imported
+  package raised, even ``SystemExit``) at its directive's line;
+- refuse what no configuration file is: a FIFO, a device, a file larger
+  than :data:`MAX_FILE_SIZE`.
+
+Nothing of it runs under a plain ``ZODB.config`` or Zope start: there
+the openers name keys without lines (see :mod:`zeoconf.openers`).
+"""
+
+import io
+import os
+import stat
+import urllib.parse
+
+import ZConfig
+import ZConfig.loader
+
+from zeoconf import errors, openers
+
+__all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
+           'file_of']
+
+# A configuration file is text a person wrote: 16 MB is far more than
+# any (10,000 storages take about 1.5 MB) and reads in well under a
+# second; /dev/zero or a sparse file of gigabytes is refused unread.
+MAX_FILE_SIZE = 16 << 20
+
+
+class _Recorder:
+    """Stands for one of ZConfig's matchers while the parser fills it,
+    and notes where each key was given."""
+
+    __slots__ = ('matcher', 'positions')
+
+    def __init__(self, matcher):
+        self.matcher = matcher
+        self.positions = {}     # {key: [(lineno, url), ...]}
+
+    def addValue(self, key, value, position):
+        name = key.lower()
+        try:
+            self.matcher.addValue(key, value, position)
+        except ZConfig.ConfigurationError as e:
+            first = self.positions.get(name)
+            if first and not isinstance(e, ZConfig.DataConversionError):
+                # ZConfig's "does not support multiple values" (or, for
+                # a "+" key, "too many values"), said with both lines.
+                raise ZConfig.ConfigurationSyntaxError(
+                    f'{errors.quoted_key(name)} is given twice (first on '
+                    f'line {first[0][0]}); keep one', position[2],
+                    position[0]) from None
+            raise
+        self.positions.setdefault(name, []).append(
+            (position[0], position[2]))
+
+    def __getattr__(self, name):
+        # Everything else the parser and the loader ask of a matcher.
+        return getattr(self.matcher, name)
+
+
+class Loader(ZConfig.loader.ConfigLoader):
+    """A ``ConfigLoader`` that locates every key, directive and error.
+
+    *offline*: review a configuration meant for another machine; the
+    openers then look at nothing on this one (see ``zeoconf check
+    --offline``).
+    """
+
+    def __init__(self, schema, offline=False):
+        super().__init__(schema)
+        self.offline = offline
+        self.texts = {}             # {url: text} of every file read
+        self.section_error = None   # the opener's error, located
+        self._positions = {}        # {matcher: {key: [(lineno, url)]}}
+        self._reading = []          # urls of the files being read
+        self._seen = {}             # {(url, directive): how many so far}
+
+    # The matchers: ours stand for ZConfig's while the parser fills them.
+
+    def _record(self, matcher):
+        recorder = _Recorder(matcher)
+        self._positions[matcher] = recorder.positions
+        return recorder
+
+    def createSchemaMatcher(self):
+        return self._record(super().createSchemaMatcher())
+
+    def startSection(self, parent, type_, name):
+        return self._record(super().startSection(parent, type_, name))
+
+    def endSection(self, parent, type_, name, matcher):
+        try:
+            super().endSection(parent, type_, name, matcher)
+        except openers.SectionError as e:
+            # ZConfig's parser words it again at the closing line of the
+            # enclosing section; the error itself knows the key's line.
+            self.section_error = e
+            raise
+
+    def positions(self, section):
+        """``{key: [(lineno, url), ...]}`` of a parsed section
+        (``SectionValue``) this loader read."""
+        return self._positions.get(section.getSectionMatcher(), {})
+
+    # Files: what was read, and nothing that is not a file of text.
+
+    def openResource(self, url):
+        url = str(url)
+        if not url.startswith('file:'):
+            return super().openResource(url)
+        path = file_of(url)
+        text = read_text(path)      # raises ConfigurationError
+        return self.createResource(io.StringIO(text), url)
+
+    def createResource(self, file, url):
+        if url and str(url).startswith('package:'):
+            return super().createResource(file, url)
+        text = file.read()
+        if text.startswith('\ufeff'):
+            # ZConfig would read the mark as part of the first line.
+            text = text[1:]
+        self.texts[url] = text
+        self._reading.append(url)
+        return _Resource(io.StringIO(text), url, self._reading)
+
+    # Directives: at their line, whatever they raise.
+
+    def importSchemaComponent(self, pkgname):
+        where = self._directive('import')
+        try:
+            super().importSchemaComponent(pkgname)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
+            if errors.is_import_collision(e):
+                # Point at the %import ZEO, wherever it stands.
+                where = self._find_directive('import', 'zeo') or where
+            raise errors.at_directive(e, f'%import {pkgname}', *where) \
+                from None
+
+    def includeConfiguration(self, section, url, defines):
+        where = self._directive('include')
+        try:
+            super().includeConfiguration(section, url, defines)
+        except ZConfig.ConfigurationError as e:
+            if getattr(e, 'lineno', None):
+                raise       # an error inside the included file
+            raise errors.at_directive(e, '%include', *where) from None
+        except (Exception, SystemExit) as e:
+            raise errors.at_directive(e, '%include', *where) from None
+
+    def _find_directive(self, name, value):
+        """``(lineno, url)`` of the first ``%name value`` in the files
+        read, or None."""
+        from zeoconf.scanner import scan
+        for url, text in self.texts.items():
+            for line in scan(text).directives(name):
+                if line.value.strip().lower() == value:
+                    return line.number, url
+        return None
+
+    def _directive(self, name):
+        """``(lineno, url)`` of the directive *name* being handled: the
+        next one of its kind in the file being read."""
+        if not self._reading:
+            return None, None
+        url = self._reading[-1]
+        count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
+        from zeoconf.scanner import scan
+        found = scan(self.texts.get(url, '')).directives(name)
+        lineno = found[count - 1].number if len(found) >= count else None
+        return lineno, url
+
+
+class _Resource(ZConfig.loader.Resource):
+    """A file being read; the loader knows it is read until closed."""
+
+    def __init__(self, file, url, reading):
+        super().__init__(file, url)
+        self._stack = reading
+
+    def close(self):
+        if not self.closed and self._stack and self._stack[-1] == self.url:
+            self._stack.pop()
+        super().close()
+
+
+def file_of(url):
+    """The path of a ``file:`` URL; other URLs as they are."""
+    if url and url.startswith('file:'):
+        return urllib.parse.unquote(urllib.parse.urlparse(url).path)
+    return url
+
+
+def read_text(path):
+    """The text of configuration file *path*; a ``ConfigurationError``
+    for anything that is not a readable regular file of UTF-8 text no
+    larger than :data:`MAX_FILE_SIZE`. A FIFO or device is never opened."""
+    url = 'file://' + os.path.abspath(path)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise ZConfig.ConfigurationError(
+            f'{path}: cannot read: {e.strerror}', url) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = errors.file_kind(st.st_mode)
+        raise ZConfig.ConfigurationError(
+            f'{path} is {kind}, not a configuration file; expected a '
+            f'regular file', url)
+    if st.st_size > MAX_FILE_SIZE:
+        raise ZConfig.ConfigurationError(
+            f'{path} is {st.st_size} bytes; a configuration file is at '
+            f'most {MAX_FILE_SIZE >> 20} MB', url)
+    try:
+        with open(path, 'rb') as f:
+            # A file that grows while it is read is cut at the bound.
+            data = f.read(MAX_FILE_SIZE + 1)
+    except OSError as e:
+        raise ZConfig.ConfigurationError(
+            f'{path}: cannot read: {e.strerror}', url) from None
+    if len(data) > MAX_FILE_SIZE:
+        raise ZConfig.ConfigurationError(
+            f'{path} is more than {MAX_FILE_SIZE >> 20} MB; a configuration '
+            f'file is at most that', url)
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise ZConfig.ConfigurationError(
+            f'{path} is not UTF-8 text (line {line}, byte {e.start + 1})',
+            url) from None
+
+
+class Loaded:
+    """What :func:`load_text` and :func:`load_path` return.
+
+    ``config`` is the configuration object, ``loader`` the
+    :class:`Loader` (``positions()``, ``texts``), ``url`` the file's URL
+    and ``warnings`` the messages zeoconf logged while it was read (keys
+    ZEO ignores, ...).
+    """
+
+    __slots__ = ('config', 'loader', 'url', 'warnings')
+
+    def __init__(self, config, loader, url, warnings):
+        self.config, self.loader = config, loader
+        self.url, self.warnings = url, warnings
+
+    def storages(self, others=None):
+        """``[(label, ClientStorageOpener)]``: see
+        :func:`zeoconf.storages.find`."""
+        from zeoconf.storages import find
+        return find(self.config, others)
+
+
+class _Warnings:
+    """Collects what zeoconf logs at WARNING or above while a file loads."""
+
+    def __init__(self):
+        import logging
+        self.logger = logging.getLogger('zeoconf')
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = self._emit
+        self.messages = []
+
+    def _emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def __enter__(self):
+        self.logger.addHandler(self.handler)
+        # Only here: the tools print them their own way.
+        self.propagate, self.logger.propagate = self.logger.propagate, False
+        return self.messages
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.propagate = self.propagate
+
+
+def load_text(text, schema, url=None, offline=False, warnings=False):
+    """Load configuration *text* with *schema*: a :class:`Loaded`.
+
+    Every problem raises a ``ZConfig.ConfigurationError`` whose
+    ``lineno`` and ``url`` locate it where anything can (see
+    :func:`zeoconf.errors.describe`), with a hint where ZConfig's words do
+    not say what to do (:mod:`zeoconf.hints`). With *warnings*, what
+    zeoconf logs while reading is collected in ``Loaded.warnings`` instead
+    of logged.
+    """
+    loader = Loader(schema, offline)
+    token = openers.active_loader.set(loader)
+    collected = []
+    try:
+        if warnings:
+            with _Warnings() as collected:
+                config, _ = loader.loadFile(io.StringIO(text), url)
+        else:
+            config, _ = loader.loadFile(io.StringIO(text), url)
+    except ZConfig.ConfigurationError as e:
+        from zeoconf.hints import explain
+        raise explain(errors.relocated(e, loader), loader.texts) from None
+    except KeyboardInterrupt:
+        raise
+    except (Exception, SystemExit) as e:
+        # Only ZConfig's own handling of odd input lets these through.
+        raise errors.unexpected(e, loader, url) from None
+    finally:
+        openers.active_loader.reset(token)
+    return Loaded(config, loader, url, collected)
+
+
+def load_path(path, schema, offline=False, warnings=False):
+    """Load the configuration file at *path*: see :func:`load_text`."""
+    text = read_text(path)
+    return load_text(text, schema, 'file://' + os.path.abspath(path),
+                     offline, warnings)

@@ -1,0 +1,199 @@
+"""The storages of a loaded configuration, and what the tools say of them.
+
+:func:`find` walks a configuration object for every ``<clientstorage>``
+and gives each a label people can find in the file (``<zodb main>``);
+:func:`describe` is everything ``zeoconf show`` says about one: each
+key's value, where it came from, and how it resolves.
+"""
+
+import collections
+
+from zeoconf import keys
+from zeoconf.datatypes import format_address
+from zeoconf.openers import ClientStorageOpener, format_value
+
+__all__ = ['find', 'describe', 'plain', 'OTHER_CLIENTS']
+
+# Section types that open ZEO clients without zeoconf: ZEO's own
+# component (%import ZEO) and ZODB's built-in <zeoclient>.
+OTHER_CLIENTS = ('clientstorage', 'zeoclient')
+
+
+def _join(where, section):
+    return f'{where} {section}'.strip()
+
+
+def find(config, others=None):
+    """``[(label, ClientStorageOpener)]`` for every clientstorage, in order.
+
+    The label is the innermost enclosing section (``<zodb main>``), with
+    the clientstorage's own label added where that alone would be
+    ambiguous or when the clientstorage is named itself. When *others* is
+    a list, the labels of ZEO client sections that zeoconf does not handle
+    (``%import ZEO``'s ``<clientstorage>``, ZODB's ``<zeoclient>``) are
+    appended to it.
+    """
+    from ZConfig.matcher import SectionValue
+    found, seen = [], set()
+    stack = [(config, '')]
+    while stack:        # depth first, in order, without recursion
+        value, where = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        children = ()
+        if isinstance(value, ClientStorageOpener):
+            found.append((where, value))
+        elif isinstance(value, SectionValue):
+            kind, name = value.getSectionType(), value.getSectionName()
+            if kind in OTHER_CLIENTS:
+                if others is not None:
+                    others.append(_join(where, f'<{kind}>'))
+                continue
+            if kind:
+                where = _join(where, f'<{kind} {name}>' if name else
+                              f'<{kind}>')
+            children = [getattr(value, attribute, None)
+                        for attribute in value.getSectionAttributes()]
+        elif isinstance(value, (list, tuple)):
+            children = value
+        elif isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(getattr(value, 'config', None), SectionValue):
+            children = [value.config]   # ZODB's and Zope's section objects
+        stack.extend((child, where) for child in reversed(children))
+
+    short = [where if where and not opener.name else
+             _join(where, opener.label()) for where, opener in found]
+    counts = collections.Counter(short)
+    labels = [_join(where, opener.label()) if counts[label] > 1 else label
+              for (where, opener), label in zip(found, short)]
+    counts, numbered = collections.Counter(labels), collections.Counter()
+    for index, label in enumerate(labels):
+        if counts[label] > 1:
+            numbered[label] += 1
+            labels[index] = f'{label} #{numbered[label]}'
+    return [(label, opener) for label, (_, opener) in zip(labels, found)]
+
+
+def plain(value):
+    """A converted value as JSON-able data, secrets hidden."""
+    if isinstance(value, keys.Secret):
+        return '<redacted>'
+    if isinstance(value, tuple) and len(value) == 2:
+        return format_address(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if callable(value):
+        return f'{value.__module__}.{value.__qualname__}'
+    return value
+
+
+def _values(section):
+    """``(key, value, datatype name)`` for every key of an opener's
+    section, in schema order; the ``<zeoclient>`` keys in place of the
+    "+" entry that holds them."""
+    given = getattr(section, 'zeoclient', None)     # <ssl> has none
+    for key, info in section.config.getSectionDefinition():
+        if key == '+':
+            for name, (convert, _) in keys.ZEOCLIENT_KEYS.items():
+                value = (given[name] if name in given
+                         else keys.zeoclient_default(name))
+                yield name, value, getattr(convert, 'datatype', None)
+        elif key and not info.issection():
+            value = getattr(section.config, info.attribute)
+            if key == 'disconnect-poll' and value is None:
+                from zeoconf.openers import ZEO_DISCONNECT_POLL
+                value = ZEO_DISCONNECT_POLL
+            yield key, value, getattr(info.datatype, 'datatype', None)
+
+
+def _rows(section, url, notes):
+    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section.
+
+    The origin is ``default``, ``line N`` for a line of the file at *url*,
+    or ``FILE:N`` for a line of an included file. ``note`` says how the
+    value resolves when ClientStorage gets something else, else None.
+    """
+    from zeoconf.errors import display_path
+    rows = {}
+    positions = section.positions
+    for key, value, datatype in _values(section):
+        lines = positions.get(key)
+        if lines:
+            origin = ', '.join(
+                f'line {n}' if where == url else
+                f'{display_path(where) or "<config>"}:{n}'
+                for n, where in lines)
+        else:
+            origin = 'default'
+        rows[key] = {'value': plain(value),
+                     'text': format_value(value, datatype),
+                     'origin': origin, 'note': notes.get(key)}
+    return rows
+
+
+def _notes(opener):
+    """How keys resolve when ClientStorage gets something else.
+
+    ``({key: note}, {ssl key: note})``: the cache file named by
+    client/var, disconnect-poll set by min-disconnect-poll, the host name
+    TLS checks, and keys that are accepted but have no effect.
+    """
+    c, kwargs, at = opener.config, opener.kwargs(), opener.key_at
+    zeoclient = opener.zeoclient
+    client, var = zeoclient.get('client'), zeoclient.get('var')
+    notes, ssl_notes = {}, {}
+    if client and c.cache_path is None:
+        notes['cache-path'] = (
+            f'cache file {kwargs["cache"]}, from {at("client")} and ' +
+            (at('var') if var else 'the current directory'))
+    elif client:
+        notes['client'] = f'ignored: {at("cache-path")} names the cache file'
+    if var is not None and not client:
+        notes['var'] = 'ignored without client'
+    if 'min-disconnect-poll' in zeoclient:
+        notes['disconnect-poll'] = (
+            f'{kwargs["disconnect_poll"]:g}s, from '
+            f'{at("min-disconnect-poll")}')
+    if c.blob_cache_size is not None and kwargs['blob_cache_size'] is None:
+        notes['blob-cache-size'] = 'ignored with shared-blob-dir'
+    if c.read_only and c.read_only_fallback:
+        notes['read-only'] = 'ignored: read-only-fallback is true'
+    for key in ('max-disconnect-poll', 'drop-cache-rather-verify',
+                'username', 'password', 'realm'):
+        if key in zeoclient:
+            notes[key] = 'accepted and ignored: current ZEO has no use for it'
+    tls = opener.ssl
+    if tls is not None and tls.server_hostname is None:
+        hostname = kwargs['ssl_server_hostname']
+        if hostname:
+            ssl_notes['server-hostname'] = (
+                f'{hostname} is checked: the host of the server address')
+        elif not tls.check_hostname:
+            ssl_notes['server-hostname'] = 'no host name is checked'
+    return notes, ssl_notes
+
+
+def describe(opener, url=None, label=None):
+    """Everything ``show`` says about one storage, as JSON-able data.
+
+    *url* is the configuration file's URL: origins in it read ``line N``.
+    Keys map to ``{'value', 'text', 'origin', 'note'}`` (the shape
+    documented in docs/cli.md, where ``text`` is left out of the JSON);
+    ``kwargs`` are ClientStorage's keyword arguments.
+    """
+    kwargs = opener.kwargs()
+    resolved = {}
+    for name, value in kwargs.items():
+        if name == 'ssl':
+            value = 'SSLContext' if value is not None else None
+        resolved[name] = plain(value)
+    notes, ssl_notes = _notes(opener)
+    return {
+        'label': label or opener.label(),
+        'section': opener.name,
+        'keys': _rows(opener, url, notes),
+        'ssl': _rows(opener.ssl, url, ssl_notes) if opener.ssl else None,
+        'kwargs': resolved,
+    }
