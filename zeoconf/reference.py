@@ -24,7 +24,6 @@ displays, with the value syntax of each key in words.
 """
 
 import io
-import os
 import re
 import textwrap
 
@@ -134,10 +133,10 @@ def rows(section):
     from zeoconf import keys
     for key, info in section:
         if key == '+':
-            for name, (default, _) in zeoclient_docs(section).items():
-                convert = keys.ZEOCLIENT_KEYS[name][0]
+            for name in zeoclient_docs(section):
+                convert, default = keys.ZEOCLIENT_KEYS[name]
                 yield (name, getattr(convert, 'datatype', None),
-                       _default_text(keys.ZEOCLIENT_KEYS[name][1]), [])
+                       _default_text(default), [])
             continue
         if not key or info.issection():
             continue
