@@ -19,11 +19,33 @@ compatibility share its one "+" entry, whose datatype keeps the text
 extends ``clientstorage`` with keys of its own must name its own keytype.
 """
 
+import threading
+
 from zeoconf import datatypes
 
 __all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS', 'Secret',
-           'clientstorage_key', 'ssl_key', 'zeoclient_value',
+           'reading', 'clientstorage_key', 'ssl_key', 'zeoclient_value',
            'zeoclient_keys', 'zeoclient_default', 'unknown_key']
+
+
+class _Reading(threading.local):
+    """What this thread is reading, for the tools: ``loader`` is zeoconf's
+    own loader (:mod:`zeoconf.loader`) while it reads a file, else None.
+
+    Through it the openers learn each key's line, and an offline review
+    (``zeoconf check --offline``) keeps the converters off the file
+    system. A plain ``ZODB.config`` parse never sets it.
+    """
+
+    loader = None
+
+
+reading = _Reading()
+
+
+def _offline():
+    loader = reading.loader
+    return loader is not None and loader.offline
 
 
 class Secret:
@@ -72,6 +94,33 @@ def _described(convert, what):
     return with_what
 
 
+def _on_disk(convert, what):
+    """*convert*, which looks at the file system, described by *what*;
+    in an offline review only the path's text is checked."""
+    def on_disk(text):
+        if _offline():
+            return datatypes.directory_path(text, what)
+        return convert(text, what)
+    on_disk.__name__ = convert.__name__
+    return on_disk
+
+
+def _importing(text):
+    """``datatypes.dotted_callable``; in an offline review the name is
+    kept as text, not imported."""
+    if _offline():
+        name = text.strip()
+        if not name or any(not part.isidentifier()
+                           for part in name.split('.')) or '.' not in name:
+            raise ValueError(f'{text!r} is not a dotted name; expected '
+                             f'module.function')
+        return name
+    return datatypes.dotted_callable(text)
+
+
+_importing.__name__ = 'dotted_callable'
+
+
 def password(text):
     """Value of password: kept, but never shown."""
     return Secret(text.strip())
@@ -84,7 +133,7 @@ server = _for_key('server', datatypes.server_address)
 storage = _for_key('storage', datatypes.storage_name)
 name = _for_key('name', datatypes.text)
 cache_size = _for_key('cache-size', datatypes.size)
-cache_path = _for_key('cache-path', _described(
+cache_path = _for_key('cache-path', _on_disk(
     datatypes.file_in_existing_directory, 'a cache file'))
 blob_dir = _for_key('blob-dir', _described(
     datatypes.directory_path, 'a blob directory'))
@@ -98,12 +147,12 @@ wait_timeout = _for_key('wait-timeout', datatypes.positive_interval)
 disconnect_poll = _for_key('disconnect-poll', datatypes.positive_interval)
 client_label = _for_key('client-label', datatypes.text)
 
-certificate_file = _for_key('certificate', _described(
+certificate_file = _for_key('certificate', _on_disk(
     datatypes.existing_file, 'a PEM certificate file'))
-key_file = _for_key('key', _described(
+key_file = _for_key('key', _on_disk(
     datatypes.existing_file, 'a PEM private key file'))
-password_function = _for_key('password-function', datatypes.dotted_callable)
-ca_location = _for_key('authenticate', _described(
+password_function = _for_key('password-function', _importing)
+ca_location = _for_key('authenticate', _on_disk(
     datatypes.existing_path, 'a CA file or a directory of CA certificates'))
 check_hostname = _for_key('check-hostname', datatypes.boolean)
 server_hostname = _for_key('server-hostname', datatypes.host_name)
@@ -114,7 +163,7 @@ server_hostname = _for_key('server-hostname', datatypes.host_name)
 # entry's description in component.xml names each with its default.
 ZEOCLIENT_KEYS = {
     'client': (_for_key('client', datatypes.file_name_part), None),
-    'var': (_for_key('var', _described(
+    'var': (_for_key('var', _on_disk(
         datatypes.existing_directory, 'the directory for the cache file')),
         None),
     'wait': (_for_key('wait', datatypes.boolean), 'true'),

@@ -27,7 +27,7 @@ import urllib.parse
 import ZConfig
 import ZConfig.loader
 
-from zeoconf import errors, openers
+from zeoconf import errors, keys, openers
 
 __all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
            'file_of']
@@ -300,7 +300,7 @@ def load_text(text, schema, url=None, offline=False, warnings=False):
     of logged.
     """
     loader = Loader(schema, offline)
-    token = openers.active_loader.set(loader)
+    outer, keys.reading.loader = keys.reading.loader, loader
     collected = []
     try:
         if warnings:
@@ -317,7 +317,7 @@ def load_text(text, schema, url=None, offline=False, warnings=False):
         # Only ZConfig's own handling of odd input lets these through.
         raise errors.unexpected(e, loader, url) from None
     finally:
-        openers.active_loader.reset(token)
+        keys.reading.loader = outer
     return Loaded(config, loader, url, collected)
 
 

@@ -17,7 +17,6 @@ adds the line of the enclosing section, where there is one, and the
 message points at ``zeoconf check``, which gives each key's line.
 """
 
-import contextvars
 import logging
 import os
 
@@ -27,7 +26,7 @@ from zeoconf import datatypes, keys
 from zeoconf.datatypes import PortOnly, format_address
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError',
-           'ZEOCompatibilityError', 'format_value', 'active_loader']
+           'ZEOCompatibilityError', 'format_value']
 
 logger = logging.getLogger('zeoconf')
 
@@ -48,12 +47,6 @@ _IGNORED_WHY = {
     'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
              'certificates',
 }
-
-# While zeoconf's own loader (zeoconf.loader) reads a file: the loader,
-# whose ``positions(section)`` gives ``{key: [(lineno, url), ...]}`` of a
-# parsed section and whose ``offline`` says that nothing on this machine
-# may be looked at. Nobody sets it under another loader.
-active_loader = contextvars.ContextVar('zeoconf_loader', default=None)
 
 _CHECK_HINT = 'zeoconf check FILE gives the line of each key'
 _NONE = {}      # the <zeoclient> keys of a section that has none (most)
@@ -115,8 +108,10 @@ class _Section:
     def __init__(self, config):
         self.config = config
         self.name = config.getSectionName()
-        # zeoconf's own loader, when one of its tools is reading.
-        self.loader = active_loader.get()
+        # zeoconf's own loader, when one of its tools is reading: its
+        # ``positions(section)`` gives ``{key: [(lineno, url), ...]}``, and
+        # ``offline`` says that nothing on this machine may be looked at.
+        self.loader = keys.reading.loader
 
     @property
     def positions(self):
