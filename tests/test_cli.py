@@ -280,12 +280,14 @@ def test_check_names_clients_zeoconf_does_not_handle(write):
     assert result.stdout.splitlines() == [
         f'{path}: ok, 0 clientstorages',
         '  <zodb main> <clientstorage>: not checked: a ZEO client without '
-        'zeoconf; write %import zeoconf instead of %import ZEO']
+        'zeoconf; run zeoconf migrate, or write %import zeoconf instead of '
+        '%import ZEO']
     path = write('zeoclient.conf', '<zodb main>\n  <zeoclient>\n'
                  '    server zeo:8100\n  </zeoclient>\n</zodb>\n')
     assert zeoconf('check', path).stdout.splitlines()[1] == (
-        "  <zodb main> <zeoclient>: not checked: ZODB's own ZEO client; add "
-        "%import zeoconf and rename <zeoclient> to <clientstorage>")
+        "  <zodb main> <zeoclient>: not checked: ZODB's own ZEO client; run "
+        "zeoconf migrate, or add %import zeoconf and rename <zeoclient> to "
+        "<clientstorage>")
 
 
 def test_check_prints_warnings_on_stderr(write, tmp_path):
@@ -333,10 +335,11 @@ def test_check_zope_conf_with_zopes_schema(write, tmp_path):
         'tls=off  read-only']
     # ZODB's schema knows no instancehome: the right schema matters, and
     # the error says which to use.
-    wrong = zeoconf('check', path)
+    wrong = zeoconf('check', '--schema', 'zodb', path)
     assert wrong.returncode == 1
     assert wrong.stdout.startswith(f'{path}:2: ')
-    assert 'use --schema zope' in wrong.stdout
+    assert 'use --schema zope' not in wrong.stdout
+    assert "reads like a zope.conf: use Zope's schema" in wrong.stdout
 
 
 def test_check_zope_schema_without_zope(write, tmp_path):
@@ -421,9 +424,13 @@ def test_usage_errors_exit_2(write):
     assert bad_timeout.returncode == 2
     assert 'above zero' in bad_timeout.stderr
     help_text = zeoconf('--help').stdout
-    assert 'exit codes' in help_text and '2  wrong command-line usage' \
-        in help_text
-    assert 'exit codes' in zeoconf('ping', '--help').stdout
+    assert 'lists its exit codes; 2 is always wrong command-line usage' \
+        in ' '.join(help_text.split())
+    for command in ('check', 'show', 'ping', 'migrate', 'demo'):
+        own = zeoconf(command, '--help').stdout
+        assert 'exit codes:' in own and '2  wrong command-line usage' in own
+    assert 'usable server' in zeoconf('ping', '--help').stdout
+    assert 'usable server' not in zeoconf('check', '--help').stdout
 
 
 def test_version():
@@ -745,7 +752,7 @@ def test_ping_fails_when_its_zeo_clients_are_not_zeoconfs(write):
     assert result.stdout == (f'{path}: no zeoconf clientstorage; 1 ZEO '
                              f'client section not probed\n')
     assert (f"{path}: <zodb> <zeoclient>: not probed: ZODB's own ZEO "
-            f"client; add %import zeoconf") in result.stderr
+            f"client; run zeoconf migrate") in result.stderr
     result = zeoconf('ping', '--json', path, '--timeout', '2')
     assert result.returncode == 1
     report = json.loads(result.stdout)

@@ -1,103 +1,124 @@
-"""The ``zeoconf`` command: check, show, ping, demo.
+"""The ``zeoconf`` command: check, show, ping, migrate, demo.
 
-Exit codes: 0 when all is well; 1 when a configuration has an error or, for
-``ping``, a storage has no usable server; 2 for a usage error.
+Arguments and output only: loading is :mod:`zeoconf.loader` and
+:mod:`zeoconf.lint`, what is said of a storage :mod:`zeoconf.storages`,
+the rest ``ping``, ``migrate`` and ``demo``.
 
 ``check`` writes its findings, errors included, to standard output, as a
 linter does; ``show`` and ``ping`` write their report there and a
 configuration they cannot read to standard error. Warnings (keys ZEO
-ignores, ...) go to standard error. There is no colour: the output is the
-same on a terminal and in a pipe.
+ignores, ...) go to standard error. There is no colour, and control
+characters in values are written escaped (``\\x1b``), so that a value
+cannot drive the terminal. Each subcommand's ``--help`` lists its exit
+codes.
 
 Nothing here imports ZEO or asyncio at import time: ``check`` and ``show``
-never do, ``ping`` and ``demo`` do when they connect.
+never do, ``ping``, ``migrate`` and ``demo`` do when they need to.
 """
 
 import argparse
 import json
 import logging
-import os
 import sys
 
-__all__ = ['main', 'load']
+__all__ = ['main']
 
-# Version of the JSON that ``show --json`` and ``ping --json`` print
-# (docs/cli.md); raised when a field changes meaning or goes away.
+# Version of the JSON that ``check``, ``show`` and ``ping`` print with
+# --json (docs/cli.md); raised when a field changes meaning or goes away.
 JSON_FORMAT = 1
 
-EPILOG = """\
-exit codes:
-  0  every file is valid (check, show), every storage has a usable server
-     (ping), the demo ran (demo)
-  1  a configuration error, printed as FILE:LINE: message; or, for ping, a
-     storage none of whose servers is usable
-  2  wrong command-line usage
-"""
+EXIT_CODES = {
+    'check': ('every file is valid',
+              'a file has a problem, printed as FILE:LINE: message'),
+    'show': ('the file was read',
+             'the file has an error, printed as FILE:LINE: message'),
+    'ping': ('every storage has a usable server',
+             'a storage none of whose servers is usable, or a file that '
+             'cannot be read'),
+    'migrate': ('migrated (or nothing to migrate), and both versions '
+                'resolve to the same ClientStorage arguments',
+                'the original does not parse, the result does not, or they '
+                'differ in a way that is not explained'),
+    'demo': ('the demo ran', 'it failed'),
+}
+
+
+def _epilog(command):
+    ok, failed = EXIT_CODES[command]
+    import textwrap
+    lines = ['exit codes:']
+    for code, text in (('0', ok), ('1', failed),
+                       ('2', 'wrong command-line usage')):
+        wrapped = textwrap.wrap(text, 74)
+        lines.append(f'  {code}  {wrapped[0]}')
+        lines += [f'     {rest}' for rest in wrapped[1:]]
+    return '\n'.join(lines) + '\n'
 
 
 class LoadError(Exception):
     """A configuration that cannot be loaded; ``str`` is FILE:LINE: text."""
 
 
+# Control characters in what is printed: escaped, so that a value (a
+# storage name, a label) cannot move the cursor, ring or retitle a
+# terminal. New lines and tabs are the output's own.
+_ESCAPES = {code: f'\\x{code:02x}' for code in
+            [*range(0x20), 0x7f, *range(0x80, 0xa0)] if code not in (9, 10)}
+
+
+class _Escaping:
+    """A text stream that writes control characters escaped."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(text.translate(_ESCAPES))
+
+    def flush(self):
+        flush = getattr(self.stream, 'flush', None)
+        if flush is not None:
+            flush()
+
+
+def _say(text):
+    """A line on standard error, escaped."""
+    print(str(text).translate(_ESCAPES), file=sys.stderr)
+
+
 # Loading.
 
-def _schema(name):
-    """The ZConfig schema for ``--schema`` (zodb, zope or a path)."""
+def _read_with_schema(path, name):
+    """``(schema, note)`` for the file at *path* and ``--schema`` *name*
+    (see :func:`zeoconf.schemas.choose`)."""
     import ZConfig
-    if name in (None, 'zodb'):
-        import ZODB.config
-        return ZODB.config.getDbSchema()
-    if name == 'zope':
-        try:
-            from Zope2.Startup.options import ZopeWSGIOptions
-        except ImportError:
-            raise LoadError('--schema zope needs Zope installed in this '
-                            'Python (pip install Zope), or give the path '
-                            'of a schema file') from None
-        # Zope reads its wsgischema.xml with its own parser, which skips
-        # the imports of packages that are not installed (tempstorage);
-        # ZConfig.loadSchema would fail on them.
-        options = ZopeWSGIOptions()
-        options.load_schema()
-        return options.schema
-    import xml.sax
+
+    from zeoconf import errors, loader, schemas
     try:
-        return ZConfig.loadSchema(os.path.abspath(name))
-    except (ZConfig.ConfigurationError, xml.sax.SAXException, OSError,
-            ValueError) as e:
-        problem = getattr(e, 'message', None) or e
-    except (Exception, SystemExit) as e:
-        # What a package the schema imports, or a datatype it names,
-        # raises while it is imported (SyntaxError, ImportError, ...).
-        problem = f'{type(e).__name__}: {e}'
-    raise LoadError(f'{name}: not a usable ZConfig schema: {problem}')
+        text = loader.read_text(path) if name is None else ''
+        return schemas.choose(name, text)
+    except ZConfig.ConfigurationError as e:
+        if getattr(e, 'url', None) is None:
+            raise LoadError(e.message) from None    # the schema's own
+        raise LoadError(errors.describe(e, path)) from None
 
 
-# ZODB's schema does not know these; Zope's does.
-_ZOPE_ONLY = ("'instancehome' is not a known key name",
-              "unknown type name: 'zodb_db'")
-
-
-def load(path, schema=None, offline=False):
-    """Load *path* with *schema* (a schema object; ZODB's by default).
-
-    Returns a :class:`zeoconf.loader.Loaded` (``config``, ``storages()``,
-    ``warnings``). Raises :class:`LoadError` whose text is
+def load(path, name=None, offline=False):
+    """Load *path*; *name* is ``--schema`` (None: by what the file reads
+    like). Returns a :class:`zeoconf.loader.Loaded` (``config``,
+    ``storages()``, ``warnings``). Raises :class:`LoadError` whose text is
     ``FILE:LINE: message``.
     """
     import ZConfig
 
     from zeoconf import errors, loader
-    if schema is None:
-        schema = _schema(None)
+    schema, note = _read_with_schema(path, name)
+    if note:
+        _say(f'{path}: {note}')
     try:
         return loader.load_path(path, schema, offline, warnings=True)
     except ZConfig.ConfigurationError as e:
-        error = e
-    message = errors.describe(error, path)
-    # getDbSchema() keeps the one schema it loads.
-    if schema is _schema(None) and any(s in message for s in _ZOPE_ONLY):
-        message += ' (is this a zope.conf? use --schema zope)'
+        message = errors.describe(e, path)
     raise LoadError(message)
 
 
@@ -127,24 +148,55 @@ def _without_text(data):
 
 def _print_warnings(path, warnings):
     for message in warnings:
-        print(f'{path}: warning: {message}', file=sys.stderr)
+        _say(f'{path}: warning: {message}')
 
 
 # Commands.
 
+_OFFLINE_NOTE = ('offline: TLS files, the cache and blob directories and '
+                 'password functions were not looked at; every value was '
+                 'converted and every rule across keys checked')
+
+
 def cmd_check(args, out):
-    """Parse and validate every file; one line per clientstorage."""
-    schema = _schema(args.schema)
-    status = 0
+    """Every problem of every file; one line per clientstorage."""
+    from zeoconf import lint
+    status, documents = 0, []
     for path in args.files:
-        others = []
         try:
-            loaded = load(path, schema)
+            schema, note = _read_with_schema(path, args.schema)
         except LoadError as e:
             print(e, file=out)
+            documents.append({'file': path, 'problems': [
+                {'file': path, 'line': None, 'key': None,
+                 'message': str(e)}], 'storages': []})
             status = 1
             continue
-        storages, warnings = loaded.storages(others), loaded.warnings
+        if note:
+            _say(f'{path}: {note}')
+        report = lint.check(path, schema, args.offline)
+        loaded = report.loaded
+        others = []
+        storages = loaded.storages(others) if loaded else []
+        warnings = loaded.warnings if loaded else []
+        if report.problems:
+            status = 1
+        if args.json:
+            documents.append({
+                'file': path, 'schema': note,
+                'problems': [p.data(path) for p in report.problems],
+                'more': report.more, 'warnings': warnings,
+                'storages': [{'label': label, 'summary': opener.summary()}
+                             for label, opener in storages],
+                'not_checked': others})
+            continue
+        for problem in report.problems:
+            print(problem.text(path), file=out)
+        if report.more:
+            print(f'{path}: stopped after {len(report.problems)} problems; '
+                  f'fix these and run check again', file=out)
+        if report.problems:
+            continue
         _print_warnings(path, warnings)
         count = len(storages)
         line = f'{path}: ok, {count} clientstorage{"" if count == 1 else "s"}'
@@ -157,29 +209,35 @@ def cmd_check(args, out):
                     for label, opener in storages], out)
         for label in others:
             print(f'  {label}: not checked: {_other_client(label)}', file=out)
+        if args.offline:
+            print(f'  ({_OFFLINE_NOTE})', file=out)
+    if args.json:
+        json.dump({'format': JSON_FORMAT, 'offline': args.offline,
+                   'files': documents}, out, indent=2)
+        print(file=out)
     return status
 
 
 def _other_client(label):
     """What a ZEO client section zeoconf does not handle is, and the way
-    to zeoconf's (a label from find_storages' *others*)."""
+    to zeoconf's (a label from ``storages.find``'s *others*)."""
     if label.endswith('<zeoclient>'):
-        return ("ZODB's own ZEO client; add %import zeoconf and rename "
-                "<zeoclient> to <clientstorage>")
-    return ("a ZEO client without zeoconf; write %import zeoconf instead "
-            "of %import ZEO")
+        return ("ZODB's own ZEO client; run zeoconf migrate, or add "
+                "%import zeoconf and rename <zeoclient> to <clientstorage>")
+    return ("a ZEO client without zeoconf; run zeoconf migrate, or write "
+            "%import zeoconf instead of %import ZEO")
 
 
 def cmd_show(args, out):
     """Every key of every clientstorage: value, origin, resolution."""
     from zeoconf import storages
-    loaded = load(args.file, _schema(args.schema))
+    loaded = load(args.file, args.schema, args.offline)
     warnings = loaded.warnings
     data = [storages.describe(opener, loaded.url, label)
             for label, opener in loaded.storages()]
     if args.json:
         json.dump({'format': JSON_FORMAT, 'file': args.file,
-                   'warnings': warnings,
+                   'offline': args.offline, 'warnings': warnings,
                    'storages': [_without_text(item) for item in data]},
                   out, indent=2)
         print(file=out)
@@ -203,6 +261,8 @@ def cmd_show(args, out):
             _table([['  KEY', 'VALUE', 'FROM', 'NOTE']] + rows, out)
         if hidden and args.only_set:
             print(f'  ({len(hidden)} more keys at their defaults)', file=out)
+    if args.offline:
+        print(f'({_OFFLINE_NOTE})', file=out)
     return 0
 
 
@@ -214,12 +274,11 @@ def cmd_ping(args, out):
     # matters, so they are not echoed to the terminal.
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
     others = []
-    loaded = load(args.file, _schema(args.schema))
+    loaded = load(args.file, args.schema)
     storages = loaded.storages(others)
     _print_warnings(args.file, loaded.warnings)
     for label in others:
-        print(f'{args.file}: {label}: not probed: {_other_client(label)}',
-              file=sys.stderr)
+        _say(f'{args.file}: {label}: not probed: {_other_client(label)}')
     results = ping.ping_storages(storages, args.timeout, progress=sys.stderr)
     usable = sum(1 for s in results if s['usable'])
     if args.json:
@@ -253,6 +312,13 @@ def cmd_ping(args, out):
     return 0 if usable == len(results) else 1
 
 
+def cmd_migrate(args, out):
+    """Migrate a file from ``%import ZEO``/``<zeoclient>`` to zeoconf."""
+    from zeoconf import migrate
+    return migrate.run(args.file, args.schema, args.write, out=out,
+                       err=_Escaping(sys.stderr))
+
+
 def cmd_demo(args, out):
     """Run the demo of ``make demo``."""
     from zeoconf import demo
@@ -278,77 +344,101 @@ def _wrap(text):
 def _parser():
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog='zeoconf', description='Check, inspect and probe ZEO client '
-        'configurations (%import zeoconf).', epilog=EPILOG,
-        formatter_class=formatter)
+        prog='zeoconf', description='Check, inspect, probe and migrate ZEO '
+        'client configurations (%import zeoconf).', epilog=(
+            "Each command's --help lists its exit codes; 2 is always wrong "
+            "command-line usage."), formatter_class=formatter)
     from zeoconf import __version__
     parser.add_argument('--version', action='version',
                         version=f'zeoconf {__version__}')
     commands = parser.add_subparsers(dest='command', required=True,
                                      metavar='COMMAND')
-    schema_help = ('schema to read the files with: zodb (ZODB.config, the '
-                   'default), zope (Zope\'s zope.conf) or a schema file')
+    schema_help = ('schema to read the files with: zodb (ZODB.config), '
+                   'zope (Zope\'s zope.conf) or a schema file; by default a '
+                   'file with <zodb_db> or instancehome is read as a '
+                   'zope.conf, any other as a zodb.conf')
 
-    check = commands.add_parser(
-        'check', help='parse and validate configuration files',
-        description=_wrap('Parse each FILE as ZODB.config (or Zope, or '
-                          'the given schema) would; print FILE:LINE: '
-                          'message for an error, else one line per '
-                          'clientstorage.'), epilog=EPILOG,
-        formatter_class=formatter)
+    def command(name, help, description, run):
+        sub = commands.add_parser(name, help=help,
+                                  description=_wrap(description),
+                                  epilog=_epilog(name),
+                                  formatter_class=formatter)
+        sub.set_defaults(run=run)
+        return sub
+
+    check = command(
+        'check', 'parse and validate configuration files',
+        'Parse each FILE as ZODB.config (or Zope, or the given schema) '
+        'would and report every problem, in line order, as FILE:LINE: '
+        'message (at most 50 a file); a valid file gets one line per '
+        'clientstorage.', cmd_check)
     check.add_argument('files', nargs='+', metavar='FILE',
                        help='configuration files')
-    check.add_argument('--schema', default='zodb', help=schema_help)
-    check.set_defaults(run=cmd_check)
+    check.add_argument('--schema', help=schema_help)
+    check.add_argument('--json', action='store_true',
+                       help='print JSON (see docs/cli.md for its shape)')
+    check.add_argument('--offline', action='store_true',
+                       help='review a configuration meant for another '
+                            'machine: convert every value and check every '
+                            'rule, but look at nothing on this one (TLS '
+                            'files, cache and blob paths, password '
+                            'functions)')
 
-    show = commands.add_parser(
-        'show', help='every resolved value of every clientstorage and '
-        'where it came from', description=_wrap(
-            'Every key of every clientstorage in FILE: its value, the line '
-            'that set it (or "default"), and how it resolves when '
-            'ClientStorage gets something else. Passwords are never '
-            'shown.'), epilog=EPILOG,
-        formatter_class=formatter)
+    show = command(
+        'show', 'every resolved value of every clientstorage and where it '
+        'came from', 'Every key of every clientstorage in FILE: its value, '
+        'the line that set it (or "default"), and how it resolves when '
+        'ClientStorage gets something else. Passwords are never shown.',
+        cmd_show)
     show.add_argument('file', metavar='FILE', help='a configuration file')
-    show.add_argument('--schema', default='zodb', help=schema_help)
+    show.add_argument('--schema', help=schema_help)
     show.add_argument('--json', action='store_true',
                       help='print JSON (see docs/cli.md for its shape)')
     show.add_argument('--only-set', action='store_true',
                       help='leave out keys at their defaults (the table '
                            'only: --json always has every key)')
+    show.add_argument('--offline', action='store_true',
+                      help='look at nothing on this machine (see check)')
     # Every key is shown by default now; --all stays accepted.
     show.add_argument('--all', action='store_true', help=argparse.SUPPRESS)
-    show.set_defaults(run=cmd_show)
 
-    ping_ = commands.add_parser(
-        'ping', help='connect to every configured server and report',
-        description=_wrap(
-            'Connect to every server of every clientstorage in FILE, all at '
-            'once, with the configured TLS; report per server whether it '
-            'is usable, read-only or writable, and the round trip of one '
-            'ZEO call. Progress goes to standard error. Exit 0 only when '
-            'every storage has a usable server.'), epilog=EPILOG,
-        formatter_class=formatter)
+    ping_ = command(
+        'ping', 'connect to every configured server and report',
+        'Connect to every server of every clientstorage in FILE, all at '
+        'once, with the configured TLS; report per server whether it is '
+        'usable, read-only or writable, and the round trip of one ZEO '
+        'call. Progress goes to standard error.', cmd_ping)
     ping_.add_argument('file', metavar='FILE', help='a configuration file')
-    ping_.add_argument('--schema', default='zodb', help=schema_help)
+    ping_.add_argument('--schema', help=schema_help)
     ping_.add_argument('--timeout', type=_seconds, default=5.0,
                        metavar='S', help='seconds the whole ping may take '
                        '(default 5)')
     ping_.add_argument('--json', action='store_true',
                        help='print JSON (see docs/cli.md for its shape)')
-    ping_.set_defaults(run=cmd_ping)
 
-    demo = commands.add_parser(
-        'demo', help='run a throwaway ZEO server (plain and TLS) and use it '
-        'through zeoconf configurations', description=_wrap(
-            'Start a throwaway ZEO server on a temporary FileStorage with '
-            'blobs, over plain TCP and then over TLS with throwaway '
-            'certificates (needs trustme: pip install zeoconf[test]); open '
-            'it twice through zeoconf configurations with ZODB.config, '
-            'write through one client and read through the other; remove '
-            'everything it started.'), epilog=EPILOG,
-        formatter_class=formatter)
-    demo.set_defaults(run=cmd_demo)
+    migrate = command(
+        'migrate', 'move a file from %%import ZEO or <zeoclient> to zeoconf',
+        'Turn %import ZEO into %import zeoconf and <zeoclient> into '
+        '<clientstorage>, keeping every other line; drop username, '
+        'password and realm (ZEO ignores them). Parse the original with '
+        'its own component and the result with zeoconf, and say on '
+        'standard error whether both resolve to the same ClientStorage '
+        'arguments. See docs/migrate.md.', cmd_migrate)
+    migrate.add_argument('file', metavar='FILE', help='a configuration file')
+    migrate.add_argument('--schema', help=schema_help)
+    migrate.add_argument('--write', action='store_true',
+                         help='replace FILE, keeping the original as '
+                              'FILE.orig (default: print the result)')
+
+    command(
+        'demo', 'run a throwaway ZEO server (plain and TLS) and use it '
+        'through zeoconf configurations',
+        'Start a throwaway ZEO server on a temporary FileStorage with '
+        'blobs, over plain TCP and then over TLS with throwaway '
+        'certificates (needs trustme: pip install zeoconf[test]); open it '
+        'twice through zeoconf configurations with ZODB.config, write '
+        'through one client and read through the other; remove everything '
+        'it started.', cmd_demo)
     return parser
 
 
@@ -358,17 +448,38 @@ def main(argv=None, out=None):
     *out* receives the report (standard output by default).
     """
     args = _parser().parse_args(argv)
-    out = out or sys.stdout
+    stream = out or sys.stdout
+    if stream is None:
+        _say('zeoconf: standard output is closed')
+        return 1
+    out = _Escaping(stream)
     try:
-        return args.run(args, out)
+        status = args.run(args, out)
+        out.flush()
+        return status
     except LoadError as e:
         # check prints its errors itself; this is a file that show or ping
         # cannot read, or a schema that cannot be loaded.
-        print(e, file=out if args.command == 'check' else sys.stderr)
+        if args.command == 'check':
+            print(e, file=out)
+        else:
+            _say(e)
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # `zeoconf show --json f | head`: the reader left; not an error.
-        sys.stdout = None
+        # Nothing more may be written there, not even at exit.
+        _silence_stdout()
         return 0
+    except OSError as e:
+        # Standard output that cannot be written (a full disk, /dev/full).
+        _say(f'zeoconf: cannot write the output: {e.strerror or e}')
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout():
+    """After a write error: what is left in standard output's buffer must
+    not fail again when Python exits."""
+    sys.stdout = None

@@ -52,6 +52,10 @@ def _hint(error, texts):
                 for d in scanned.directives('import')):
             return ('add %import zeoconf at the top of the file, which '
                     'defines <clientstorage> and <ssl>')
+    if "unknown type name: 'zodb_db'" in message or (
+            "'instancehome' is not a known key name" in message):
+        return ("this reads like a zope.conf: use Zope's schema (zeoconf "
+                "--schema zope, or Zope's own loader)")
     found = _UNKNOWN_KEY.search(message)
     if found and line is not None and line.section is not None:
         name = found.group(1).lower()

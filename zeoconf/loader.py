@@ -30,7 +30,7 @@ import ZConfig.loader
 from zeoconf import errors, keys, openers
 
 __all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
-           'file_of']
+           'file_of', 'read_text', 'blanked']
 
 # A configuration file is text a person wrote: 16 MB is far more than
 # any (10,000 storages take about 1.5 MB) and reads in well under a
@@ -78,10 +78,18 @@ class Loader(ZConfig.loader.ConfigLoader):
     --offline``).
     """
 
-    def __init__(self, schema, offline=False):
+    # Whether a file may start with a UTF-8 byte order mark (zeoconf check
+    # reports it and reads on).
+    allow_marks = False
+
+    def __init__(self, schema, offline=False, blank=None):
         super().__init__(schema)
         self.offline = offline
+        # {url: line numbers}: lines read as blank (zeoconf check steps
+        # over a problem it reported this way).
+        self.blank = blank or {}
         self.texts = {}             # {url: text} of every file read
+        self.marked = []            # urls of files that had a UTF-8 BOM
         self.section_error = None   # the opener's error, located
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
@@ -131,7 +139,10 @@ class Loader(ZConfig.loader.ConfigLoader):
         if text.startswith('\ufeff'):
             # ZConfig would read the mark as part of the first line.
             text = text[1:]
+            self.marked.append(url)
         self.texts[url] = text
+        if self.blank.get(url):
+            text = blanked(text, self.blank[url])
         self._reading.append(url)
         return _Resource(io.StringIO(text), url, self._reading)
 
@@ -195,6 +206,15 @@ class _Resource(ZConfig.loader.Resource):
         if not self.closed and self._stack and self._stack[-1] == self.url:
             self._stack.pop()
         super().close()
+
+
+def blanked(text, numbers):
+    """*text* with the lines *numbers* (from 1) left empty."""
+    lines = text.splitlines(keepends=True)
+    for number in numbers:
+        if 0 < number <= len(lines):
+            lines[number - 1] = '\n'
+    return ''.join(lines)
 
 
 def file_of(url):
@@ -289,7 +309,12 @@ class _Warnings:
         self.logger.propagate = self.propagate
 
 
-def load_text(text, schema, url=None, offline=False, warnings=False):
+_BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
+                'reads as part of the first line; save it without one')
+
+
+def load_text(text, schema, url=None, offline=False, warnings=False,
+              loader=None):
     """Load configuration *text* with *schema*: a :class:`Loaded`.
 
     Every problem raises a ``ZConfig.ConfigurationError`` whose
@@ -297,9 +322,11 @@ def load_text(text, schema, url=None, offline=False, warnings=False):
     :func:`zeoconf.errors.describe`), with a hint where ZConfig's words do
     not say what to do (:mod:`zeoconf.hints`). With *warnings*, what
     zeoconf logs while reading is collected in ``Loaded.warnings`` instead
-    of logged.
+    of logged. A file that starts with a UTF-8 byte order mark is refused
+    (ZConfig would refuse its first line); *loader*, a :class:`Loader`
+    made by the caller, is used instead of a new one and may allow it.
     """
-    loader = Loader(schema, offline)
+    loader = loader or Loader(schema, offline)
     outer, keys.reading.loader = keys.reading.loader, loader
     collected = []
     try:
@@ -318,6 +345,9 @@ def load_text(text, schema, url=None, offline=False, warnings=False):
         raise errors.unexpected(e, loader, url) from None
     finally:
         keys.reading.loader = outer
+    if loader.marked and not loader.allow_marks:
+        raise ZConfig.ConfigurationSyntaxError(_BOM_MESSAGE,
+                                               loader.marked[0], 1)
     return Loaded(config, loader, url, collected)
 
 

@@ -1,0 +1,184 @@
+"""``zeoconf check``: every problem of a configuration in one run.
+
+ZConfig stops at the first error. To report them all, :func:`check`
+parses again after each one with the line at fault read as blank (a
+whole section, where the error is its header or a rule about all of it),
+until the file parses or :data:`MAX_PROBLEMS` were found. What an
+earlier step caused is not reported again: a section that lost a key
+line to an earlier problem does not also miss that key, and a rule
+across keys involving a key already reported is left out.
+"""
+
+import os
+import re
+
+import ZConfig
+
+from zeoconf import errors, loader
+from zeoconf.scanner import scan
+
+__all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS']
+
+MAX_PROBLEMS = 50
+
+
+class Problem:
+    """One problem: ``url`` and ``line`` (None when unknown), ``message``
+    and ``key`` (the key at fault, where there is one)."""
+
+    __slots__ = ('url', 'line', 'message', 'key')
+
+    def __init__(self, url, line, message, key=None):
+        self.url, self.line, self.message, self.key = url, line, message, key
+
+    def text(self, filename=None):
+        """``FILE:LINE: message``."""
+        where = errors.display_path(self.url) or filename or '<config>'
+        if self.line:
+            return f'{where}:{self.line}: {self.message}'
+        return f'{where}: {self.message}'
+
+    def data(self, filename=None):
+        """As JSON-able data (docs/cli.md)."""
+        return {'file': errors.display_path(self.url) or filename,
+                'line': self.line, 'key': self.key, 'message': self.message}
+
+
+class Report:
+    """What :func:`check` found: ``problems`` in file and line order,
+    ``more`` (True when it stopped at :data:`MAX_PROBLEMS`) and, when the
+    file parses at last, ``loaded`` (a ``zeoconf.loader.Loaded``) —
+    with the lines of the problems read as blank."""
+
+    __slots__ = ('problems', 'more', 'loaded')
+
+    def __init__(self, problems, more, loaded):
+        self.problems, self.more, self.loaded = problems, more, loaded
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _message(error):
+    return getattr(error, 'message', None) or str(error)
+
+
+def check(path, schema, offline=False, limit=MAX_PROBLEMS):
+    """Every problem of the configuration file at *path*: a
+    :class:`Report`."""
+    url = 'file://' + os.path.abspath(path)
+    try:
+        text = loader.read_text(path)
+    except ZConfig.ConfigurationError as e:
+        return Report([Problem(getattr(e, 'url', None) or url,
+                               getattr(e, 'lineno', None), _message(e))],
+                      False, None)
+    problems, blank, seen, order = [], {}, set(), [url]
+    while True:
+        reading = loader.Loader(schema, offline, blank)
+        reading.allow_marks = True
+        try:
+            loaded = loader.load_text(text, schema, url, offline, True,
+                                      reading)
+        except ZConfig.ConfigurationError as e:
+            for read in reading.texts:
+                if read not in order:
+                    order.append(read)
+            step = _step(e, reading, blank)
+            if step is None:
+                # No line to step over: the last one. Reported when it is
+                # the only one; after others, it may be their consequence
+                # (a file whose one section was refused has none).
+                if not problems:
+                    problems.append(_problem(e, reading, url))
+                loaded = None
+                break
+            where, report, key = step
+            if where in seen:
+                loaded = None
+                break
+            seen.add(where)
+            if report:
+                problems.append(Problem(where[0], where[1], _message(e),
+                                        key))
+            if len(problems) >= limit:
+                return Report(_ordered(problems, order), True, None)
+            continue
+        for marked in reading.marked:
+            problems.append(Problem(marked, 1, loader._BOM_MESSAGE))
+        break
+    return Report(_ordered(problems, order), False, loaded)
+
+
+def _problem(error, reading, url):
+    return Problem(getattr(error, 'url', None) or url,
+                   getattr(error, 'lineno', None), _message(error))
+
+
+def _ordered(problems, order):
+    def position(problem):
+        index = order.index(problem.url) if problem.url in order else \
+            len(order)
+        return index, problem.line or 0
+    return sorted(problems, key=position)
+
+
+def _step(error, reading, blank):
+    """How to read on after *error*: ``((url, line), report, key)``,
+    having added the lines to leave blank to *blank*; None when there is
+    no line to step over."""
+    url = getattr(error, 'url', None)
+    lineno = getattr(error, 'lineno', None)
+    text = reading.texts.get(url)
+    if not lineno or text is None:
+        return None
+    scanned = scan(text)
+    line = scanned.line(lineno)
+    if line is None:
+        return None
+    done = blank.setdefault(url, set())
+    report, key = True, None
+    section_error = reading.section_error
+    if line.kind in ('open', 'empty', 'close'):
+        section = line.section
+        if line.kind == 'close':
+            report = not _caused(error, section, done, scanned)
+        done.update(range(section.start, (section.end or len(
+            scanned.lines)) + 1))
+    else:
+        if line.kind == 'key':
+            key = line.name
+        if section_error is not None:
+            key = section_error.keys[0] if section_error.keys else key
+            report = not _involves_blanked(section_error, line.section,
+                                           done, scanned)
+        done.add(lineno)
+    return (url, lineno), report, key
+
+
+def _blanked_keys(section, done, scanned):
+    """Names of the key lines of *section* already read as blank."""
+    return {line.name for line in scanned.keys(section)
+            if line.number in done}
+
+
+def _involves_blanked(section_error, section, done, scanned):
+    """Whether a rule across keys involves a key whose line an earlier
+    problem took away (``key needs certificate`` after a bad
+    certificate)."""
+    if section is None:
+        return False
+    return bool(set(section_error.keys) & _blanked_keys(section, done,
+                                                         scanned))
+
+
+def _caused(error, section, done, scanned):
+    """Whether an error at the end of *section* comes from lines taken
+    away for earlier problems: a key it names, or a whole subsection."""
+    inside = {n for n in done if section.start < n < (section.end or 0)}
+    if not inside:
+        return False
+    named = set(_QUOTED.findall(_message(error)))
+    if named & _blanked_keys(section, done, scanned):
+        return True
+    return any(child.start in done for child in section.children)
