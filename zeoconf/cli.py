@@ -186,12 +186,15 @@ def cmd_check(args, out):
                 'file': path, 'schema': note,
                 'problems': [p.data(path) for p in report.problems],
                 'more': report.more, 'warnings': warnings,
+                'notes': [n.data(path) for n in report.notes],
                 'storages': [{'label': label, 'summary': opener.summary()}
                              for label, opener in storages],
                 'not_checked': others})
             continue
         for problem in report.problems:
             print(problem.text(path), file=out)
+        for note in report.notes:
+            _say(note.text(path).replace(': ', ': warning: ', 1))
         if report.more:
             print(f'{path}: stopped after {len(report.problems)} problems; '
                   f'fix these and run check again', file=out)

@@ -6,7 +6,9 @@ whole section, where the error is its header or a rule about all of it),
 until the file parses or :data:`MAX_PROBLEMS` were found. What an
 earlier step caused is not reported again: a section that lost a key
 line to an earlier problem does not also miss that key, and a rule
-across keys involving a key already reported is left out.
+across keys involving a key already reported is left out. A bad value
+of the one required key, ``server``, is read as a stand-in address, so
+that the rest of its section is still checked.
 """
 
 import os
@@ -20,6 +22,10 @@ from zeoconf.scanner import scan
 __all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS']
 
 MAX_PROBLEMS = 50
+
+# Keys a section cannot do without, read as this value once their own
+# line was reported (the rest of the section is checked on).
+_STAND_INS = {('clientstorage', 'server'): 'server localhost:8100'}
 
 
 class Problem:
@@ -50,10 +56,12 @@ class Report:
     file parses at last, ``loaded`` (a ``zeoconf.loader.Loaded``) —
     with the lines of the problems read as blank."""
 
-    __slots__ = ('problems', 'more', 'loaded')
+    __slots__ = ('problems', 'more', 'loaded', 'notes')
 
-    def __init__(self, problems, more, loaded):
+    def __init__(self, problems, more, loaded, notes=()):
         self.problems, self.more, self.loaded = problems, more, loaded
+        # Lines that parse but likely do not say what was meant.
+        self.notes = list(notes)
 
 
 _QUOTED = re.compile(r"'([^']+)'")
@@ -107,7 +115,21 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader._BOM_MESSAGE))
         break
-    return Report(_ordered(problems, order), False, loaded)
+    notes = [note for read in order if read in reading.texts
+             for note in _inline_comments(read, reading.texts[read])]
+    return Report(_ordered(problems, order), False, loaded, notes)
+
+
+def _inline_comments(url, text):
+    """Notes for values that hold ``#`` after white space: ZConfig read
+    the comment as part of the value."""
+    for line in scan(text).lines:
+        if line.kind == 'key' and re.search(r'\s#', line.value):
+            comment = line.value[line.value.index('#'):]
+            yield Problem(url, line.number, (
+                f'the value of {line.name} holds {comment!r}: ZConfig '
+                f'comments stand on lines of their own, so it is part of '
+                f'the value'), line.name)
 
 
 def _problem(error, reading, url):
@@ -136,15 +158,15 @@ def _step(error, reading, blank):
     line = scanned.line(lineno)
     if line is None:
         return None
-    done = blank.setdefault(url, set())
+    done = blank.setdefault(url, {})
     report, key = True, None
     section_error = reading.section_error
     if line.kind in ('open', 'empty', 'close'):
         section = line.section
         if line.kind == 'close':
             report = not _caused(error, section, done, scanned)
-        done.update(range(section.start, (section.end or len(
-            scanned.lines)) + 1))
+        done.update(dict.fromkeys(range(section.start, (
+            section.end or len(scanned.lines)) + 1), ''))
     else:
         if line.kind == 'key':
             key = line.name
@@ -152,7 +174,8 @@ def _step(error, reading, blank):
             key = section_error.keys[0] if section_error.keys else key
             report = not _involves_blanked(section_error, line.section,
                                            done, scanned)
-        done.add(lineno)
+        section_type = line.section.type if line.section else None
+        done[lineno] = _STAND_INS.get((section_type, line.name), '')
     return (url, lineno), report, key
 
 

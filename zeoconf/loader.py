@@ -85,8 +85,8 @@ class Loader(ZConfig.loader.ConfigLoader):
     def __init__(self, schema, offline=False, blank=None):
         super().__init__(schema)
         self.offline = offline
-        # {url: line numbers}: lines read as blank (zeoconf check steps
-        # over a problem it reported this way).
+        # {url: {line number: text}}: lines read as other text, blank or
+        # a stand-in (zeoconf check steps over a problem it reported so).
         self.blank = blank or {}
         self.texts = {}             # {url: text} of every file read
         self.marked = []            # urls of files that had a UTF-8 BOM
@@ -208,13 +208,14 @@ class _Resource(ZConfig.loader.Resource):
         super().close()
 
 
-def blanked(text, numbers):
-    """*text* with the lines *numbers* (from 1) left empty."""
-    lines = text.splitlines(keepends=True)
-    for number in numbers:
-        if 0 < number <= len(lines):
-            lines[number - 1] = '\n'
-    return ''.join(lines)
+def blanked(text, lines):
+    """*text* with the lines of *lines* (``{number: text}``, numbers from
+    1) replaced by their text."""
+    found = text.splitlines(keepends=True)
+    for number, replacement in lines.items():
+        if 0 < number <= len(found):
+            found[number - 1] = replacement + '\n'
+    return ''.join(found)
 
 
 def file_of(url):

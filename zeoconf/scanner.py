@@ -135,7 +135,9 @@ def scan(text):
             header = line[1:-1]
             empty = header.endswith('/')
             found = _HEADER.fullmatch(header.rstrip('/').strip())
-            if line[-1] != '>' or not found:
+            if line[-1] != '>' or not found or '<' in header or '>' in header:
+                # Not a header ZConfig can match (<ssl></ssl> on one line
+                # reads as the start of a section type 'ssl></ssl').
                 lines.append(Line(number, raw, 'error', section=current))
                 continue
             type_, name = found.group(1).lower(), found.group(2)
