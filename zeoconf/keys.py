@@ -24,27 +24,27 @@ import threading
 from zeoconf import datatypes
 
 __all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS', 'Secret',
-           'reading', 'clientstorage_key', 'ssl_key', 'zeoclient_value',
-           'zeoclient_keys', 'zeoclient_default', 'unknown_key']
+           'reading', 'current_loader', 'clientstorage_key', 'ssl_key',
+           'zeoclient_value', 'zeoclient_keys', 'zeoclient_default',
+           'unknown_key']
 
 
-class _Reading(threading.local):
-    """What this thread is reading, for the tools: ``loader`` is zeoconf's
-    own loader (:mod:`zeoconf.loader`) while it reads a file, else None.
-
-    Through it the openers learn each key's line, and an offline review
-    (``zeoconf check --offline``) keeps the converters off the file
-    system. A plain ``ZODB.config`` parse never sets it.
-    """
-
-    loader = None
+# What this thread is reading, for the tools: ``reading.loader`` is
+# zeoconf's own loader (zeoconf.loader) while it reads a file. Through it
+# the openers learn each key's line, and an offline review (zeoconf check
+# --offline) keeps the converters off the file system. A plain
+# ZODB.config parse never sets it. (A plain threading.local: a subclass
+# of it costs every process start more than all of this module.)
+reading = threading.local()
 
 
-reading = _Reading()
+def current_loader():
+    """zeoconf's loader reading a file in this thread, or None."""
+    return getattr(reading, 'loader', None)
 
 
 def _offline():
-    loader = reading.loader
+    loader = current_loader()
     return loader is not None and loader.offline
 
 

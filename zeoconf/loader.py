@@ -328,7 +328,7 @@ def load_text(text, schema, url=None, offline=False, warnings=False,
     made by the caller, is used instead of a new one and may allow it.
     """
     loader = loader or Loader(schema, offline)
-    outer, keys.reading.loader = keys.reading.loader, loader
+    outer, keys.reading.loader = keys.current_loader(), loader
     collected = []
     try:
         if warnings:

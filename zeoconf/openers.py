@@ -111,7 +111,7 @@ class _Section:
         # zeoconf's own loader, when one of its tools is reading: its
         # ``positions(section)`` gives ``{key: [(lineno, url), ...]}``, and
         # ``offline`` says that nothing on this machine may be looked at.
-        self.loader = keys.reading.loader
+        self.loader = keys.current_loader()
 
     @property
     def positions(self):
