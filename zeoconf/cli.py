@@ -56,7 +56,25 @@ def _epilog(command):
 
 
 class LoadError(Exception):
-    """A configuration that cannot be loaded; ``str`` is FILE:LINE: text."""
+    """A configuration that cannot be loaded; ``str`` is FILE:LINE: text,
+    ``message`` the text alone and ``line`` the line (None when none)."""
+
+    def __init__(self, text, message=None, line=None):
+        super().__init__(text)
+        self.message = text if message is None else message
+        self.line = line
+
+
+def _load_error(error, path):
+    """A :class:`LoadError` for a ``ZConfig.ConfigurationError`` met
+    while *path* was read."""
+    from zeoconf import errors
+    message = getattr(error, 'message', None) or str(error)
+    line = getattr(error, 'lineno', None) or None
+    if line is None and message.startswith((f'{path} ', f'{path}: ')):
+        # The message names the file already (loader.read_text's).
+        return LoadError(message, message, None)
+    return LoadError(errors.describe(error, path), message, line)
 
 
 # Control characters in what is printed: escaped, so that a value (a
@@ -93,14 +111,36 @@ def _read_with_schema(path, name):
     (see :func:`zeoconf.schemas.choose`)."""
     import ZConfig
 
-    from zeoconf import errors, loader, schemas
+    from zeoconf import loader, schemas
+    if name not in (None, 'zodb', 'zope'):
+        _check_file(name)
     try:
         text = loader.read_text(path) if name is None else ''
         return schemas.choose(name, text)
     except ZConfig.ConfigurationError as e:
         if getattr(e, 'url', None) is None:
             raise LoadError(e.message) from None    # the schema's own
-        raise LoadError(errors.describe(e, path)) from None
+        raise _load_error(e, path) from None
+
+
+def _check_file(path, what='schema file'):
+    """Refuse *path* when it is not a regular file of a sane size,
+    without opening it: ZConfig would read a FIFO or /dev/zero forever.
+    A file that cannot be found is left to the reader to report."""
+    import os
+    import stat
+
+    from zeoconf import errors, loader
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError(f'{path} is {errors.file_kind(st.st_mode)}, not a '
+                        f'{what}; expected a regular file')
+    if st.st_size > loader.MAX_FILE_SIZE:
+        raise LoadError(f'{path} is {st.st_size} bytes; a {what} is at '
+                        f'most {loader.MAX_FILE_SIZE >> 20} MB')
 
 
 def load(path, name=None, offline=False):
@@ -111,15 +151,15 @@ def load(path, name=None, offline=False):
     """
     import ZConfig
 
-    from zeoconf import errors, loader
+    from zeoconf import loader
     schema, note = _read_with_schema(path, name)
     if note:
         _say(f'{path}: {note}')
     try:
         return loader.load_path(path, schema, offline, warnings=True)
     except ZConfig.ConfigurationError as e:
-        message = errors.describe(e, path)
-    raise LoadError(message)
+        error = _load_error(e, path)
+    raise error
 
 
 def _table(rows, out):
@@ -128,6 +168,8 @@ def _table(rows, out):
     Rows may be shorter than others; the last cell of a row is never
     padded.
     """
+    # Escaped before measured: an escape is wider than the character.
+    rows = [[str(cell).translate(_ESCAPES) for cell in row] for row in rows]
     count = max(len(row) for row in rows)
     widths = [max((len(str(row[i])) for row in rows if len(row) > i + 1),
                   default=0) for i in range(count)]
@@ -146,6 +188,12 @@ def _without_text(data):
     return data
 
 
+def _print_json(data, out):
+    """*data* as indented JSON and a new line, written at once (JSON
+    escapes control characters itself)."""
+    out.write(json.dumps(data, indent=2) + '\n')
+
+
 def _print_warnings(path, warnings):
     for message in warnings:
         _say(f'{path}: warning: {message}')
@@ -153,9 +201,15 @@ def _print_warnings(path, warnings):
 
 # Commands.
 
-_OFFLINE_NOTE = ('offline: TLS files, the cache and blob directories and '
-                 'password functions were not looked at; every value was '
-                 'converted and every rule across keys checked')
+# What --offline leaves out, as check --json lists it.
+OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
+                    'password-function')
+
+_OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
+                 '(certificate, key, authenticate), the cache-path, '
+                 'blob-dir and var directories, the password-function '
+                 '(not imported); every value was converted and every rule '
+                 'across keys checked')
 
 
 def cmd_check(args, out):
@@ -166,16 +220,23 @@ def cmd_check(args, out):
         try:
             schema, note = _read_with_schema(path, args.schema)
         except LoadError as e:
-            print(e, file=out)
-            documents.append({'file': path, 'problems': [
-                {'file': path, 'line': None, 'key': None,
-                 'message': str(e)}], 'storages': []})
+            if not args.json:
+                print(e, file=out)
+            documents.append({
+                'file': path, 'schema': None, 'problems': [
+                    {'file': path, 'line': e.line, 'key': None,
+                     'message': e.message}],
+                'more': False, 'warnings': [], 'notes': [], 'storages': [],
+                'not_checked': []})
             status = 1
             continue
         if note:
             _say(f'{path}: {note}')
         report = lint.check(path, schema, args.offline)
-        loaded = report.loaded
+        # After a problem, what parsed is the file with the lines at fault
+        # read as blank (a bad server as a stand-in): not the file's
+        # storages.
+        loaded = None if report.problems else report.loaded
         others = []
         storages = loaded.storages(others) if loaded else []
         warnings = loaded.warnings if loaded else []
@@ -215,9 +276,9 @@ def cmd_check(args, out):
         if args.offline:
             print(f'  ({_OFFLINE_NOTE})', file=out)
     if args.json:
-        json.dump({'format': JSON_FORMAT, 'offline': args.offline,
-                   'files': documents}, out, indent=2)
-        print(file=out)
+        _print_json({'format': JSON_FORMAT, 'offline': args.offline,
+                     'left_out': list(OFFLINE_LEFT_OUT) if args.offline
+                     else [], 'files': documents}, out)
     return status
 
 
@@ -239,11 +300,10 @@ def cmd_show(args, out):
     data = [storages.describe(opener, loaded.url, label)
             for label, opener in loaded.storages()]
     if args.json:
-        json.dump({'format': JSON_FORMAT, 'file': args.file,
-                   'offline': args.offline, 'warnings': warnings,
-                   'storages': [_without_text(item) for item in data]},
-                  out, indent=2)
-        print(file=out)
+        _print_json({'format': JSON_FORMAT, 'file': args.file,
+                     'offline': args.offline, 'warnings': warnings,
+                     'storages': [_without_text(item) for item in data]},
+                    out)
         return 0
     _print_warnings(args.file, warnings)
     if not data:
@@ -282,13 +342,13 @@ def cmd_ping(args, out):
     _print_warnings(args.file, loaded.warnings)
     for label in others:
         _say(f'{args.file}: {label}: not probed: {_other_client(label)}')
-    results = ping.ping_storages(storages, args.timeout, progress=sys.stderr)
+    results = ping.ping_storages(storages, args.timeout,
+                                 progress=_Escaping(sys.stderr))
     usable = sum(1 for s in results if s['usable'])
     if args.json:
-        json.dump({'format': JSON_FORMAT, 'file': args.file,
-                   'timeout': args.timeout, 'storages': results,
-                   'not_probed': others}, out, indent=2)
-        print(file=out)
+        _print_json({'format': JSON_FORMAT, 'file': args.file,
+                     'timeout': args.timeout, 'storages': results,
+                     'not_probed': others}, out)
     elif results:
         rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
         for storage in results:
@@ -318,6 +378,11 @@ def cmd_ping(args, out):
 def cmd_migrate(args, out):
     """Migrate a file from ``%import ZEO``/``<zeoclient>`` to zeoconf."""
     from zeoconf import migrate
+    # migrate reads FILE with ZConfig's own loader, which would read a
+    # FIFO or a device for ever: refused here first.
+    _check_file(args.file, 'configuration file')
+    if args.schema not in (None, 'zodb', 'zope'):
+        _check_file(args.schema)
     return migrate.run(args.file, args.schema, args.write, out=out,
                        err=_Escaping(sys.stderr))
 
