@@ -13,6 +13,7 @@ that the rest of its section is still checked.
 
 import os
 import re
+import urllib.parse
 
 import ZConfig
 
@@ -110,14 +111,20 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 problems.append(Problem(where[0], where[1], _message(e),
                                         key))
             if len(problems) >= limit:
-                return Report(_ordered(problems, order), True, None)
+                return Report(_ordered(problems, order, reading.texts),
+                              True, None)
             continue
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader._BOM_MESSAGE))
         break
-    notes = [note for read in order if read in reading.texts
-             for note in _inline_comments(read, reading.texts[read])]
-    return Report(_ordered(problems, order), False, loaded, notes)
+    texts = reading.texts
+    # A line that is a problem is not also a note.
+    at_fault = {(p.url, p.line) for p in problems}
+    notes = [note for read in order if read in texts
+             for note in _inline_comments(read, texts[read])
+             if (note.url, note.line) not in at_fault]
+    return Report(_ordered(problems, order, texts), False, loaded,
+                  _ordered(notes, order, texts))
 
 
 def _inline_comments(url, text):
@@ -137,12 +144,52 @@ def _problem(error, reading, url):
                    getattr(error, 'lineno', None), _message(error))
 
 
-def _ordered(problems, order):
-    def position(problem):
-        index = order.index(problem.url) if problem.url in order else \
-            len(order)
-        return index, problem.line or 0
-    return sorted(problems, key=position)
+def _ordered(problems, order, texts=None):
+    """*problems* in the order a reader meets them: by line, and those of
+    an included file where its ``%include`` stands. A file whose
+    ``%include`` line is not known comes after the top file, in the order
+    the files were read."""
+    included_at = _included_at(texts or {})
+    top = order[0] if order else None
+    chains = {}
+
+    def chain(url):
+        # The lines of the %include directives from the top file down to
+        # *url*: main.conf:6 includes a.conf, whose line 3 is ... .
+        if url not in chains:
+            lines, seen, at = [], {url}, url
+            while at in included_at and included_at[at][0] not in seen:
+                at, number = included_at[at]
+                seen.add(at)
+                lines.append(number)
+            lines.reverse()
+            if at != top:
+                index = order.index(at) if at in order else len(order)
+                lines.insert(0, _AFTER + index)
+            chains[url] = lines
+        return chains[url]
+
+    return sorted(problems, key=lambda p: (*chain(p.url), p.line or 0))
+
+
+_AFTER = 1 << 40    # after any line of the top file
+
+
+def _included_at(texts):
+    """``{url: (including url, line of its %include)}`` for every file
+    read that an ``%include`` of another names (the first such line)."""
+    found = {}
+    for url, text in texts.items():
+        if not url:
+            continue
+        for line in scan(text).directives('include'):
+            target = urllib.parse.urljoin(url, line.value.strip())
+            if target.startswith('file:/') and \
+                    not target.startswith('file:///'):
+                target = 'file://' + target[5:]
+            if target in texts and target != url and target not in found:
+                found[target] = (url, line.number)
+    return found
 
 
 def _step(error, reading, blank):
@@ -185,14 +232,26 @@ def _blanked_keys(section, done, scanned):
             if line.number in done}
 
 
+# Keys checked as one: TLS reads the certificate, its key and the
+# password function together, so that after one of them was taken away,
+# what it says of any of them (``certificate holds no private key`` once
+# a key that did not match was read as blank) is a consequence.
+_TOGETHER = {('ssl', name): group
+             for group in [frozenset({'certificate', 'key',
+                                      'password-function'})]
+             for name in group}
+
+
 def _involves_blanked(section_error, section, done, scanned):
     """Whether a rule across keys involves a key whose line an earlier
     problem took away (``key needs certificate`` after a bad
     certificate)."""
     if section is None:
         return False
-    return bool(set(section_error.keys) & _blanked_keys(section, done,
-                                                         scanned))
+    involved = set(section_error.keys)
+    for name in section_error.keys:
+        involved |= _TOGETHER.get((section.type, name), set())
+    return bool(involved & _blanked_keys(section, done, scanned))
 
 
 def _caused(error, section, done, scanned):
