@@ -339,7 +339,8 @@ def test_check_zope_conf_with_zopes_schema(write, tmp_path):
     assert wrong.returncode == 1
     assert wrong.stdout.startswith(f'{path}:2: ')
     assert 'use --schema zope' not in wrong.stdout
-    assert "reads like a zope.conf: use Zope's schema" in wrong.stdout
+    assert ("reads like a zope.conf: read it with Zope's schema (zeoconf "
+            "check --schema zope FILE" in wrong.stdout)
 
 
 def test_check_zope_schema_without_zope(write, tmp_path):

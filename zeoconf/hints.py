@@ -54,8 +54,8 @@ def _hint(error, texts):
                     'defines <clientstorage> and <ssl>')
     if "unknown type name: 'zodb_db'" in message or (
             "'instancehome' is not a known key name" in message):
-        return ("this reads like a zope.conf: use Zope's schema (zeoconf "
-                "--schema zope, or Zope's own loader)")
+        return ("this reads like a zope.conf: read it with Zope's schema "
+                "(zeoconf check --schema zope FILE, or Zope's own loader)")
     found = _UNKNOWN_KEY.search(message)
     if found and line is not None and line.section is not None:
         name = found.group(1).lower()
@@ -64,6 +64,11 @@ def _hint(error, texts):
                      or name in keys.SSL_KEYS)):
             return (f'{name} belongs inside the <clientstorage> section, '
                     f'not in <{line.section.type}>')
+    elif found and line is not None and line.kind == 'key':
+        name = found.group(1).lower()
+        if name in keys.CLIENTSTORAGE_KEYS - {'name'}:
+            return (f'{name} belongs inside a <clientstorage> section, '
+                    f'which is missing around it')
     if line is not None and line.kind == 'key' and re.search(
             r'\s#', line.value):
         return ('ZConfig comments stand on lines of their own: the text '
