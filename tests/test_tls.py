@@ -6,14 +6,19 @@ behind a TLS terminator). The server certificate names ``localhost``,
 ``127.0.0.1`` and ``::1``.
 """
 
+import collections
 import os
+import random
 import shutil
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import pytest
+import trustme
 import ZConfig
 import ZODB.config
 from ZEO.Exceptions import ClientDisconnected
@@ -272,3 +277,355 @@ def test_zeo_cannot_do_tls_over_unix_sockets(make_server, certs):
         if os.path.exists(path):
             os.remove(path)
         os.rmdir(directory)
+
+
+# Hostile input: races, files replaced in place, special files, garbage CA
+# directories, over-long passwords. Through tls.client_context, as every
+# <ssl> section reaches it.
+
+def _organization(context):
+    """The organizationName of each CA certificate the context holds."""
+    return [dict(rdn[0] for rdn in cert['subject'])['organizationName']
+            for cert in context.get_ca_certs()]
+
+
+@pytest.fixture(scope='module')
+def many_cas(tmp_path_factory):
+    """40 CA files, each a different trustme CA named 'CA <i>'."""
+    directory = tmp_path_factory.mktemp('many-cas')
+    files = []
+    for i in range(40):
+        ca = trustme.CA(organization_name=f'CA {i}')
+        path = str(directory / f'ca{i}.pem')
+        ca.cert_pem.write_to_path(path)
+        files.append(path)
+    return files
+
+
+class _WidenedCache(collections.OrderedDict):
+    """The context cache with a thread switch offered right after each
+    lookup: what an unguarded lookup-then-reorder needs to break under
+    threads (it did, as a raw KeyError, 12 times in 71,000 parses)."""
+
+    def get(self, *args):
+        value = super().get(*args)
+        time.sleep(0)
+        return value
+
+
+def _in_threads(count, work):
+    """Run work(i) in *count* threads started together; return what each
+    raised (nothing, when all is well)."""
+    errors = []
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        barrier.wait()
+        try:
+            work(i)
+        except BaseException as e:      # anything escaping is the failure
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_threads_share_the_context_cache_without_errors(many_cas,
+                                                        monkeypatch):
+    """8 threads, 40 settings differing in authenticate (more than the
+    cache keeps, so contexts are evicted while others look them up)."""
+    monkeypatch.setattr(tls, '_cache', _WidenedCache())
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    before = dict(tls.stats)
+    wrong = []
+    calls = 200
+
+    def work(i):
+        choose = random.Random(i)
+        for _ in range(calls):
+            n = choose.randrange(len(many_cas))
+            context = tls.client_context(authenticate=many_cas[n],
+                                         check_hostname=False)
+            if _organization(context) != [f'CA {n}']:
+                wrong.append((n, _organization(context)))
+    try:
+        errors = _in_threads(8, work)
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == []
+    assert wrong == []
+    # Every call is counted once, as built or as reused.
+    assert (tls.stats['built'] - before['built']
+            + tls.stats['reused'] - before['reused']) == 8 * calls
+
+
+def test_threads_racing_on_the_same_settings_get_one_context(many_cas,
+                                                             monkeypatch):
+    """Fewer settings than the cache keeps: however the threads interleave,
+    each setup ends with one context, built once as far as stats say."""
+    monkeypatch.setattr(tls, '_cache', _WidenedCache())
+    settings = many_cas[:24]
+    before = dict(tls.stats)
+    seen = collections.defaultdict(set)
+
+    def work(i):
+        for path in settings:
+            seen[path].add(tls.client_context(authenticate=path,
+                                              check_hostname=False))
+    assert _in_threads(8, work) == []
+    assert {path: len(contexts) for path, contexts in seen.items()} == \
+        {path: 1 for path in settings}
+    assert tls.stats['built'] - before['built'] == 24
+    assert tls.stats['reused'] - before['reused'] == 8 * 24 - 24
+
+
+def _same_length_pems(*cas):
+    """The PEM of each CA, padded with a comment line after its
+    certificate to one common length."""
+    pems = [ca.cert_pem.bytes() for ca in cas]
+    length = max(len(pem) for pem in pems) + 16
+    return [pem + b'# ' + b'x' * (length - len(pem) - 3) + b'\n'
+            for pem in pems]
+
+
+def test_a_ca_file_replaced_in_place_with_size_and_mtime_kept_is_reloaded(
+        tmp_path):
+    first, second = _same_length_pems(
+        trustme.CA(organization_name='First CA'),
+        trustme.CA(organization_name='Second CA'))
+    path = tmp_path / 'ca.pem'
+    path.write_bytes(first)
+    tls.clear_cache()
+    built = tls.stats['built']
+    old = tls.client_context(authenticate=str(path), check_hostname=False)
+    assert _organization(old) == ['First CA']
+    assert tls.client_context(authenticate=str(path),
+                              check_hostname=False) is old
+    was = os.stat(path)
+    with open(path, 'r+b') as f:       # in place: the same inode
+        f.write(second)
+    os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+    now = os.stat(path)
+    assert (now.st_ino, now.st_size, now.st_mtime_ns) == \
+        (was.st_ino, was.st_size, was.st_mtime_ns)
+    new = tls.client_context(authenticate=str(path), check_hostname=False)
+    assert tls.stats['built'] == built + 2
+    assert _organization(new) == ['Second CA']
+
+
+def test_content_decides_while_a_change_time_could_repeat(tmp_path,
+                                                          monkeypatch):
+    """On a file system that keeps time in coarse ticks, a file rewritten
+    within one tick keeps its change time: a file changed that recently is
+    compared by content. Simulated by freezing both times in the stamp."""
+    frozen = time.time_ns()
+    stamp = tls._stamp
+
+    def coarse(*args):
+        value = stamp(*args)
+        return value if value == 'unreadable' else value[:3] + (frozen,) * 2
+    monkeypatch.setattr(tls, '_stamp', coarse)
+    first, second = _same_length_pems(
+        trustme.CA(organization_name='First CA'),
+        trustme.CA(organization_name='Second CA'))
+    path = tmp_path / 'ca.pem'
+    path.write_bytes(first)
+    tls.clear_cache()
+    old = tls.client_context(authenticate=str(path), check_hostname=False)
+    assert tls.client_context(authenticate=str(path),
+                              check_hostname=False) is old
+    with open(path, 'r+b') as f:
+        f.write(second)
+    new = tls.client_context(authenticate=str(path), check_hostname=False)
+    assert _organization(new) == ['Second CA']
+    assert tls.client_context(authenticate=str(path),
+                              check_hostname=False) is new
+
+
+def _counting_reads(monkeypatch):
+    reads = []
+    read = tls._read_regular
+
+    def counting(path):
+        reads.append(path)
+        return read(path)
+    monkeypatch.setattr(tls, '_read_regular', counting)
+    return reads
+
+
+def test_a_reused_context_reads_recent_files_only(certs, tmp_path,
+                                                  monkeypatch):
+    files = [str(shutil.copy(f, tmp_path)) for f in
+             (certs.client_cert, certs.client_key, certs.ca)]
+    tls.clear_cache()
+    reads = _counting_reads(monkeypatch)
+    first = tls.client_context(*files[:2], None, files[2])
+    assert sorted(reads) == sorted(files * 2)      # before and after loading
+    # Just copied: each use compares their content.
+    del reads[:]
+    assert tls.client_context(*files[:2], None, files[2]) is first
+    assert sorted(reads) == sorted(files)
+    # Older than the window (here: a window of nothing), a use is a stat.
+    monkeypatch.setattr(tls, '_RACY_NS', 0)
+    tls.client_context(*files[:2], None, files[2])
+    del reads[:]
+    assert tls.client_context(*files[:2], None, files[2]) is first
+    assert reads == []
+
+
+def _without_blocking(fifo, function):
+    """function(), run in a thread. Should it block reading the FIFO
+    (opening one for reading waits for a writer), the FIFO is opened for
+    writing and closed until it is released, and the test fails."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome['value'] = function()
+        except BaseException as e:
+            outcome['error'] = e
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)     # a guard against hanging the run, not a timing
+    if thread.is_alive():
+        while thread.is_alive():        # it may open the FIFO again
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:             # no reader at this moment
+                pass
+            thread.join(0.1)
+        pytest.fail(f'{function} blocked on the FIFO {fifo}')
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = str(tmp_path / 'fifo.pem')
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize('key, what', [
+    ('certificate', 'a PEM certificate file'),
+    ('key', 'a PEM private key file'),
+    ('authenticate', 'a PEM file of CA certificates or a directory of them'),
+])
+def test_a_fifo_among_the_tls_files_is_refused_without_reading_it(
+        certs, fifo, key, what):
+    files = {'certificate': certs.client_cert, 'key': certs.client_key,
+             'authenticate': certs.ca, key: fifo}
+    with pytest.raises(tls.TLSSettingError) as e:
+        _without_blocking(fifo, lambda: tls.client_context(**files))
+    assert e.value.key == key
+    assert str(e.value) == (f'{key}: {fifo!r} is a FIFO, not a regular '
+                            f'file; expected {what}')
+
+
+def test_a_device_as_certificate_is_refused_by_what_it_is(certs):
+    with pytest.raises(tls.TLSSettingError) as e:
+        tls.client_context(certificate='/dev/zero', authenticate=certs.ca)
+    assert str(e.value) == ("certificate: '/dev/zero' is a character "
+                            "device, not a regular file; expected a PEM "
+                            "certificate file")
+
+
+def test_pem_sniffing_does_not_read_a_fifo(fifo):
+    assert _without_blocking(
+        fifo, lambda: tls._is_pem(fifo, b'-----BEGIN')) is False
+
+
+def _write_hashed(directory, name, data):
+    (directory / name).write_bytes(data)
+
+
+def test_a_ca_directory_of_garbage_hashed_files_is_refused(tmp_path):
+    cadir = tmp_path / 'cas'
+    cadir.mkdir()
+    _write_hashed(cadir, 'abcdef01.0', b'garbage\n')
+    _write_hashed(cadir, 'abcdef01.1', b'-----BEGIN CERTIFICATE-----\n'
+                                       b'bm90IGEgY2VydA==\n'
+                                       b'-----END CERTIFICATE-----\n')
+    (cadir / 'ca.pem').write_bytes(b'not hashed, not read')
+    with pytest.raises(tls.TLSSettingError) as e:
+        tls.client_context(authenticate=str(cadir))
+    assert e.value.key == 'authenticate'
+    assert str(e.value) == (
+        f'authenticate: {str(cadir)!r} holds no certificate: none of its '
+        f'2 hashed files (such as abcdef01.0) is a regular file with a PEM '
+        f'certificate; expected a directory of CA certificates as '
+        f'`openssl rehash` makes it, or a CA file')
+
+
+def test_a_ca_directory_whose_only_hashed_file_is_a_fifo_is_refused(
+        tmp_path):
+    cadir = tmp_path / 'cas'
+    cadir.mkdir()
+    os.mkfifo(cadir / 'abcdef01.0')
+    with pytest.raises(tls.TLSSettingError, match='holds no certificate'):
+        _without_blocking(str(cadir / 'abcdef01.0'),
+                          lambda: tls.client_context(authenticate=str(cadir)))
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None,
+                    reason='needs the openssl command to hash a CA file')
+def test_a_ca_directory_with_one_certificate_among_garbage_and_fifos(
+        certs, tmp_path):
+    cadir = _hashed_ca_directory(certs, tmp_path)
+    os.mkfifo(cadir / '00000000.0')
+    _write_hashed(cadir, '00000001.0', b'garbage\n')
+    context = _without_blocking(
+        str(cadir / '00000000.0'),
+        lambda: tls.client_context(authenticate=str(cadir),
+                                   check_hostname=False))
+    # Still read by OpenSSL lazily, by hash: nothing loaded up front.
+    assert context.get_ca_certs() == []
+
+
+def five_thousand():
+    return 'p' * 5000
+
+
+def utf8_1025():
+    return 'é' * 512 + 'p'          # 1025 bytes in UTF-8, 513 characters
+
+
+def lone_surrogate():
+    return 'pass\ud800word'
+
+
+@pytest.mark.parametrize('function, length', [(five_thousand, 5000),
+                                              (utf8_1025, 1025)])
+def test_a_password_longer_than_openssl_takes_names_the_key_and_the_limit(
+        certs, function, length):
+    with pytest.raises(tls.TLSSettingError) as e:
+        tls.client_context(certs.client_cert, certs.encrypted_key, function,
+                           certs.ca)
+    assert e.value.key == 'password-function'
+    assert str(e.value) == (
+        f'password-function: {__name__}.{function.__name__} returned a '
+        f'password of {length} bytes; OpenSSL takes at most 1024 bytes '
+        f'(UTF-8)')
+    assert 'ppp' not in str(e.value)
+
+
+def test_a_password_of_1024_bytes_reaches_openssl(certs):
+    with pytest.raises(tls.TLSSettingError) as e:
+        tls.client_context(certs.client_cert, certs.encrypted_key,
+                           lambda: b'p' * 1024, certs.ca)
+    assert e.value.key == 'password-function'
+    assert 'does not decrypt the key' in str(e.value)
+
+
+def test_a_password_that_is_no_utf8_text_is_not_quoted(certs):
+    with pytest.raises(tls.TLSSettingError) as e:
+        tls.client_context(certs.client_cert, certs.encrypted_key,
+                           lone_surrogate, certs.ca)
+    assert str(e.value) == (f'password-function: {__name__}.lone_surrogate '
+                            f'failed: it returned text that cannot be '
+                            f'encoded as UTF-8')

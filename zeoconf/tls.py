@@ -2,26 +2,52 @@
 
 A context is built once per distinct settings and reused: a configuration
 with a hundred storages behind the same ``<ssl>`` settings loads the CA
-bundle and the key once. The cache key includes each file's size,
-modification time and inode, so a certificate replaced on disk is picked
-up by the next parse.
+bundle and the key once. The cache key includes each file's device, inode,
+size, modification and change times, so that a certificate replaced on
+disk is picked up by the next parse, even when the new file has the same
+size and its modification time was put back (the change time cannot be put
+back). A file changed so recently that its change time could repeat is
+also compared by content (a digest of its bytes) at each use, until it is
+seen unchanged a few seconds later. The cache is shared by threads: a lock
+guards it; files are read and contexts built outside the lock.
 
 Every problem with the files is raised here as :class:`TLSSettingError`
 naming the key at fault, so that the configuration layer can report it
-with the key's line; nothing is left to fail at connection time.
+with the key's line; nothing is left to fail at connection time. A file
+that is not a regular file (a FIFO, a device) is refused, or skipped in a
+CA directory, without being opened for reading.
 """
 
 import collections
+import hashlib
 import os
 import ssl
+import stat
+import threading
+import time
 
-__all__ = ['client_context', 'TLSSettingError', 'stats']
+__all__ = ['client_context', 'TLSSettingError', 'stats', 'MAX_FILE_SIZE',
+           'MAX_PASSWORD_BYTES']
 
 # Distinct settings kept; an LRU bound so that a long-lived process that
 # re-reads changing files does not keep every old context alive.
 _CACHE_SIZE = 32
 _cache = collections.OrderedDict()
+# Guards _cache and stats: parses run in several threads of one process.
+_lock = threading.Lock()
+#: ``built``: contexts built and kept; ``reused``: calls answered from the
+#: cache (a thread that built a context another one had kept first counts
+#: as reusing that one).
 stats = {'built': 0, 'reused': 0}
+
+#: The largest certificate, key or CA file read: a CA bundle is well under
+#: a megabyte, and a bigger file (or a sparse one of gigabytes) would only
+#: cost memory and time at every parse.
+MAX_FILE_SIZE = 16 << 20
+
+#: The longest password OpenSSL is given: CPython hands the password
+#: callback OpenSSL's buffer of 1024 bytes (PEM_BUFSIZE) and refuses more.
+MAX_PASSWORD_BYTES = 1024
 
 
 class TLSSettingError(ValueError):
@@ -40,14 +66,175 @@ class _PasswordFunctionFailed(Exception):
     pass
 
 
-def _stamp(path):
-    if path is None:
-        return None
+class _PasswordTooLong(Exception):
+    pass
+
+
+def _not_regular(mode):
+    """What a file that is not regular is, for people."""
+    if stat.S_ISDIR(mode):
+        return 'a directory'
+    if stat.S_ISFIFO(mode):
+        return 'a FIFO'
+    if stat.S_ISCHR(mode):
+        return 'a character device'
+    if stat.S_ISBLK(mode):
+        return 'a block device'
+    if stat.S_ISSOCK(mode):
+        return 'a socket'
+    return 'a special file'
+
+
+def _read_regular(path):
+    """``(stat, bytes)`` of the regular file *path*.
+
+    ``OSError`` if it cannot be read, ``_WrongKind(kind)`` if it is not a
+    regular file (it is then not opened for reading, or, if it became one
+    between ``stat`` and ``open``, opened without blocking and not read),
+    ``_TooLarge(size)`` beyond :data:`MAX_FILE_SIZE`.
+    """
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _WrongKind(_not_regular(st.st_mode))
+    if st.st_size > MAX_FILE_SIZE:
+        raise _TooLarge(st.st_size)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _WrongKind(_not_regular(st.st_mode))
+        chunks, left = [], MAX_FILE_SIZE + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b''.join(chunks)
+    if len(data) > MAX_FILE_SIZE:
+        raise _TooLarge(len(data))
+    return st, data
+
+
+class _WrongKind(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+#: A file whose change time is this close to the moment it is looked at
+#: could change again with the same change time (file systems count time
+#: in ticks: a jiffy, two seconds on FAT). Its content is compared too,
+#: until a look this long after its change finds it the same; after that,
+#: any change moves its change time.
+_RACY_NS = 3_000_000_000
+
+
+def _stamp(key, path, what):
+    """Device, inode, size, modification and change time of the regular
+    file *path* (``stat`` only: nothing is opened). A FIFO, device or
+    directory, or a file larger than :data:`MAX_FILE_SIZE`, raises
+    :class:`TLSSettingError`; a file that cannot be looked at is left to
+    :func:`_build` to report."""
     try:
         st = os.stat(path)
     except OSError:
-        return 'missing'
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+        return 'unreadable'
+    if not stat.S_ISREG(st.st_mode):
+        raise TLSSettingError(key, f'{path!r} is {_not_regular(st.st_mode)}'
+                                   f', not a regular file; expected {what}')
+    if st.st_size > MAX_FILE_SIZE:
+        raise TLSSettingError(key, f'{path!r} is {st.st_size} bytes long, '
+                                   f'more than {MAX_FILE_SIZE >> 20} MB; '
+                                   f'expected {what}')
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+_CA_WHAT = 'a PEM file of CA certificates or a directory of them'
+
+
+def _settings(certificate, key, password_function, authenticate,
+              check_hostname):
+    """The cache key of these settings, and ``{path: change time}`` of
+    each regular file in them."""
+    files = {}
+
+    def file_stamp(key_name, path, what):
+        if path is None:
+            return None
+        stamp = _stamp(key_name, path, what)
+        if stamp != 'unreadable':
+            files[path] = stamp[-1]
+        return stamp
+
+    if authenticate is None:
+        # The system's CAs: where they are (SSL_CERT_FILE and SSL_CERT_DIR
+        # move them) and the bundle's stamp are part of the settings.
+        paths = ssl.get_default_verify_paths()
+        trust = (paths.cafile, paths.capath, file_stamp(
+            'authenticate', paths.cafile, 'the system CA file (a regular '
+            'file; SSL_CERT_FILE moves it), or authenticate'))
+    else:
+        try:
+            st = os.stat(authenticate)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            # OpenSSL reads a directory's files at handshake time.
+            trust = (authenticate, 'directory', st.st_dev, st.st_ino,
+                     st.st_mtime_ns, st.st_ctime_ns)
+        else:
+            trust = (authenticate,
+                     file_stamp('authenticate', authenticate, _CA_WHAT))
+    cache_key = (certificate, key, password_function, bool(check_hostname),
+                 file_stamp('certificate', certificate,
+                            'a PEM certificate file'),
+                 file_stamp('key', key, 'a PEM private key file'), trust)
+    return cache_key, files
+
+
+def _digests(paths):
+    """``{path: SHA-256 of its bytes}``, or ``None`` if one of them cannot
+    be read (or is no longer a regular file)."""
+    digests = {}
+    for path in paths:
+        try:
+            _, data = _read_regular(path)
+        except (OSError, _WrongKind, _TooLarge):
+            return None
+        digests[path] = hashlib.sha256(data).digest()
+    return digests
+
+
+class _Entry:
+    """A cached context and the digests of its files that are still
+    compared at each use (see :data:`_RACY_NS`)."""
+
+    __slots__ = ('context', 'racy')
+
+    def __init__(self, context, racy):
+        self.context = context
+        self.racy = racy        # replaced, never changed: threads read it
+
+    def unchanged(self, files, started):
+        """Whether the files compared by content still hold what was
+        loaded; those now old enough stop being compared."""
+        racy = self.racy
+        if not racy:
+            return True
+        if _digests(racy) != racy:
+            return False
+        self.racy = {path: digest for path, digest in racy.items()
+                     if started - files[path] <= _RACY_NS}
+        return True
+
+    def agrees(self, digests):
+        return all(digests.get(path) == digest
+                   for path, digest in self.racy.items())
 
 
 def client_context(certificate=None, key=None, password_function=None,
@@ -56,34 +243,54 @@ def client_context(certificate=None, key=None, password_function=None,
 
     *certificate*, *key* and *authenticate* are absolute paths or ``None``;
     *password_function* a callable or ``None``. The context always verifies
-    the server (``CERT_REQUIRED``) and speaks TLS 1.2 or later.
+    the server (``CERT_REQUIRED``) and speaks TLS 1.2 or later. Safe to
+    call from several threads at once.
     """
-    if authenticate is None:
-        # The system's CAs: where they are (SSL_CERT_FILE and SSL_CERT_DIR
-        # move them) and the bundle's stamp are part of the settings.
-        paths = ssl.get_default_verify_paths()
-        trust = (paths.cafile, paths.capath, _stamp(paths.cafile))
-    else:
-        trust = (authenticate, _stamp(authenticate))
-    cache_key = (certificate, key, password_function, bool(check_hostname),
-                 _stamp(certificate), _stamp(key), trust)
-    context = _cache.get(cache_key)
-    if context is not None:
-        _cache.move_to_end(cache_key)
-        stats['reused'] += 1
-        return context
+    started = time.time_ns()
+    cache_key, files = _settings(certificate, key, password_function,
+                                 authenticate, check_hostname)
+    with _lock:
+        entry = _cache.get(cache_key)
+        if entry is not None:
+            _cache.move_to_end(cache_key)
+    # Files are read outside the lock.
+    if entry is not None and entry.unchanged(files, started):
+        with _lock:
+            stats['reused'] += 1
+        return entry.context
+    before = _digests(files)
+    # Built outside the lock: loading files and calling the password
+    # function may take a while, and other settings need not wait.
     context = _build(certificate, key, password_function, authenticate,
                      check_hostname)
-    _cache[cache_key] = context
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    stats['built'] += 1
+    if (before is None or _digests(files) != before
+            or _settings(certificate, key, password_function, authenticate,
+                         check_hostname)[0] != cache_key):
+        # A file changed while it was loaded: what the context holds is
+        # not known to match the stamp, so it is not kept.
+        return context
+    racy = {path: before[path] for path, changed in files.items()
+            if started - changed <= _RACY_NS}
+    with _lock:
+        kept = _cache.get(cache_key)
+        if kept is not None and kept is not entry and kept.agrees(before):
+            # Another thread built the same settings meanwhile: one
+            # context for one setup, as everywhere else.
+            _cache.move_to_end(cache_key)
+            stats['reused'] += 1
+            return kept.context
+        _cache[cache_key] = _Entry(context, racy)
+        _cache.move_to_end(cache_key)
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        stats['built'] += 1
     return context
 
 
 def clear_cache():
     """Forget every cached context (for tests and long-lived tools)."""
-    _cache.clear()
+    with _lock:
+        _cache.clear()
 
 
 def _build(certificate, key, password_function, authenticate, check_hostname):
@@ -144,14 +351,42 @@ def _hashed(name):
 def _check_ca_directory(path):
     # OpenSSL reads a CA directory lazily, at handshake time, and only the
     # files named by subject hash (c_rehash, `openssl rehash`): a directory
-    # of plain ca.pem files would fail every connection, so say it now.
-    names = os.listdir(path)
-    hashed = [n for n in names if _hashed(n)]
-    if not hashed:
+    # of plain ca.pem files, or of hashed names holding no certificate,
+    # would fail every connection, so say it now.
+    try:
+        names = sorted(n for n in os.listdir(path) if _hashed(n))
+    except OSError as e:
+        raise TLSSettingError('authenticate', f'{path!r} cannot be read: '
+                                              f'{e.strerror}') from None
+    if not names:
         raise TLSSettingError(
             'authenticate', f'{path!r} is a directory without hashed CA '
             f'certificates (files named like 3513523f.0); run '
             f'`openssl rehash {path}` or give a CA file instead')
+    probe = None
+    for name in names:
+        file = os.path.join(path, name)
+        try:
+            st = os.stat(file)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_SIZE:
+            continue        # a FIFO would block OpenSSL's read: not opened
+        if probe is None:
+            # A context of its own: the one being built keeps reading the
+            # directory lazily, by hash, as OpenSSL does.
+            probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            probe.load_verify_locations(cafile=file)
+        except (ssl.SSLError, OSError, ValueError):
+            continue
+        if probe.cert_store_stats()['x509']:
+            return
+    raise TLSSettingError(
+        'authenticate', f'{path!r} holds no certificate: none of its '
+        f'{len(names)} hashed files (such as {names[0]}) is a regular file '
+        f'with a PEM certificate; expected a directory of CA '
+        f'certificates as `openssl rehash` makes it, or a CA file')
 
 
 def _load_chain(context, certificate, key, password_function):
@@ -170,9 +405,20 @@ def _load_chain(context, certificate, key, password_function):
         except BaseException as e:
             # The exception's text could hold the password: name its type.
             raise _PasswordFunctionFailed(type(e).__name__) from None
-        if not isinstance(value, (str, bytes, bytearray)):
+        if isinstance(value, str):
+            try:
+                value = value.encode('utf-8')
+            except UnicodeError:
+                # CPython's own error would quote a character of it.
+                raise _PasswordFunctionFailed(
+                    'it returned text that cannot be encoded as UTF-8') \
+                    from None
+        elif not isinstance(value, (bytes, bytearray)):
             raise _PasswordFunctionFailed(
                 f'it returned {type(value).__name__}, not str or bytes')
+        if len(value) > MAX_PASSWORD_BYTES:
+            # Beyond it CPython raises a ValueError naming no key.
+            raise _PasswordTooLong(len(value))
         return value
 
     key_file = key or certificate
@@ -188,6 +434,11 @@ def _load_chain(context, certificate, key, password_function):
     except _PasswordFunctionFailed as e:
         raise TLSSettingError(
             'password-function', f'{function_name} failed: {e}') from None
+    except _PasswordTooLong as e:
+        raise TLSSettingError(
+            'password-function', f'{function_name} returned a password of '
+            f'{e} bytes; OpenSSL takes at most {MAX_PASSWORD_BYTES} bytes '
+            f'(UTF-8)') from None
     except ssl.SSLError as e:
         if e.reason == 'KEY_VALUES_MISMATCH':
             raise TLSSettingError(
@@ -217,11 +468,12 @@ def _load_chain(context, certificate, key, password_function):
 
 
 def _is_pem(path, marker):
+    # Only a regular file is read: a FIFO or a device is not opened.
     try:
-        with open(path, 'rb') as f:
-            return marker in f.read(1 << 20)
-    except OSError:
+        _, data = _read_regular(path)
+    except (OSError, _WrongKind, _TooLarge):
         return False
+    return marker in data
 
 
 def _name_of(function):
