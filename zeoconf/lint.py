@@ -18,7 +18,7 @@ import urllib.parse
 import ZConfig
 
 from zeoconf import errors, loader
-from zeoconf.scanner import scan
+from zeoconf.scanner import numbered_alike, scan, zconfig_view
 
 __all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS']
 
@@ -83,6 +83,7 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                                getattr(e, 'lineno', None), _message(e))],
                       False, None)
     problems, blank, seen, order = [], {}, set(), [url]
+    stopped = None
     while True:
         reading = loader.Loader(schema, offline, blank)
         reading.allow_marks = True
@@ -101,6 +102,7 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 if not problems:
                     problems.append(_problem(e, reading, url))
                 loaded = None
+                stopped = _stopped_early(e, reading)
                 break
             where, report, key = step
             if where in seen:
@@ -123,14 +125,31 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
     notes = [note for read in order if read in texts
              for note in _inline_comments(read, texts[read])
              if (note.url, note.line) not in at_fault]
+    if stopped is not None:
+        notes.append(stopped)
     return Report(_ordered(problems, order, texts), False, loaded,
                   _ordered(notes, order, texts))
+
+
+def _stopped_early(error, reading):
+    """A note when :func:`_step` could not read on after *error* for the
+    line breaks of its file, else None."""
+    url = getattr(error, 'url', None)
+    text = reading.texts.get(url)
+    if text is None or numbered_alike(text) or \
+            _loader_numbers_as_zconfig():
+        return None
+    return Problem(url, None, (
+        'this file holds a line break other than a new line (a form '
+        'feed, a lone carriage return or a Unicode line separator), which '
+        'ZConfig reads as white space inside a line: check stopped at its '
+        'first problem there'))
 
 
 def _inline_comments(url, text):
     """Notes for values that hold ``#`` after white space: ZConfig read
     the comment as part of the value."""
-    for line in scan(text).lines:
+    for line in scan(zconfig_view(text)).lines:
         if line.kind == 'key' and re.search(r'\s#', line.value):
             comment = line.value[line.value.index('#'):]
             yield Problem(url, line.number, (
@@ -140,8 +159,18 @@ def _inline_comments(url, text):
 
 
 def _problem(error, reading, url):
-    return Problem(getattr(error, 'url', None) or url,
-                   getattr(error, 'lineno', None), _message(error))
+    where = getattr(error, 'url', None) or url
+    lineno = getattr(error, 'lineno', None)
+    key = None
+    if reading.section_error is None:
+        text = reading.texts.get(where)
+        line = scan(zconfig_view(text)).line(lineno) \
+            if text is not None and lineno else None
+        key = line.name if line is not None and line.kind == 'key' \
+            else None
+    elif reading.section_error.keys:
+        key = reading.section_error.keys[0]
+    return Problem(where, lineno, _message(error), key)
 
 
 def _ordered(problems, order, texts=None):
@@ -182,7 +211,7 @@ def _included_at(texts):
     for url, text in texts.items():
         if not url:
             continue
-        for line in scan(text).directives('include'):
+        for line in scan(zconfig_view(text)).directives('include'):
             target = urllib.parse.urljoin(url, line.value.strip())
             if target.startswith('file:/') and \
                     not target.startswith('file:///'):
@@ -201,7 +230,11 @@ def _step(error, reading, blank):
     text = reading.texts.get(url)
     if not lineno or text is None:
         return None
-    scanned = scan(text)
+    if not numbered_alike(text) and not _loader_numbers_as_zconfig():
+        # The loader would read another line as blank than the one at
+        # fault: stop at this problem rather than invent others.
+        return None
+    scanned = scan(zconfig_view(text))
     line = scanned.line(lineno)
     if line is None:
         return None
@@ -224,6 +257,18 @@ def _step(error, reading, blank):
         section_type = line.section.type if line.section else None
         done[lineno] = _STAND_INS.get((section_type, line.name), '')
     return (url, lineno), report, key
+
+
+_NUMBERING = []
+
+
+def _loader_numbers_as_zconfig():
+    """Whether ``loader.blanked`` counts lines at ``\\n`` only, as ZConfig
+    does (and not also at a form feed or a lone ``\\r``)."""
+    if not _NUMBERING:
+        _NUMBERING.append(
+            loader.blanked('a\x0cb\nc\n', {2: 'X'}) == 'a\x0cb\nX\n')
+    return _NUMBERING[0]
 
 
 def _blanked_keys(section, done, scanned):

@@ -15,11 +15,13 @@ It is not on the runtime path: parsing a configuration never imports it.
 
 import re
 
-__all__ = ['scan', 'Line', 'Section', 'Scan']
+__all__ = ['scan', 'split_lines', 'numbered_alike', 'zconfig_view', 'Line',
+           'Section', 'Scan']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
 _HEADER = re.compile(r'([^\s()]+)(?:\s+([^\s()]+))?')
+_DIRECTIVES = ('define', 'import', 'include')
 
 
 class Section:
@@ -49,14 +51,17 @@ class Section:
 
 
 class Line:
-    """One line: ``number`` (from 1), ``text`` as written, ``kind`` and
-    the parts ZConfig reads from it.
+    """One line: ``number`` (from 1), ``text`` as written without its
+    line end, ``kind`` and the parts ZConfig reads from it.
 
     Kinds: ``'blank'``, ``'comment'``, ``'key'`` (``name`` the key in
     lower case, ``value`` its text), ``'open'``, ``'close'`` and
     ``'empty'`` (``name`` the section type, ``value`` the section name or
     ''), ``'directive'`` (``name`` ``import``/``include``/``define``,
-    ``value`` its argument) and ``'error'`` (a line ZConfig refuses).
+    ``value`` its argument) and ``'error'``: a line ZConfig refuses (a
+    malformed header, an unbalanced or unexpected end, an unknown
+    directive), and a header holding another tag (``<ssl></ssl>``), which
+    ZConfig reads as a section type of that name and refuses as unknown.
     ``section`` is the innermost section the line belongs to: for
     ``'open'``, ``'close'`` and ``'empty'``, the section itself.
     """
@@ -70,8 +75,9 @@ class Line:
     @property
     def key(self):
         """The key name as written (``name`` is its lower case)."""
-        return self.text.strip().split(None, 1)[0] if self.kind == 'key' \
-            else None
+        if self.kind != 'key':
+            return None
+        return _KEY_VALUE.fullmatch(self.text.strip()).group(1)
 
     def __repr__(self):
         return f'<Line {self.number} {self.kind} {self.name!r}>'
@@ -109,8 +115,47 @@ class Scan:
                 and (name is None or line.name == name)]
 
 
+# Where str.splitlines ends a line and ZConfig, which reads at "\n" only,
+# does not.
+_OTHER_BREAKS = re.compile('[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)')
+
+
+def split_lines(text):
+    """The lines of *text* as ZConfig reads and numbers them, each with
+    its line end: at ``\\n`` only, so a form feed, a lone ``\\r`` or a
+    Unicode line separator is part of a line."""
+    parts = text.split('\n')
+    lines = [part + '\n' for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def numbered_alike(text):
+    """Whether ``str.splitlines`` and ZConfig number the lines of *text*
+    alike: true unless it holds a line break other than ``\\n`` and
+    ``\\r\\n`` (a form feed, a lone ``\\r``, a Unicode line separator)."""
+    return _OTHER_BREAKS.search(text) is None
+
+
+def zconfig_view(text):
+    """*text* with every line break other than ``\\n`` and ``\\r\\n``
+    read as a space: ``scan(zconfig_view(text))`` numbers and classifies
+    lines as ZConfig does (to ZConfig's parser, those characters are
+    white space inside a line), with values that differ only there."""
+    return _OTHER_BREAKS.sub(' ', text)
+
+
 def scan(text):
-    """Every line of configuration *text*, classified: a :class:`Scan`."""
+    """Every line of configuration *text*, classified: a :class:`Scan`.
+
+    Lines are those of ``str.splitlines``, as the tools that rewrite text
+    by line number (``migrate``) split it; for text where
+    :func:`numbered_alike` is false, ZConfig numbers its lines otherwise
+    (:func:`split_lines`), and a line number from ZConfig may name
+    another line here: scan :func:`zconfig_view` of it to look up lines
+    by ZConfig's numbers.
+    """
     if text.startswith('\ufeff'):
         text = text[1:]
     lines, sections, stack = [], [], []
@@ -122,7 +167,8 @@ def scan(text):
         elif line[0] == '#':
             lines.append(Line(number, raw, 'comment', section=current))
         elif line[:2] == '</':
-            type_ = line[2:-1].strip().lower()
+            # As ZConfig: white space before the type is part of it.
+            type_ = line[2:-1].rstrip().lower()
             if line[-1] != '>' or not stack or stack[-1].type != type_:
                 lines.append(Line(number, raw, 'error', type_,
                                   section=current))
@@ -134,7 +180,8 @@ def scan(text):
         elif line[0] == '<':
             header = line[1:-1]
             empty = header.endswith('/')
-            found = _HEADER.fullmatch(header.rstrip('/').strip())
+            found = _HEADER.fullmatch((header[:-1] if empty else header)
+                                      .rstrip())
             if line[-1] != '>' or not found or '<' in header or '>' in header:
                 # Not a header ZConfig can match (<ssl></ssl> on one line
                 # reads as the start of a section type 'ssl></ssl').
@@ -154,12 +201,14 @@ def scan(text):
                               type_, name or '', section))
         elif line[0] == '%':
             found = _KEY_VALUE.fullmatch(line[1:])
-            if not found:
+            if (not found or found.group(1) not in _DIRECTIVES
+                    or not found.group(2)):
+                # ZConfig: an unknown directive (names are lower case),
+                # or one without its argument.
                 lines.append(Line(number, raw, 'error', section=current))
                 continue
-            lines.append(Line(number, raw, 'directive',
-                              found.group(1).lower(), found.group(2),
-                              current))
+            lines.append(Line(number, raw, 'directive', found.group(1),
+                              found.group(2), current))
         else:
             found = _KEY_VALUE.fullmatch(line)
             if not found:
