@@ -4,6 +4,7 @@ import builtins
 import io
 import math
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -639,3 +640,27 @@ def test_a_missing_module_or_package_is_named(text, missing):
         dt.dotted_callable(text)
     assert str(e.value).startswith(
         f"{text!r} cannot be imported: no module named {missing!r}")
+
+
+# The number and host-name shapes are read with str methods (a compiled
+# pattern costs every process start more than a configuration's
+# conversions); these patterns are the reference they must agree with.
+_NUMBER_SHAPE = re.compile(r'([0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?([a-zA-Z]*)')
+_HOST_SHAPE = re.compile(
+    r'(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+    r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?')
+_SHAPE_ALPHABET = st.sampled_from(list('0123456789.. kKmMbBgGtTiIsShH-_a:٣２'))
+
+
+@given(st.text(_SHAPE_ALPHABET, max_size=12))
+def test_number_shape_agrees_with_its_pattern(text):
+    from zeoconf.datatypes import _split_number
+    found = _NUMBER_SHAPE.fullmatch(text)
+    assert _split_number(text) == (found.groups() if found else None)
+
+
+@given(st.one_of(st.text(st.sampled_from(list('ab0_-.')), max_size=70),
+                 st.from_regex(_HOST_SHAPE, fullmatch=True)))
+def test_host_name_shape_agrees_with_its_pattern(text):
+    from zeoconf.datatypes import _is_host_name
+    assert _is_host_name(text) == bool(_HOST_SHAPE.fullmatch(text))

@@ -22,10 +22,25 @@ __all__ = [
     'PortOnly', 'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
 ]
 
-# One number, whole or decimal, in ASCII digits (``\d`` would take
-# Arabic-Indic or full-width digits too), then one optional space and a
-# unit: the shape of every size and duration.
-_NUMBER_RE = re.compile(r'([0-9]+(?:\.[0-9]*)?|\.[0-9]+) ?([a-zA-Z]*)')
+# The shape of every size and duration: one number, whole or decimal, in
+# ASCII digits (str.isdigit() alone would take Arabic-Indic or full-width
+# digits too), then one optional space and a unit of ASCII letters. Read
+# with str methods: a compiled pattern would cost every process start
+# more than all the conversions of a configuration.
+_ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+
+def _split_number(value):
+    """``(numeral, unit)`` of *value*, or None when it is not of that
+    shape."""
+    rest = value.rstrip(_ASCII_LETTERS)
+    unit = value[len(rest):]
+    if unit and rest.endswith(' '):
+        rest = rest[:-1]
+    digits = rest.replace('.', '', 1)
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    return rest, unit
 
 #: Longest numeral (digits and point) a size or duration may have: more
 #: than any real value needs, and short enough that converting it is cheap.
@@ -45,13 +60,13 @@ def _quote(text):
 
 def _number(text, what, expected):
     """``(numeral, unit)`` of *text*, or ``ValueError`` naming *what*."""
-    m = _NUMBER_RE.fullmatch(text.strip())
-    if m is None:
+    found = _split_number(text.strip())
+    if found is None:
         if not text.isascii() and any(c.isdigit() for c in text):
             raise ValueError(f'{_quote(text)} is not {what}: write its '
                              f'digits as 0-9; {expected}')
         raise ValueError(f'{_quote(text)} is not {what}; {expected}')
-    number, unit = m.groups()
+    number, unit = found
     if len(number) > MAX_NUMERAL:
         # Before int() or float(): no work in proportion to its length,
         # and not Python's own words about its digit limit.
@@ -108,10 +123,21 @@ def size(text):
 
 _ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
                      "containing '/'")
-# Host names as DNS (and /etc/hosts) allow them, plus IPv4 literals.
-_HOST_RE = re.compile(
-    r'(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
-    r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?')
+# Host names as DNS (and /etc/hosts) allow them, plus IPv4 literals:
+# labels of 1 to 63 letters, digits, '-' (not first or last) and '_',
+# joined by dots, 253 characters at most, a final dot allowed.
+_LABEL_CHARACTERS = frozenset(_ASCII_LETTERS + '0123456789-_')
+
+
+def _is_host_name(host):
+    if not 0 < len(host) <= 253:
+        return False
+    for label in (host[:-1] if host[-1] == '.' else host).split('.'):
+        if (not 0 < len(label) <= 63 or label[0] == '-' or label[-1] == '-'
+                or not _LABEL_CHARACTERS.issuperset(label)):
+            return False
+    return True
+
 # Patterns only needed for a mistake or a rare key are compiled on first
 # use (re caches them): compiling costs a fresh process ~0.1 ms each.
 _TRAILING_DIGITS = r'(.*[A-Za-z.])(\d{2,5})'
@@ -174,7 +200,7 @@ def server_address(text):
     if ':' in host:
         raise ValueError(f'{value!r} is not an address: write an IPv6 '
                          f'address in brackets, as [::1]:8100')
-    if not _HOST_RE.fullmatch(host):
+    if not _is_host_name(host):
         raise ValueError(f'{value!r} is not an address: {host!r} is not a '
                          f'host name; {_ADDRESS_EXPECTED}')
     return (host, _port(port, value))
@@ -473,7 +499,7 @@ def host_name(text):
     value = text.strip()
     if value.startswith('[') and value.endswith(']'):
         value = value[1:-1]
-    if _HOST_RE.fullmatch(value) or (':' in value and _is_ipv6(value)):
+    if _is_host_name(value) or (':' in value and _is_ipv6(value)):
         return value
     raise ValueError(f'{text!r} is not a host name; expected a name such as '
                      f'zeo.example.com or an IP address')
