@@ -299,7 +299,6 @@ def percent(text):
     return number
 
 
-_POSIX = os.sep == '/' and os.altsep is None
 
 
 def _path(text, what):
@@ -310,15 +309,12 @@ def _path(text, what):
         # The OS takes no such path ("embedded null byte", no value).
         raise ValueError(f'{text!r} holds a NUL character; expected the '
                          f'path of {what}')
+    # Kept as written, as ZEO's and ZODB's own components keep them: a
+    # relative path is relative to the working directory of the process
+    # when it opens the storage (zeoconf show says where it leads).
     if value[0] == '~':
         value = os.path.expanduser(value)
-    if (_POSIX and value[0] == '/' and '//' not in value
-            and '/.' not in value and value[-1] != '/'):
-        # Already what abspath() would return (no empty, '.' or '..'
-        # component): skip its normalisation, a third of a path key's
-        # cost in a configuration with many storages.
-        return value
-    return os.path.abspath(value)
+    return value
 
 
 def _kind(mode):

@@ -211,11 +211,12 @@ class _Resource(ZConfig.loader.Resource):
 def blanked(text, lines):
     """*text* with the lines of *lines* (``{number: text}``, numbers from
     1) replaced by their text."""
-    found = text.splitlines(keepends=True)
+    # Lines as ZConfig's parser reads them: ended by '\n' only.
+    found = text.split('\n')
     for number, replacement in lines.items():
         if 0 < number <= len(found):
-            found[number - 1] = replacement + '\n'
-    return ''.join(found)
+            found[number - 1] = replacement
+    return '\n'.join(found)
 
 
 def file_of(url):
