@@ -224,9 +224,17 @@ def test_file_in_existing_directory(tmp_path):
         dt.file_in_existing_directory(str(tmp_path))
 
 
-def test_relative_paths_become_absolute(tmp_path, monkeypatch):
+def test_relative_paths_are_kept_as_written_and_checked_from_here(
+        tmp_path, monkeypatch):
+    # As ZEO's and ZODB's components keep them: relative to the working
+    # directory of the process when the storage opens.
     monkeypatch.chdir(tmp_path)
-    assert dt.directory_path('blobs') == str(tmp_path / 'blobs')
+    assert dt.directory_path('blobs') == 'blobs'
+    assert dt.directory_path('~/blobs') == os.path.expanduser('~/blobs')
+    (tmp_path / 'ca.pem').write_text('x')
+    assert dt.existing_file('ca.pem') == 'ca.pem'
+    with pytest.raises(ValueError, match='no such file'):
+        dt.existing_file('missing.pem')
 
 
 def test_dotted_callable_imports():

@@ -108,6 +108,11 @@ def _values(section):
             yield key, value, getattr(info.datatype, 'datatype', None)
 
 
+# Datatypes of keys whose values are paths.
+_PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
+                    'directory_path', 'file_in_existing_directory'})
+
+
 def _rows(section, url, notes):
     """``{key: {'value', 'text', 'origin', 'note'}}`` for one section.
 
@@ -115,10 +120,16 @@ def _rows(section, url, notes):
     or ``FILE:N`` for a line of an included file. ``note`` says how the
     value resolves when ClientStorage gets something else, else None.
     """
+    import os
+
     from zeoconf.errors import display_path
     rows = {}
     positions = section.positions
     for key, value, datatype in _values(section):
+        if (datatype in _PATHS and isinstance(value, str)
+                and not os.path.isabs(value) and key not in notes):
+            notes = dict(notes, **{key: f'relative: {os.path.abspath(value)}'
+                                   f' from this working directory'})
         lines = positions.get(key)
         if lines:
             origin = ', '.join(
