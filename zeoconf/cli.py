@@ -159,6 +159,10 @@ def load(path, name=None, offline=False):
         return loader.load_path(path, schema, offline, warnings=True)
     except ZConfig.ConfigurationError as e:
         error = _load_error(e, path)
+    except Exception as e:
+        # Not the promised ConfigurationError: a bug, said as one.
+        from zeoconf.lint import internal_error
+        error = LoadError(f'{path}: {internal_error(e)}')
     raise error
 
 
@@ -520,7 +524,12 @@ def main(argv=None, out=None):
     if stream is None:
         _say('zeoconf: standard output is closed')
         return 1
-    out = _Escaping(stream)
+    if args.command == 'migrate' and not _isatty(stream):
+        # The migrated file itself, redirected to a file: byte for byte
+        # (a CRLF file stays CRLF). On a terminal it is escaped as all.
+        out = stream
+    else:
+        out = _Escaping(stream)
     try:
         status = args.run(args, out)
         out.flush()
@@ -545,6 +554,13 @@ def main(argv=None, out=None):
         _say(f'zeoconf: cannot write the output: {e.strerror or e}')
         _silence_stdout()
         return 1
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _silence_stdout():

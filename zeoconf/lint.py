@@ -20,7 +20,7 @@ import ZConfig
 from zeoconf import errors, loader
 from zeoconf.scanner import numbered_alike, scan, zconfig_view
 
-__all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS']
+__all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS', 'internal_error']
 
 MAX_PROBLEMS = 50
 
@@ -116,6 +116,13 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 return Report(_ordered(problems, order, reading.texts),
                               True, None)
             continue
+        except Exception as e:
+            # zeoconf's own loader promises ConfigurationError alone; if
+            # it fails otherwise, the file is reported, not the traceback
+            # (nor the exception's text, which may quote a value).
+            problems.append(Problem(url, None, internal_error(e)))
+            loaded = None
+            break
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader._BOM_MESSAGE))
         break
@@ -129,6 +136,12 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
         notes.append(stopped)
     return Report(_ordered(problems, order, texts), False, loaded,
                   _ordered(notes, order, texts))
+
+
+def internal_error(error):
+    """What the tools say when zeoconf itself fails on a file."""
+    return (f'zeoconf failed while reading this file ({type(error).__name__}'
+            f'); this is a bug in zeoconf: please report it with the file')
 
 
 def _stopped_early(error, reading):
@@ -146,9 +159,16 @@ def _stopped_early(error, reading):
         'first problem there'))
 
 
+# A "#" after white space that follows something else on its line: what
+# an inline comment looks like (a cheap test before a file is scanned).
+_MAYBE_INLINE = re.compile(r'\S[^\S\n]+#')
+
+
 def _inline_comments(url, text):
     """Notes for values that hold ``#`` after white space: ZConfig read
     the comment as part of the value."""
+    if not _MAYBE_INLINE.search(text):
+        return
     for line in scan(zconfig_view(text)).lines:
         if line.kind == 'key' and re.search(r'\s#', line.value):
             comment = line.value[line.value.index('#'):]
@@ -178,6 +198,8 @@ def _ordered(problems, order, texts=None):
     an included file where its ``%include`` stands. A file whose
     ``%include`` line is not known comes after the top file, in the order
     the files were read."""
+    if len(problems) < 2:
+        return list(problems)
     included_at = _included_at(texts or {})
     top = order[0] if order else None
     chains = {}
@@ -209,7 +231,7 @@ def _included_at(texts):
     read that an ``%include`` of another names (the first such line)."""
     found = {}
     for url, text in texts.items():
-        if not url:
+        if not url or '%include' not in text:
             continue
         for line in scan(zconfig_view(text)).directives('include'):
             target = urllib.parse.urljoin(url, line.value.strip())
