@@ -12,7 +12,10 @@ branch mispredictions); ``bench_parse.py`` measures those.
 Each case runs in a child Python under valgrind twice, with LOW and with
 HIGH repetitions after one warm-up; the difference, divided by the extra
 repetitions and the storages, is the count per storage, free of start-up
-and import costs. zeoconf's TLS context cache is cleared before every
+and import costs. Each repetition starts with the garbage of the last
+one collected and the warm-up's objects frozen out of the collector's
+reach, so that the count does not depend on where a full collection of
+the heap happens to land. zeoconf's TLS context cache is cleared before every
 repetition, as in ``bench_parse.py``.
 
 The fresh-process cases of ``bench_parse.py`` (a new interpreter that
@@ -53,8 +56,13 @@ CASES = [
     ('100 TLS, one setup', 100, True, ((1, 5), (1, 3))),
 ]
 
+# After the warm-up every object alive is frozen out of the garbage
+# collector's reach, and garbage is collected before each repetition (as
+# bench_parse.py does, untimed): otherwise a full collection of the whole
+# heap lands in some repetitions and not others, and the count per
+# storage moves by a per cent or two with the number of repetitions.
 CHILD = """\
-import io, sys
+import gc, io, sys
 sys.path.insert(0, {here!r})
 import ZConfig
 import bench_parse
@@ -72,7 +80,10 @@ def run():
         resolve(database.config.storage)
 
 run()
+gc.collect()
+gc.freeze()
 for _ in range(reps):
+    gc.collect()
     run()
 """
 

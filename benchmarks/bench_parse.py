@@ -527,8 +527,8 @@ def report_targets(results):
     growth = (m1000['zeoconf'] / n1000) / (m100['zeoconf'] / n100)
     checks = [
         (f'plain <= 1.10x ZEO at every size (worst: {worst_name}, '
-         f'{worst:.2f}x)', worst <= 1.10),
-        (f'100 TLS <= 0.15x ZEO ({tls_ratio:.2f}x)', tls_ratio <= 0.15),
+         f'{worst:.3f}x)', worst <= 1.10),
+        (f'100 TLS <= 0.15x ZEO ({tls_ratio:.3f}x)', tls_ratio <= 0.15),
         (f'linear: per storage at 1000 / at 100 <= 1.10 ({growth:.2f})',
          growth <= 1.10),
     ]
