@@ -11,6 +11,7 @@ servers.
 import io
 import os
 import re
+import textwrap
 
 import pytest
 import transaction
@@ -19,8 +20,9 @@ import ZODB.config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zeoconf import migrate
+from zeoconf.loader import load_text
 from zeoconf.migrate import compare, find_clients, migrate_text, run
+from zeoconf.scanner import scan
 
 PASSWORD = 'Pl0ne-s3cret-pw'
 
@@ -106,7 +108,10 @@ def _zeo_tls_conf(port, certs, extra=''):
 """
 
 
-def _run(path, **options):
+def _run(path, text=None, **options):
+    """``run`` on *path* (written with *text* first, when given)."""
+    if text is not None:
+        path.write_text(text)
     out, err = io.StringIO(), io.StringIO()
     code = run(str(path), out=out, err=err, **options)
     return code, out.getvalue(), err.getvalue()
@@ -241,7 +246,7 @@ def test_migrate_text_never_raises_and_touches_only_its_lines(lines, end):
     migration = migrate_text(text)
     before = text.splitlines(keepends=True)
     touched = set(migration.imports) | {d.line for d in migration.dropped}
-    scanned = migrate.scan(text)
+    scanned = scan(text)
     touched |= {line.number for line in scanned.lines
                 if line.kind in ('open', 'close', 'empty')
                 and line.section.type == 'zeoclient'}
@@ -259,12 +264,12 @@ def test_plone_zope_conf_migrates_with_the_same_arguments_and_opens_in_zope(
         zeo_server, tmp_path):
     pytest.importorskip('Zope2')
     path = tmp_path / 'zope.conf'
-    path.write_text(_plone_zope_conf(str(tmp_path), zeo_server.config_address,
-                                     shared_blob_dir=zeo_server.blob_dir))
-    code, out, err = _run(path, schema=None)
+    code, out, err = _run(path, _plone_zope_conf(
+        str(tmp_path), zeo_server.config_address,
+        shared_blob_dir=zeo_server.blob_dir), schema=None)
     assert code == 0, err
     assert PASSWORD not in out + err
-    assert f"reading {path} as a zope.conf (Zope's schema)" in err
+    assert f"{path}: read as a zope.conf (Zope's schema)\n" in err
     assert f'{path}:33: dropped password: ZEO ignores it' in err
     assert "<zodb_db main> <zeoclient>: ZODB's <zeoclient> and zeoconf " \
            "resolve to the same ClientStorage arguments\n" in err
@@ -299,9 +304,8 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'cache').mkdir()
     path = tmp_path / 'zodb.conf'
-    path.write_text(_zeo_tls_conf(server.port, certs,
-                                  extra='    cache-path cache/main.zec\n'))
-    code, out, err = _run(path)
+    code, out, err = _run(path, _zeo_tls_conf(
+        server.port, certs, extra='    cache-path cache/main.zec\n'))
     assert code == 0, err
     assert err.splitlines()[0] == \
         f'{path}:3: %import ZEO is now %import zeoconf'
@@ -311,7 +315,8 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
     assert '  ssl: an SSLContext -> an SSLContext (same effect): two ' \
            'SSLContext objects, compared by their settings' in err
     assert "  ssl_server_hostname: None -> 'localhost' (same effect)" in err
-    assert "  cache: 'cache/main.zec' -> " in err
+    # A relative cache-path is kept as written on both sides: no note.
+    assert '  cache: ' not in err
     assert err.endswith('after migration\n')
     assert out == path.read_text().replace('%import ZEO', '%import zeoconf')
 
@@ -323,9 +328,8 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
 def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
     schema = ZODB.config.getDbSchema()
     text = _zeo_tls_conf(8100, certs)
-    before = find_clients(migrate.load(text, schema, 'file:///a.conf'))
-    after = find_clients(migrate.load(migrate_text(text).text, schema,
-                                      'file:///a.conf'))
+    before = find_clients(load_text(text, schema).config)
+    after = find_clients(load_text(migrate_text(text).text, schema).config)
     assert [(c.kind, c.label) for c in before] == [
         ('ZEO', '<zodb main> <clientstorage>')]
     assert [(c.kind, c.label) for c in after] == [
@@ -339,13 +343,12 @@ def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
 def test_compare_calls_a_real_difference_unexplained():
     # Two real parses that would not open the same storage.
     schema = ZODB.config.getDbSchema()
-    one = find_clients(migrate.load(
+    one = find_clients(load_text(
         '<zodb>\n<zeoclient>\nserver 8100\ncache-size 10MB\n</zeoclient>\n'
-        '</zodb>\n', schema, 'file:///a.conf'))
-    other = find_clients(migrate.load(
+        '</zodb>\n', schema).config)
+    other = find_clients(load_text(
         '%import zeoconf\n<zodb>\n<clientstorage>\nserver 8100\n'
-        'cache-size 20MB\n</clientstorage>\n</zodb>\n', schema,
-        'file:///a.conf'))
+        'cache-size 20MB\n</clientstorage>\n</zodb>\n', schema).config)
     [difference] = [d for d in compare(one, other)
                     if d.effect != 'same']
     assert (difference.argument, difference.original, difference.migrated,
@@ -355,9 +358,9 @@ def test_compare_calls_a_real_difference_unexplained():
 
 def test_min_disconnect_poll_is_an_intended_difference(tmp_path):
     path = tmp_path / 'zodb.conf'
-    path.write_text('<zodb>\n  <zeoclient>\n    server 8100\n'
-                    '    min-disconnect-poll 3\n  </zeoclient>\n</zodb>\n')
-    code, out, err = _run(path)
+    code, out, err = _run(path, '<zodb>\n  <zeoclient>\n    server 8100\n'
+                          '    min-disconnect-poll 3\n  </zeoclient>\n'
+                          '</zodb>\n')
     assert code == 0, err
     assert '  disconnect_poll: 1 -> 3.0 (differs, as intended): ' in err
     assert err.endswith(f'{path}: same, but for the intended differences '
@@ -405,8 +408,7 @@ def test_already_migrated_file_is_printed_unchanged_with_exit_0(tmp_path):
     path = tmp_path / 'zodb.conf'
     text = '%import zeoconf\n\n<zodb>\n  <clientstorage>\n' \
            '    server 8100\n  </clientstorage>\n</zodb>\n'
-    path.write_text(text)
-    code, out, err = _run(path)
+    code, out, err = _run(path, text)
     assert (code, out) == (0, text)
     assert err == f'{path}: already uses zeoconf (%import zeoconf, no ' \
                   f'%import ZEO, no <zeoclient>): nothing to change\n'
@@ -414,9 +416,9 @@ def test_already_migrated_file_is_printed_unchanged_with_exit_0(tmp_path):
 
 def test_unparsable_original_gives_file_line_exit_1_and_no_output(tmp_path):
     path = tmp_path / 'zodb.conf'
-    path.write_text('# a typo\n<zodb>\n  <zeoclient>\n    server 8100\n'
-                    '    cache-sise 20MB\n  </zeoclient>\n</zodb>\n')
-    code, out, err = _run(path)
+    code, out, err = _run(path, '# a typo\n<zodb>\n  <zeoclient>\n'
+                          '    server 8100\n    cache-sise 20MB\n'
+                          '  </zeoclient>\n</zodb>\n')
     assert (code, out) == (1, '')
     assert err == f"{path}:5: 'cache-sise' is not a known key name\n"
     assert not os.path.exists(f'{path}.orig')
@@ -424,11 +426,13 @@ def test_unparsable_original_gives_file_line_exit_1_and_no_output(tmp_path):
 
 def test_zope_conf_read_with_zodbs_schema_says_to_use_schema_zope(tmp_path):
     path = tmp_path / 'zope.conf'
-    path.write_text(_plone_zope_conf(str(tmp_path), '8100'))
-    code, out, err = _run(path, schema='zodb')
+    code, out, err = _run(path, _plone_zope_conf(str(tmp_path), '8100'),
+                          schema='zodb')
     assert (code, out) == (1, '')
     assert err.startswith(f'{path}:5: ')
-    assert err.endswith('(is this a zope.conf? use --schema zope)\n')
+    assert err.endswith("this reads like a zope.conf: read it with Zope's "
+                        "schema (zeoconf check --schema zope FILE, or "
+                        "Zope's own loader)\n")
     assert PASSWORD not in err
 
 
@@ -439,8 +443,7 @@ def test_what_zeoconf_refuses_after_migration_names_the_original_line(
     path = tmp_path / 'zodb.conf'
     original = ('# ZEO client\n<zodb>\n  <zeoclient>\n    storage 1\n'
                 '    server localhost:\n  </zeoclient>\n</zodb>\n')
-    path.write_text(original)
-    code, out, err = _run(path, write=True)
+    code, out, err = _run(path, original, write=True)
     assert (code, out) == (1, '')
     assert err.startswith(f"{path}:5: server: 'localhost:' ")
     assert err.endswith(f'(after migration: zeoconf refuses it; {path} is '
@@ -460,18 +463,20 @@ def test_password_is_never_printed(tmp_path, line):
     secret = line.split(None, 1)[1]
     for broken in ('', '    cache-size 12XB\n'):
         path = tmp_path / 'zodb.conf'
-        path.write_text(f'<zodb>\n  <zeoclient>\n    server 8100\n'
-                        f'    {line}\n{broken}  </zeoclient>\n</zodb>\n')
-        code, out, err = _run(path)
+        code, out, err = _run(path, f'<zodb>\n  <zeoclient>\n'
+                              f'    server 8100\n    {line}\n{broken}'
+                              f'  </zeoclient>\n</zodb>\n')
         pieces = [secret] + [p for p in re.split(r'[${}]', secret)
                              if len(p) >= 3 and p not in ('the', 'value')]
         shown = (out + err).replace('password', '')
         assert not any(piece in shown for piece in pieces), err
         if '$' in secret:
             assert (code, out) == (1, '')
-            assert err == (f"{path}:4: password: a '$' in the value starts a "
-                           f"substitution that failed (the value is not "
-                           f"shown); write '$$' for a literal '$'\n")
+            assert err == (f"{path}:4: password: its value holds a '$', "
+                           f"which ZConfig reads as the start of a "
+                           f"substitution, and the substitution failed (the "
+                           f"value is not shown); write '$$' for a literal "
+                           f"'$'\n")
         elif broken:
             assert code == 1 and err.startswith(f'{path}:5: ')
         else:
@@ -482,10 +487,10 @@ def test_password_is_never_printed(tmp_path, line):
 def test_included_files_are_named_as_not_rewritten(tmp_path):
     (tmp_path / 'base.conf').write_text('%define CACHE 10MB\n')
     path = tmp_path / 'zodb.conf'
-    path.write_text('%include base.conf\n<zodb>\n  <zeoclient>\n'
-                    '    server 8100\n    cache-size $CACHE\n'
-                    '  </zeoclient>\n</zodb>\n')
-    code, out, err = _run(path)
+    code, out, err = _run(path, '%include base.conf\n<zodb>\n'
+                          '  <zeoclient>\n    server 8100\n'
+                          '    cache-size $CACHE\n  </zeoclient>\n'
+                          '</zodb>\n')
     assert code == 0, err
     assert f'{path}:1: %include base.conf: included files are not ' \
            f'rewritten; migrate them on their own\n' in err
@@ -496,9 +501,8 @@ def test_schema_given_as_a_path(tmp_path):
     schema = os.path.join(os.path.dirname(ZODB.config.__file__),
                           'config.xml')
     path = tmp_path / 'zodb.conf'
-    path.write_text('<zodb>\n  <zeoclient>\n    server 8100\n'
-                    '  </zeoclient>\n</zodb>\n')
-    code, out, err = _run(path, schema=schema)
+    code, out, err = _run(path, '<zodb>\n  <zeoclient>\n    server 8100\n'
+                          '  </zeoclient>\n</zodb>\n', schema=schema)
     assert code == 0, err
     assert out.startswith('%import zeoconf\n<zodb>\n  <clientstorage>\n')
 
@@ -519,8 +523,7 @@ def test_migrated_zeoclient_still_commits_as_before(zeo_server, tmp_path,
                 f'{zeo_server.config_address}\n    var {tmp_path}\n'
                 f'    client app\n    username u\n  </zeoclient>\n'
                 f'</zodb>\n')
-    path.write_text(original)
-    code, out, err = _run(path)
+    code, out, err = _run(path, original)
     assert code == 0, err
     before = ZODB.config.databaseFromString(original)
     try:
@@ -537,12 +540,11 @@ def test_migrated_zeoclient_still_commits_as_before(zeo_server, tmp_path,
 
 def test_file_half_on_zeoconf_compares_both_storages(tmp_path):
     path = tmp_path / 'zodb.conf'
-    path.write_text('%import zeoconf\n<zodb main>\n  <clientstorage>\n'
-                    '    server 8100\n    disconnect-poll 4\n'
-                    '  </clientstorage>\n</zodb>\n<zodb other>\n'
-                    '  <zeoclient>\n    server 8200\n  </zeoclient>\n'
-                    '</zodb>\n')
-    code, out, err = _run(path)
+    code, out, err = _run(path, '%import zeoconf\n<zodb main>\n'
+                          '  <clientstorage>\n    server 8100\n'
+                          '    disconnect-poll 4\n  </clientstorage>\n'
+                          '</zodb>\n<zodb other>\n  <zeoclient>\n'
+                          '    server 8200\n  </zeoclient>\n</zodb>\n')
     assert code == 0, err
     assert "zodb.conf:3: <zodb main> <clientstorage>: already zeoconf's, " \
            "the same ClientStorage arguments\n" in err
@@ -565,10 +567,47 @@ def test_file_whose_zeo_import_is_in_an_included_file_says_so(tmp_path):
     path = tmp_path / 'zodb.conf'
     text = ('%include zeo.conf\n<zodb>\n  <clientstorage>\n'
             '    server 8100\n  </clientstorage>\n</zodb>\n')
-    path.write_text(text)
-    code, out, err = _run(path)
+    code, out, err = _run(path, text)
     assert (code, out) == (0, text)
     assert err == (f'{path}: no %import ZEO and no <zeoclient> section: '
                    f'nothing to change\n{path}:1: %include zeo.conf: '
                    f'included files are not looked at; migrate them on '
                    f'their own\n')
+
+
+def test_two_alike_sections_are_reported_apart(tmp_path):
+    # Two unnamed <zodb> sections: each client is numbered and reported
+    # at its own line, with its own notes only.
+    path = tmp_path / 'zodb.conf'
+    code, out, err = _run(path, textwrap.dedent("""\
+        <zodb>
+          <zeoclient>
+            server 8100
+          </zeoclient>
+        </zodb>
+        <zodb>
+          <zeoclient>
+            server 8200
+            cache-size 10MB
+          </zeoclient>
+        </zodb>
+        """))
+    assert code == 0, err
+    reports = [line for line in err.splitlines() if '<zodb>' in line]
+    assert reports == [
+        f"{path}:2: <zodb> <zeoclient> #1: ZODB's <zeoclient> and zeoconf "
+        f"resolve to the same ClientStorage arguments",
+        f"{path}:7: <zodb> <zeoclient> #2: ZODB's <zeoclient> and zeoconf "
+        f"resolve to the same ClientStorage arguments"]
+    assert err.count('  wait_timeout: ') == 2
+
+
+def test_a_failure_of_zeoconf_itself_is_one_line(tmp_path):
+    # A lone carriage return before a failing '$' (the loader's wording
+    # of it failed with IndexError): one line, exit 1, never a traceback.
+    path = tmp_path / 'zodb.conf'
+    path.write_text('<zodb>\n<zeoclient>\nserver 8100\n</zeoclient>\n'
+                    '</zodb>\n\r0 $A', newline='')
+    code, out, err = _run(path)
+    assert (code, out) == (1, '')
+    assert err.startswith(f'{path}') and len(err.splitlines()) == 1

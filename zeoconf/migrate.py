@@ -15,27 +15,34 @@ Three parts, usable on their own:
   would give ``ZEO.ClientStorage.ClientStorage`` are worked out (without
   connecting) and compared with what ClientStorage does with them.
 - :func:`run`: the command, ``zeoconf migrate FILE [--schema ...]
-  [--write]``.
+  [--write]``. Reading, schemas, parsing and error messages are those of
+  every zeoconf command (:mod:`zeoconf.loader`, :mod:`zeoconf.schemas`,
+  :mod:`zeoconf.errors`); only the line numbers of the migrated text are
+  turned back into the original's here.
 
-No password, nor a piece of one, is ever shown: password lines are dropped
-by line number and key name, a ``%define`` used only by dropped lines goes
-with them, and messages of the parses are checked for the values before
-they are printed. This module imports ZEO only to compare (it reads the
-defaults of ``ClientStorage``); parsing with zeoconf never needs it.
+No password is ever shown: password lines are dropped by line number and
+key name, a ``%define`` used only by dropped lines goes with them, and the
+loader's messages never quote a password. This module imports ZEO only to
+compare (it reads the defaults of ``ClientStorage``); parsing with
+zeoconf never needs it.
 """
 
-import io
-import logging
+import collections
 import os
 import pathlib
 import re
 import sys
+from typing import NamedTuple
 
-from zeoconf.scanner import scan
+import ZConfig
+
+from zeoconf import errors, loader, schemas
+from zeoconf.datatypes import format_address
+from zeoconf.lint import internal_error
+from zeoconf.scanner import scan, zconfig_view
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
-           'find_clients', 'compare', 'load', 'load_schema', 'looks_like_zope',
-           'run', 'DROPPED_KEYS']
+           'find_clients', 'compare', 'run', 'DROPPED_KEYS']
 
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
 # drops their lines.
@@ -60,25 +67,15 @@ _WHY_DROPPED = 'ZEO ignores it since 5.0 (it authenticates with <ssl>)'
 
 # The rewrite.
 
-class Dropped:
+class Dropped(NamedTuple):
     """A line left out of the result: ``line`` (number in the original),
     ``key`` (``username``, ``password``, ``realm``, or ``%define NAME``
     for a definition only dropped lines used) and ``why``. Never the
     value."""
 
-    __slots__ = ('line', 'key', 'why')
-
-    def __init__(self, line, key, why):
-        self.line, self.key, self.why = line, key, why
-
-    def __repr__(self):
-        return f'<Dropped line {self.line} {self.key}>'
-
-    def __eq__(self, other):
-        return (isinstance(other, Dropped) and
-                (self.line, self.key) == (other.line, other.key))
-
-    __hash__ = None
+    line: int
+    key: str
+    why: str
 
 
 class Migration:
@@ -147,7 +144,6 @@ class _Names:
 def _references(value):
     """The ``%define`` names (lower case) *value* refers to, or None when
     ZConfig would not substitute it (then any name may be meant)."""
-    import ZConfig
     from ZConfig.substitution import substitute
     names = _Names()
     try:
@@ -155,10 +151,6 @@ def _references(value):
     except ZConfig.ConfigurationError:
         return None
     return names.names
-
-
-def _define_name(line):
-    return line.value.split(None, 1)[0].lower() if line.value else ''
 
 
 def _newline(text):
@@ -247,7 +239,7 @@ def _drop_definitions(scanned, dropped, gone):
     by a dropped line that must stay (other lines use them too)."""
     defines = {}
     for line in scanned.directives('define'):
-        defines.setdefault(_define_name(line), []).append(line)
+        defines.setdefault(line.value.split()[0].lower(), []).append(line)
     if not defines:
         return []
     uses = {}      # define name -> line numbers referring to it
@@ -265,220 +257,33 @@ def _drop_definitions(scanned, dropped, gone):
             names = set(defines)     # unreadable: assume any
         for name in names:
             uses.setdefault(name, set()).add(line.number)
-    wanted = set()
-    for number in gone:
-        wanted |= {name for name, where in uses.items() if number in where}
-    kept, changed = [], True
-    while changed:
-        changed = False
-        for name in sorted(wanted):
-            lines = defines.get(name, [])
-            if not lines or all(line.number in gone for line in lines):
-                continue
-            if uses.get(name, set()) <= gone:
-                for line in lines:
-                    gone.add(line.number)
-                    dropped.append(Dropped(
-                        line.number, f'%define {line.value.split()[0]}',
-                        'only the dropped lines used it'))
-                # What this definition referred to may be unused now.
-                for other, where in uses.items():
-                    if any(line.number in where for line in lines):
-                        wanted.add(other)
-                changed = True
+
+    def used_by(numbers):
+        return {name for name, where in uses.items() if where & numbers}
+
+    wanted, todo = set(), used_by(gone)
+    while todo:
+        name = todo.pop()
+        wanted.add(name)
+        lines = [line for line in defines.get(name, ())
+                 if line.number not in gone]
+        if lines and uses.get(name, set()) <= gone:
+            numbers = {line.number for line in lines}
+            gone |= numbers
+            dropped += [Dropped(line.number,
+                                f'%define {line.value.split()[0]}',
+                                'only the dropped lines used it')
+                        for line in lines]
+            # What this definition referred to may be unused now.
+            todo |= used_by(numbers)
+    kept = []
     for name in sorted(wanted):
-        lines = defines.get(name, [])
-        if lines and not all(line.number in gone for line in lines):
+        lines = [line for line in defines.get(name, ())
+                 if line.number not in gone]
+        if lines:
             users = sorted(uses.get(name, set()) - gone)
             kept.append((lines[0].number, lines[0].value.split()[0], users))
     return kept
-
-
-def _secrets(text):
-    """Values that must never be shown: every ``password`` value, as
-    written and as substituted, and the value of each ``%define`` it
-    uses. Pieces of three characters or more between ``$`` signs too."""
-    from ZConfig.substitution import substitute
-    scanned = scan(text)
-    defines, found = {}, set()
-    for line in scanned.lines:
-        if line.kind == 'directive' and line.name == 'define':
-            parts = line.value.split(None, 1)
-            value = parts[1] if len(parts) == 2 else ''
-            try:
-                value = substitute(value, defines)
-            except Exception:
-                pass
-            defines.setdefault(parts[0].lower() if parts else '', value)
-        elif line.kind == 'key' and line.name == 'password':
-            found.add(line.value)
-            names = _references(line.value) or set()
-            found |= {defines[name] for name in names if name in defines}
-            try:
-                found.add(substitute(line.value, defines))
-            except Exception:
-                pass
-    pieces = set()
-    for value in found:
-        pieces |= {piece for piece in re.split(r'[${}()]', value)
-                   if len(piece) >= 3}
-    return {value for value in found | pieces if value}
-
-
-def _scrub(message, secrets):
-    """*message*, or a stand-in when it shows one of *secrets*. The key
-    name itself is not a secret: ``pa$sword`` must not hide every
-    message that says "password"."""
-    text = re.sub('password', '', message, flags=re.IGNORECASE)
-    if any(secret in text for secret in secrets):
-        return 'the message would show a password, so it is not shown'
-    return message
-
-
-# Schemas and parsing.
-
-
-def load_schema(schema):
-    """The ZConfig schema object for *schema*: ``'zodb'`` (ZODB's,
-    ``ZODB.config.getDbSchema()``), ``'zope'`` (Zope's, loaded by Zope's
-    own loader) or the path of a schema file. Raises ``ValueError`` with
-    a message for people when it cannot be had."""
-    if schema in (None, 'zodb'):
-        import ZODB.config
-        return ZODB.config.getDbSchema()
-    if schema == 'zope':
-        try:
-            from Zope2.Startup.options import ZopeWSGIOptions
-        except ImportError:
-            raise ValueError('reading a zope.conf needs Zope installed in '
-                             'this Python (pip install Zope), or give the '
-                             'path of a schema file') from None
-        # Zope's schema has a conditional import (tempstorage) that only
-        # Zope's own loader understands.
-        options = ZopeWSGIOptions()
-        options.load_schema()
-        return options.schema
-    import ZConfig
-    try:
-        return ZConfig.loadSchema(os.path.abspath(schema))
-    except (ZConfig.ConfigurationError, OSError, ValueError) as e:
-        problem = getattr(e, 'message', None) or e
-    except Exception as e:
-        problem = type(e).__name__
-    raise ValueError(f'{schema}: not a usable ZConfig schema: {problem}')
-
-
-def looks_like_zope(text):
-    """Whether *text* reads like a zope.conf: a ``<zodb_db>`` section or an
-    ``instancehome`` key at top level."""
-    scanned = scan(text)
-    return (any(s.type == 'zodb_db' for s in scanned.sections)
-            or bool(scanned.keys(None, 'instancehome')))
-
-
-def load(text, schema, url):
-    """Parse *text* (read from *url*) with the schema object *schema*;
-    return the configuration object. ZConfig's exceptions pass through."""
-    import ZConfig
-    config, _ = ZConfig.loadConfigFile(schema, io.StringIO(text), url)
-    return config
-
-
-def _file_of(url, path):
-    """What to call the file of an error: *path* for the file itself."""
-    if not url:
-        return path
-    if url.startswith('file:'):
-        import urllib.parse
-        return urllib.parse.unquote(urllib.parse.urlparse(url).path)
-    return url
-
-
-def _failure(error, path, url, text, secrets, line_map=None):
-    """``FILE:LINE: message`` for an exception of a parse of *text*.
-
-    The line is the exception's (or, for ZConfig's errors of section
-    datatypes, the wrapped error's). A substitution that failed on a
-    password line or a ``%define`` is reported without ZConfig's words,
-    which quote what follows the ``$``. *line_map* turns line numbers of
-    *text* into the original's.
-    """
-    import ZConfig
-    inner = getattr(error, 'exception', None)
-    lineno = getattr(inner, 'lineno', None) or getattr(error, 'lineno', None)
-    where = getattr(inner, 'url', None) or getattr(error, 'url', None)
-    if isinstance(error, ZConfig.ConfigurationError):
-        message = str(getattr(error, 'message', None) or error)
-    elif isinstance(error, OSError):
-        message = f'{type(error).__name__}: {error}'
-    else:
-        # Raised by code a configuration names (a password function, an
-        # imported package): its words are not ours to show.
-        message = f'{type(error).__name__} raised while reading the file'
-    same_file = where in (None, url)
-    hidden = False      # our own words, with no value in them
-    if isinstance(error, (ZConfig.SubstitutionReplacementError,
-                          ZConfig.SubstitutionSyntaxError)):
-        if not lineno and same_file:
-            lineno = _failed_substitution(text)
-        line = scan(text).line(lineno) if lineno and same_file else None
-        what = None
-        if line is not None and line.kind == 'key':
-            what = line.key
-        elif line is not None and line.kind == 'directive':
-            what = f'%{line.name} {line.value.split()[0]}' \
-                if line.value else f'%{line.name}'
-        if what is None or line.name in ('password', 'define'):
-            message = ((f'{what}: ' if what else '') +
-                       "a '$' in the value starts a substitution that "
-                       "failed (the value is not shown); write '$$' for "
-                       "a literal '$'")
-            hidden = True
-        else:
-            message = f"{what}: {message}; write '$$' for a literal '$'"
-    if not hidden:
-        message = _scrub(message, secrets)
-    if line_map is not None and same_file:
-        message = _renumber(message, line_map)
-        lineno = (line_map[lineno - 1]
-                  if lineno and lineno <= len(line_map) else lineno)
-    name = path if same_file else _file_of(where, path)
-    if lineno and lineno > 0:
-        return f'{name}:{lineno}: {message}'
-    return f'{name}: {message}'
-
-
-def _failed_substitution(text):
-    """The first line of *text* whose substitution ZConfig refuses."""
-    import ZConfig
-    from ZConfig.substitution import substitute
-    defines = {}
-    for line in scan(text).lines:
-        if line.kind == 'directive' and line.name == 'define':
-            parts = line.value.split(None, 1)
-            value = parts[1] if len(parts) == 2 else ''
-        elif line.kind == 'key':
-            parts, value = None, line.value
-        else:
-            continue
-        try:
-            value = substitute(value, defines)
-        except ZConfig.ConfigurationError:
-            return line.number
-        if parts:
-            defines.setdefault(parts[0].lower(), value)
-    return None
-
-
-def _renumber(message, line_map):
-    """*message* of a parse of the migrated text, with its ``line N``
-    references turned into the original's line numbers."""
-    def original(found):
-        number = int(found.group(2))
-        if 1 <= number <= len(line_map) and line_map[number - 1]:
-            number = line_map[number - 1]
-        return f'{found.group(1)}{number}'
-    return re.sub(r'(\bline )(\d+)', original, message)
 
 
 # Finding the ZEO client storages of a parsed configuration.
@@ -490,18 +295,16 @@ class Client:
     ``<clientstorage>``) or ``'zeoconf'``; ``path``: the ``(type, name)``
     of each enclosing section, this one last (names None when unnamed);
     ``section``: the parsed section (a ``SectionValue``, or zeoconf's
-    ``ClientStorageOpener``).
+    ``ClientStorageOpener``); ``label``: the path as people read it
+    (``<zodb main> <zeoclient>``), numbered (``#2``) when two are alike.
     """
 
-    __slots__ = ('kind', 'path', 'section')
+    __slots__ = ('kind', 'path', 'section', 'label')
 
     def __init__(self, kind, path, section):
         self.kind, self.path, self.section = kind, tuple(path), section
-
-    @property
-    def label(self):
-        return ' '.join(f'<{t} {n}>' if n else f'<{t}>'
-                        for t, n in self.path)
+        self.label = ' '.join(f'<{t} {n}>' if n else f'<{t}>'
+                              for t, n in self.path)
 
     def kwargs(self):
         """The keyword arguments the section would open ClientStorage
@@ -510,58 +313,40 @@ class Client:
         ignores them, and a password is never handed around)."""
         if self.kind == 'zeoconf':
             return self.section.kwargs()
-        if self.kind == 'zeoclient':
-            return _zeoclient_kwargs(self.section)
-        return _zeo_kwargs(self.section)
+        return _component_kwargs(self.kind, self.section)
 
     def __repr__(self):
         return f'<Client {self.kind} {self.label}>'
 
 
-def _optional(config, names):
-    """The keys of *config* that the components pass only when set."""
-    found = {}
-    for name in names:
-        value = getattr(config, name)
-        if value is not None:
-            found[name] = value
-    return found
+# Arguments the components of ZODB and ZEO pass only when set.
+_WHEN_SET = ('blob_cache_size', 'blob_cache_size_check', 'client_label')
 
 
-def _zeoclient_kwargs(c):
-    # ZODB.config.ZEOClient.open: the addresses, a fixed set of keys
-    # (compatibility ones included) and three only when set.
+def _component_kwargs(kind, c):
+    """What the ``open()`` of the section's own component passes to
+    ClientStorage: ``ZODB.config.ZEOClient`` for a ``<zeoclient>``,
+    ``ZEO.zconfig.ClientStorageConfig`` for ZEO's ``<clientstorage>``."""
     kwargs = {
         'addr': [server.address for server in c.server],
         'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
         'storage': c.storage, 'cache_size': c.cache_size, 'name': c.name,
-        'client': c.client, 'var': c.var,
-        'min_disconnect_poll': c.min_disconnect_poll,
-        'max_disconnect_poll': c.max_disconnect_poll,
-        'wait': c.wait, 'read_only': c.read_only,
-        'read_only_fallback': c.read_only_fallback,
-        'drop_cache_rather_verify': c.drop_cache_rather_verify,
+        'read_only': c.read_only, 'read_only_fallback': c.read_only_fallback,
     }
-    kwargs.update(_optional(c, ('blob_cache_size', 'blob_cache_size_check',
-                                'client_label')))
-    return kwargs
-
-
-def _zeo_kwargs(c):
-    # ZEO.zconfig.ClientStorageConfig.open: ZEO's <ssl> section converts
-    # to (context, server_hostname).
-    kwargs = {
-        'addr': [server.address for server in c.server],
-        'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
-        'storage': c.storage, 'cache_size': c.cache_size,
-        'cache': c.cache_path, 'name': c.name, 'read_only': c.read_only,
-        'read_only_fallback': c.read_only_fallback,
-        'server_sync': c.server_sync, 'wait_timeout': c.wait_timeout,
-    }
-    kwargs.update(_optional(c, ('blob_cache_size', 'blob_cache_size_check',
-                                'client_label')))
-    if c.ssl:
-        kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
+    kwargs.update((name, getattr(c, name)) for name in _WHEN_SET
+                  if getattr(c, name) is not None)
+    if kind == 'zeoclient':
+        # ZODB passes its compatibility keys as they are.
+        kwargs.update(
+            client=c.client, var=c.var, wait=c.wait,
+            min_disconnect_poll=c.min_disconnect_poll,
+            max_disconnect_poll=c.max_disconnect_poll,
+            drop_cache_rather_verify=c.drop_cache_rather_verify)
+    else:
+        kwargs.update(cache=c.cache_path, server_sync=c.server_sync,
+                      wait_timeout=c.wait_timeout)
+        if c.ssl:   # ZEO's <ssl> converts to (context, server_hostname)
+            kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
     return kwargs
 
 
@@ -569,6 +354,10 @@ def find_clients(config):
     """Every ZEO client section of a parsed *config*, in the order the
     schema holds them (the same for the original and the migrated text,
     which differ only in section type names): a list of :class:`Client`.
+
+    :func:`zeoconf.storages.find` lists zeoconf's sections, and only the
+    labels of ZEO's and ZODB's; comparing needs those sections themselves,
+    in order among zeoconf's, hence this walk of its own.
     """
     from ZConfig.matcher import SectionValue
 
@@ -584,15 +373,14 @@ def find_clients(config):
                                                      value.name),), value))
         elif isinstance(value, SectionValue):
             kind = value.getSectionType()
-            here = path
             if kind:
-                here = path + ((kind, value.getSectionName()),)
+                path = path + ((kind, value.getSectionName()),)
             if kind in ('zeoclient', 'clientstorage'):
                 found.append(Client('zeoclient' if kind == 'zeoclient'
-                                    else 'ZEO', here, value))
+                                    else 'ZEO', path, value))
                 return
             for attribute in value.getSectionAttributes():
-                walk(getattr(value, attribute, None), here)
+                walk(getattr(value, attribute, None), path)
         elif isinstance(value, (list, tuple)):
             for item in value:
                 walk(item, path)
@@ -605,6 +393,13 @@ def find_clients(config):
             walk(value.config, path)
 
     walk(config, ())
+    counts = collections.Counter(client.label for client in found)
+    numbered = collections.Counter()
+    for client in found:
+        label = client.label
+        if counts[label] > 1:
+            numbered[label] += 1
+            client.label = f'{label} #{numbered[label]}'
     return found
 
 
@@ -655,21 +450,6 @@ def _defaults():
     return defaults, thread_poll
 
 
-def _addresses(addr):
-    if isinstance(addr, (str, int)) or (
-            isinstance(addr, tuple) and len(addr) == 2
-            and isinstance(addr[1], int)):
-        addr = [addr]
-    return [tuple(a) if isinstance(a, tuple) else a for a in addr]
-
-
-def _show_address(a):
-    if isinstance(a, tuple):
-        host, port = a
-        return f'[{host}]:{port}' if ':' in str(host) else f'{host}:{port}'
-    return str(a)
-
-
 def _ssl_settings(context):
     """An ``SSLContext`` as the settings that decide what it accepts."""
     return {
@@ -698,8 +478,7 @@ class _Resolved:
         def get(name):
             return kwargs[name] if name in kwargs else defaults.get(name)
 
-        addr = _addresses(kwargs['addr'])
-        self.addr = addr
+        addr = self.addr = list(kwargs['addr'])
         storage = get('storage')
         blob_dir, shared = get('blob_dir'), bool(get('shared_blob_dir'))
         cache = get('cache')
@@ -716,7 +495,7 @@ class _Resolved:
         ssl = get('ssl')
         hostname = get('ssl_server_hostname')
         self.effective = {
-            'addr': [_show_address(a) for a in addr],
+            'addr': [format_address(a) for a in addr],
             'storage': storage,
             'name': get('name') or str(addr),
             'cache': cache,
@@ -751,7 +530,7 @@ class _Resolved:
         if name == 'ssl':
             return 'an SSLContext' if self.given.get('ssl') else 'none'
         if name == 'addr':
-            return ', '.join(_show_address(a) for a in self.addr)
+            return ', '.join(map(format_address, self.addr))
         if name not in self.given:
             return f'not given ({self.defaults.get(name)!r})'
         return repr(self.given[name])
@@ -801,13 +580,6 @@ def _compare_one(original, migrated, origin, label, line, defaults,
                  f"passes that file as cache",
                  before=f'client={client!r} var={var!r}',
                  after=repr(after))
-        elif name in ('cache', 'blob_dir') and before != after:
-            note(name, f'{before!r} is relative: ClientStorage opens it '
-                 f'relative to the working directory when it starts; '
-                 f'zeoconf resolved it against the working directory '
-                 f'when it read the file ({os.getcwd()}). The same unless '
-                 f'the process changes directory in between.',
-                 before=repr(before), after=repr(after))
         elif name == 'blob_cache_size' and (
                 was.given.get(name) != now.given.get(name)):
             note(name, 'ZEO ignores blob-cache-size with shared-blob-dir '
@@ -913,51 +685,41 @@ def compare(original, migrated, lines=None):
     return found
 
 
-def _section_lines(clients, text):
-    """The original line of each client's section, found in *text* by its
-    path of section types and names (None when not unique: an included
-    file, two alike)."""
-    sections = scan(text).sections
-
-    def path_of(section):
-        path = []
-        while section is not None:
-            path.append((section.type, section.name))
-            section = section.parent
-        return tuple(reversed(path))
-
-    paths = [path_of(s) for s in sections]
-    found = []
-    for client in clients:
-        want = tuple((t.lower(), n.lower() if n else None)
-                     for t, n in client.path)
-        matches = [s for s, p in zip(sections, paths) if p == want]
-        found.append(matches[0].start if len(matches) == 1 else None)
-    return found
-
-
 # The command.
 
-class _Warnings(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
+def _section_line(loaded, client, lines):
+    """The line where *client*'s section opens in the file *loaded* read
+    (None when it stands in an included file): the section holding its
+    keys, which the loader located. *lines* is the scan of the file."""
+    section = client.section
+    if client.kind == 'zeoconf':
+        section = section.config
+    found = [number for where in loaded.loader.positions(section).values()
+             for number, url in where if url == loaded.url]
+    holder = lines.section_at(min(found)) if found else None
+    return holder.start if holder else None
 
-    def emit(self, record):
-        self.messages.append(record.getMessage())
+
+def _renumber(message, migration):
+    """*message* of a parse of the migrated text, with its ``line N``
+    references turned into the original's line numbers."""
+    def original(found):
+        number = int(found.group(2))
+        return f'{found.group(1)}{migration.original_line(number) or number}'
+    return re.sub(r'(\bline )(\d+)', original, message)
 
 
-def _load_migrated(text, schema, url):
-    """Parse the migrated text; return (config, zeoconf's warnings)."""
-    collector = _Warnings()
-    logger = logging.getLogger('zeoconf')
-    logger.addHandler(collector)
-    propagate, logger.propagate = logger.propagate, False
-    try:
-        return load(text, schema, url), collector.messages
-    finally:
-        logger.removeHandler(collector)
-        logger.propagate = propagate
+def _in_original(error, migration, url):
+    """*error* of a parse of the migrated text, located in the original
+    (an error in an included file is left as it is)."""
+    if getattr(error, 'url', None) not in (None, url):
+        return error
+    message = _renumber(error.message, migration)
+    lineno = getattr(error, 'lineno', None)
+    if not lineno:
+        return ZConfig.ConfigurationError(message, url)
+    return ZConfig.ConfigurationSyntaxError(
+        message, url, migration.original_line(lineno) or lineno)
 
 
 def _say_changes(migration, path, err):
@@ -1020,14 +782,15 @@ def _say_comparison(differences, clients, lines, path, err):
     return 'intended' if 'intended' in verdicts else 'same'
 
 
-def _write(path, raw, text):
-    """Keep the original bytes as PATH.orig (same permissions: it may
-    hold a password), then replace PATH in place."""
+def _write(path, original, text):
+    """Keep *original* as PATH.orig, byte for byte (UTF-8 read, UTF-8
+    written) with the same permissions (it may hold a password), then
+    replace PATH with *text* in place."""
     mode = os.stat(path).st_mode & 0o777
     descriptor = os.open(path + '.orig', os.O_WRONLY | os.O_CREAT |
                          os.O_EXCL, mode)
     with os.fdopen(descriptor, 'wb') as f:
-        f.write(raw)
+        f.write(original.encode('utf-8'))
         f.flush()
         os.fsync(f.fileno())
     with open(path, 'w', encoding='utf-8', newline='') as f:
@@ -1042,26 +805,20 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     (an existing ``PATH.orig`` is never overwritten). What changed, and
     whether both versions resolve to the same ClientStorage arguments,
     goes to *err* (standard error by default). *schema* is ``'zodb'``,
-    ``'zope'``, the path of a schema file, or None to read a zope.conf
-    (a ``<zodb_db>`` section or an ``instancehome`` key) with Zope's
-    schema and anything else with ZODB's.
+    ``'zope'``, the path of a schema file, or None to choose by what the
+    file reads like (:func:`zeoconf.schemas.choose`).
 
     Exit 1, with ``FILE:LINE: message`` on *err* and nothing on *out*,
-    when the original does not parse with its own component, the result
-    does not parse with zeoconf, or the two would not open the same
-    storages (an unexplained difference).
+    when the file cannot be read, the original does not parse with its
+    own component, the result does not parse with zeoconf, or the two
+    would not open the same storages (an unexplained difference).
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     try:
-        with open(path, 'rb') as f:
-            raw = f.read()
-        text = raw.decode('utf-8')
-    except OSError as e:
-        err.write(f'{path}: cannot read: {e.strerror or e}\n')
-        return 1
-    except UnicodeDecodeError:
-        err.write(f'{path}: cannot read: not UTF-8 text\n')
+        text = loader.read_text(path)
+    except ZConfig.ConfigurationError as e:
+        err.write(f'{e.message}\n')     # it names the file
         return 1
     migration = migrate_text(text)
     if not migration.changed:
@@ -1084,46 +841,39 @@ def run(path, schema='zodb', write=False, out=None, err=None):
                   f'away to migrate {path} again)\n')
         return 1
 
-    if schema is None:
-        if looks_like_zope(text):
-            schema = 'zope'
-            err.write(f'reading {path} as a zope.conf (Zope\'s schema): it '
-                      f'has a <zodb_db> section or instancehome\n')
-        else:
-            schema = 'zodb'
     try:
-        schema_object = load_schema(schema)
-    except ValueError as e:
-        err.write(f'{path}: {e}\n')
+        schema, note = schemas.choose(schema, text)
+    except ZConfig.ConfigurationError as e:
+        err.write(f'{path}: {e.message}\n')
         return 1
+    if note:
+        err.write(f'{path}: {note}\n')
     url = pathlib.Path(os.path.abspath(path)).as_uri()
-    secrets = _secrets(text)
-
     try:
-        original = load(text, schema_object, url)
-    except (Exception, SystemExit) as e:
-        message = _failure(e, path, url, text, secrets)
-        if schema == 'zodb' and ("'instancehome'" in message
-                                 or "'zodb_db'" in message):
-            message += ' (is this a zope.conf? use --schema zope)'
-        err.write(message + '\n')
+        original = loader.load_text(text, schema, url, warnings=True)
+    except ZConfig.ConfigurationError as e:
+        err.write(errors.describe(e, path) + '\n')
+        return 1
+    except Exception as e:      # a bug of zeoconf's, named by its type
+        err.write(f'{path}: {internal_error(e)}\n')
         return 1
     try:
-        result, warnings = _load_migrated(migration.text, schema_object, url)
-    except (Exception, SystemExit) as e:
-        message = _failure(e, path, url, migration.text, secrets,
-                           migration.line_map)
-        err.write(f'{message} (after migration: zeoconf refuses it; '
-                  f'{path} is unchanged)\n')
+        result = loader.load_text(migration.text, schema, url, warnings=True)
+    except ZConfig.ConfigurationError as e:
+        err.write(f'{errors.describe(_in_original(e, migration, url), path)}'
+                  f' (after migration: zeoconf refuses it; {path} is '
+                  f'unchanged)\n')
+        return 1
+    except Exception as e:      # a bug of zeoconf's, named by its type
+        err.write(f'{path}: {internal_error(e)}\n')
         return 1
 
     _say_changes(migration, path, err)
-    for warning in warnings:
-        err.write(f'{path}: zeoconf: '
-                  f'{_scrub(_renumber(warning, migration.line_map), secrets)}'
-                  f'\n')
-    before, after = find_clients(original), find_clients(result)
-    lines = _section_lines(before, text)
+    for warning in result.warnings:
+        err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
+    before, after = find_clients(original.config), find_clients(result.config)
+    scanned = scan(zconfig_view(text))     # numbered as ZConfig numbers
+    lines = [_section_line(original, client, scanned) for client in before]
     differences = compare(before, after, lines)
     verdict = _say_comparison(differences, before, lines, path, err)
     if verdict == 'unexplained':
@@ -1140,7 +890,7 @@ def run(path, schema='zodb', write=False, out=None, err=None):
                   f'above\n')
     if write:
         try:
-            _write(path, raw, migration.text)
+            _write(path, text, migration.text)
         except OSError as e:
             err.write(f'{path}: cannot write: {e.strerror or e}\n')
             return 1
