@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zeoconf import datatypes as dt
+from zeoconf import lookups
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -168,11 +169,11 @@ def test_percent_refuses(text):
 def test_existing_file(tmp_path):
     path = tmp_path / 'cert.pem'
     path.write_text('x')
-    assert dt.existing_file(str(path)) == str(path)
+    assert lookups.existing_file(str(path)) == str(path)
     with pytest.raises(ValueError, match='no such file'):
-        dt.existing_file(str(tmp_path / 'missing.pem'), 'a certificate')
+        lookups.existing_file(str(tmp_path / 'missing.pem'), 'a certificate')
     with pytest.raises(ValueError, match='is a directory'):
-        dt.existing_file(str(tmp_path))
+        lookups.existing_file(str(tmp_path))
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason='root reads every file')
@@ -181,23 +182,23 @@ def test_existing_file_unreadable(tmp_path):
     path.write_text('x')
     path.chmod(0)
     with pytest.raises(ValueError, match='permission denied'):
-        dt.existing_file(str(path))
+        lookups.existing_file(str(path))
 
 
 def test_paths_expand_home(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     (tmp_path / 'ca.pem').write_text('x')
-    assert dt.existing_file('~/ca.pem') == str(tmp_path / 'ca.pem')
-    assert dt.existing_directory('~') == str(tmp_path)
+    assert lookups.existing_file('~/ca.pem') == str(tmp_path / 'ca.pem')
+    assert lookups.existing_directory('~') == str(tmp_path)
 
 
 def test_existing_directory(tmp_path):
-    assert dt.existing_directory(str(tmp_path)) == str(tmp_path)
+    assert lookups.existing_directory(str(tmp_path)) == str(tmp_path)
     with pytest.raises(ValueError, match='no such directory'):
-        dt.existing_directory(str(tmp_path / 'nope'))
+        lookups.existing_directory(str(tmp_path / 'nope'))
     (tmp_path / 'f').write_text('x')
     with pytest.raises(ValueError, match='is not a directory'):
-        dt.existing_directory(str(tmp_path / 'f'))
+        lookups.existing_directory(str(tmp_path / 'f'))
 
 
 def test_directory_path_does_not_look_at_the_disk(tmp_path):
@@ -207,21 +208,21 @@ def test_directory_path_does_not_look_at_the_disk(tmp_path):
 
 
 def test_check_directory_accepts_nothing_or_a_directory_only(tmp_path):
-    dt.check_directory(str(tmp_path / 'new'))
-    dt.check_directory(str(tmp_path))
+    lookups.check_directory(str(tmp_path / 'new'))
+    lookups.check_directory(str(tmp_path))
     (tmp_path / 'f').write_text('x')
     with pytest.raises(ValueError, match="'.*f' exists and is not a "
                                          "directory; expected blobs"):
-        dt.check_directory(str(tmp_path / 'f'), 'blobs')
+        lookups.check_directory(str(tmp_path / 'f'), 'blobs')
 
 
 def test_file_in_existing_directory(tmp_path):
     target = tmp_path / 'cache.zec'
-    assert dt.file_in_existing_directory(str(target)) == str(target)
+    assert lookups.file_in_existing_directory(str(target)) == str(target)
     with pytest.raises(ValueError, match='does not exist'):
-        dt.file_in_existing_directory(str(tmp_path / 'no' / 'cache.zec'))
+        lookups.file_in_existing_directory(str(tmp_path / 'no' / 'cache.zec'))
     with pytest.raises(ValueError, match='is a directory'):
-        dt.file_in_existing_directory(str(tmp_path))
+        lookups.file_in_existing_directory(str(tmp_path))
 
 
 def test_relative_paths_are_kept_as_written_and_checked_from_here(
@@ -232,13 +233,13 @@ def test_relative_paths_are_kept_as_written_and_checked_from_here(
     assert dt.directory_path('blobs') == 'blobs'
     assert dt.directory_path('~/blobs') == os.path.expanduser('~/blobs')
     (tmp_path / 'ca.pem').write_text('x')
-    assert dt.existing_file('ca.pem') == 'ca.pem'
+    assert lookups.existing_file('ca.pem') == 'ca.pem'
     with pytest.raises(ValueError, match='no such file'):
-        dt.existing_file('missing.pem')
+        lookups.existing_file('missing.pem')
 
 
 def test_dotted_callable_imports():
-    assert dt.dotted_callable('os.path.join') is os.path.join
+    assert lookups.dotted_callable('os.path.join') is os.path.join
 
 
 @pytest.mark.parametrize('text, words', [
@@ -250,7 +251,7 @@ def test_dotted_callable_imports():
 ])
 def test_dotted_callable_refuses(text, words):
     with pytest.raises(ValueError) as e:
-        dt.dotted_callable(text)
+        lookups.dotted_callable(text)
     for word in words:
         assert word in str(e.value)
 
@@ -326,9 +327,9 @@ def test_size_is_number_times_unit_up_to_the_bound(number, unit, space):
 @settings(max_examples=500, deadline=None)
 @given(path=st.text(min_size=1))
 def test_path_converters_raise_only_valueerror(path):
-    for convert in (dt.existing_file, dt.existing_directory,
-                    dt.directory_path, dt.file_in_existing_directory,
-                    dt.existing_path):
+    for convert in (lookups.existing_file, lookups.existing_directory,
+                    dt.directory_path, lookups.file_in_existing_directory,
+                    lookups.existing_path):
         try:
             assert isinstance(convert(path), str)
         except ValueError:
@@ -339,7 +340,7 @@ def test_a_path_with_a_nul_character_is_refused_with_its_value():
     with pytest.raises(ValueError, match=r"'/tmp/a\\x00b' holds a NUL "
                                          r"character; expected the path of "
                                          r"a key"):
-        dt.existing_file('/tmp/a\0b', 'a key')
+        lookups.existing_file('/tmp/a\0b', 'a key')
     with pytest.raises(ValueError, match='NUL'):
         dt.directory_path('blobs\0')
 
@@ -519,7 +520,7 @@ def fifo(tmp_path):
 
 def test_existing_file_refuses_a_fifo_without_opening_it(fifo, no_open):
     with pytest.raises(ValueError) as e:
-        dt.existing_file(fifo, 'a PEM certificate file')
+        lookups.existing_file(fifo, 'a PEM certificate file')
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
                             f'expected a PEM certificate file')
 
@@ -529,7 +530,7 @@ def test_existing_file_refuses_a_device(device, no_open):
     if not os.path.exists(device):
         pytest.skip(f'no {device}')
     with pytest.raises(ValueError) as e:
-        dt.existing_file(device, 'a PEM private key file')
+        lookups.existing_file(device, 'a PEM private key file')
     assert str(e.value) == (f'{device!r} is a character device, not a '
                             f'regular file; expected a PEM private key file')
 
@@ -542,7 +543,7 @@ def test_existing_file_refuses_a_socket(no_open):
         sock.bind(path)
         with pytest.raises(ValueError, match=r"is a socket, not a regular "
                                              r"file; expected a key"):
-            dt.existing_file(path, 'a key')
+            lookups.existing_file(path, 'a key')
     finally:
         sock.close()
         os.remove(path)
@@ -553,45 +554,45 @@ def test_existing_file_follows_a_link_to_a_fifo(fifo, tmp_path, no_open):
     link = tmp_path / 'cert.pem'
     link.symlink_to(fifo)
     with pytest.raises(ValueError, match='is a FIFO, not a regular file'):
-        dt.existing_file(str(link))
+        lookups.existing_file(str(link))
 
 
 def test_existing_path_takes_a_file_or_a_directory_only(fifo, tmp_path,
                                                         no_open):
     what = 'a CA file or a directory of CA certificates'
-    assert dt.existing_path(str(tmp_path), what) == str(tmp_path)
+    assert lookups.existing_path(str(tmp_path), what) == str(tmp_path)
     with pytest.raises(ValueError) as e:
-        dt.existing_path(fifo, what)
+        lookups.existing_path(fifo, what)
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file or a '
                             f'directory; expected {what}')
     with pytest.raises(ValueError, match="'/dev/null' is a character device"):
-        dt.existing_path('/dev/null', what)
+        lookups.existing_path('/dev/null', what)
     with pytest.raises(ValueError, match='no such file or directory'):
-        dt.existing_path(str(tmp_path / 'none'), what)
+        lookups.existing_path(str(tmp_path / 'none'), what)
 
 
 def test_existing_path_keeps_regular_files(tmp_path):
     (tmp_path / 'ca.pem').write_text('x')
-    assert dt.existing_path(str(tmp_path / 'ca.pem')) == \
+    assert lookups.existing_path(str(tmp_path / 'ca.pem')) == \
         str(tmp_path / 'ca.pem')
 
 
 def test_cache_file_that_exists_must_be_a_regular_file(fifo, tmp_path,
                                                        no_open):
     with pytest.raises(ValueError) as e:
-        dt.file_in_existing_directory(fifo, 'a cache file')
+        lookups.file_in_existing_directory(fifo, 'a cache file')
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
                             f'expected a cache file')
     with pytest.raises(ValueError, match="'/dev/zero' is a character device, "
                                          "not a regular file"):
-        dt.file_in_existing_directory('/dev/zero', 'a cache file')
+        lookups.file_in_existing_directory('/dev/zero', 'a cache file')
 
 
 def test_cache_file_may_be_absent_or_a_regular_file(tmp_path):
     (tmp_path / 'old.zec').write_bytes(b'')
     for name in ('old.zec', 'new.zec'):
         path = str(tmp_path / name)
-        assert dt.file_in_existing_directory(path) == path
+        assert lookups.file_in_existing_directory(path) == path
 
 
 # Import errors of a password-function module.
@@ -619,7 +620,7 @@ def test_an_import_error_inside_the_module_is_named_by_type_only(
         module_dir, source):
     module_dir('zc_dt_vault', source)
     with pytest.raises(ValueError) as e:
-        dt.dotted_callable('zc_dt_vault.password')
+        lookups.dotted_callable('zc_dt_vault.password')
     kind = 'ImportError' if source.startswith('raise ImportError') else \
         'ModuleNotFoundError'
     assert str(e.value) == (f"'zc_dt_vault.password': importing zc_dt_vault "
@@ -632,7 +633,7 @@ def test_a_module_not_found_error_naming_the_module_is_in_our_words(
     module_dir('zc_dt_self', 'raise ModuleNotFoundError("token S3CRET", '
                              'name=__name__)\n')
     with pytest.raises(ValueError) as e:
-        dt.dotted_callable('zc_dt_self.password')
+        lookups.dotted_callable('zc_dt_self.password')
     assert str(e.value) == ("'zc_dt_self.password' cannot be imported: no "
                             "module named 'zc_dt_self'; expected "
                             "module.function of a module on sys.path")
@@ -645,7 +646,7 @@ def test_a_module_not_found_error_naming_the_module_is_in_our_words(
 ])
 def test_a_missing_module_or_package_is_named(text, missing):
     with pytest.raises(ValueError) as e:
-        dt.dotted_callable(text)
+        lookups.dotted_callable(text)
     assert str(e.value).startswith(
         f"{text!r} cannot be imported: no module named {missing!r}")
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import zeoconf
-from zeoconf import openers
+from zeoconf import openers, storages
 from zeoconf.errors import describe
 from zeoconf.loader import load_path
 
@@ -396,7 +396,8 @@ def test_password_key_never_shows(tmp_path, caplog):
     given = opener.config.zeoclient_keys
     assert given['password'].reveal() == SECRET     # kept, not shown
     shown = [repr(given), str(opener.config), repr(opener.zeoclient),
-             repr(opener.kwargs()), opener.summary(), caplog.text]
+             repr(opener.kwargs()), repr(storages.describe(opener)),
+             caplog.text]
     for text in shown:
         assert SECRET not in text
     assert 'password' not in opener.kwargs()
@@ -603,7 +604,7 @@ def test_password_function_result_never_shows(paths, certs, caplog):
         f'</clientstorage>\n')
     assert opener.kwargs()['ssl'] is not None
     shown = [str(opener.config), repr(opener.kwargs()), caplog.text,
-             str(opener.ssl.config), opener.ssl.summary()]
+             str(opener.ssl.config), repr(storages.describe(opener))]
     for text in shown:
         assert certs.password not in text
 

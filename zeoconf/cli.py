@@ -218,7 +218,7 @@ _OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
 
 def cmd_check(args, out):
     """Every problem of every file; one line per clientstorage."""
-    from zeoconf import lint
+    from zeoconf import lint, storages
     status, documents = 0, []
     for path in args.files:
         try:
@@ -242,7 +242,7 @@ def cmd_check(args, out):
         # storages.
         loaded = None if report.problems else report.loaded
         others = []
-        storages = loaded.storages(others) if loaded else []
+        found = loaded.storages(others) if loaded else []
         warnings = loaded.warnings if loaded else []
         if report.problems:
             status = 1
@@ -252,8 +252,9 @@ def cmd_check(args, out):
                 'problems': [p.data(path) for p in report.problems],
                 'more': report.more, 'warnings': warnings,
                 'notes': [n.data(path) for n in report.notes],
-                'storages': [{'label': label, 'summary': opener.summary()}
-                             for label, opener in storages],
+                'storages': [{'label': label,
+                              'summary': storages.summary(opener)}
+                             for label, opener in found],
                 'not_checked': others})
             continue
         for problem in report.problems:
@@ -266,15 +267,15 @@ def cmd_check(args, out):
         if report.problems:
             continue
         _print_warnings(path, warnings)
-        count = len(storages)
+        count = len(found)
         line = f'{path}: ok, {count} clientstorage{"" if count == 1 else "s"}'
         if warnings:
             line += (f', {len(warnings)} warning'
                      f'{"" if len(warnings) == 1 else "s"}')
         print(line, file=out)
-        if storages:
-            _table([['  ' + label] + opener.summary()
-                    for label, opener in storages], out)
+        if found:
+            _table([['  ' + label] + storages.summary(opener)
+                    for label, opener in found], out)
         for label in others:
             print(f'  {label}: not checked: {_other_client(label)}', file=out)
         if args.offline:

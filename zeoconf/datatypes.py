@@ -6,19 +6,19 @@ know nothing about key names or positions: :mod:`zeoconf.keys` adds the key
 name and ZConfig adds the file and line.
 
 The functions are on the parse path of every process start, so they avoid
-heavy imports (``ipaddress`` and ``importlib`` only load when needed).
+heavy imports (``ipaddress`` only loads when needed); the conversions
+that look at this machine (files, directories, importable callables) are
+in :mod:`zeoconf.lookups`, loaded when a configuration names one.
 """
 
 import math
 import os
 import re
-import stat
 
 __all__ = [
     'size', 'server_address', 'boolean', 'interval', 'positive_interval',
-    'percent', 'existing_file', 'existing_directory', 'directory_path',
-    'check_directory', 'file_in_existing_directory', 'dotted_callable',
-    'host_name', 'text', 'storage_name', 'file_name_part', 'format_address',
+    'percent', 'directory_path', 'path_text', 'host_name', 'text',
+    'storage_name', 'file_name_part', 'format_address',
     'PortOnly', 'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
 ]
 
@@ -35,7 +35,7 @@ def _split_number(value):
     shape."""
     rest = value.rstrip(_ASCII_LETTERS)
     unit = value[len(rest):]
-    if unit and rest.endswith(' '):
+    if rest.endswith(' '):
         rest = rest[:-1]
     digits = rest.replace('.', '', 1)
     if not digits or not digits.isascii() or not digits.isdigit():
@@ -301,7 +301,9 @@ def percent(text):
 
 
 
-def _path(text, what):
+def path_text(text, what):
+    """A path as written (``~`` expanded): not empty, no NUL. Nothing on
+    disk is looked at (see :mod:`zeoconf.lookups`)."""
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
@@ -317,177 +319,14 @@ def _path(text, what):
     return value
 
 
-def _kind(mode):
-    """What a file that is neither regular nor a directory is, for people."""
-    if stat.S_ISFIFO(mode):
-        return 'a FIFO'
-    if stat.S_ISCHR(mode):
-        return 'a character device'
-    if stat.S_ISBLK(mode):
-        return 'a block device'
-    if stat.S_ISSOCK(mode):
-        return 'a socket'
-    return 'a special file'
-
-
-def _mode(path):
-    """``st_mode`` of *path* (links followed), or ``None`` if nothing is
-    there. Only ``stat``: a FIFO or a device is never opened, so that
-    looking at it cannot block or consume anything."""
-    try:
-        return os.stat(path).st_mode
-    except (OSError, ValueError):
-        return None
-
-
-def existing_file(text, what='a file'):
-    """The absolute path of a regular file that exists and can be read.
-
-    A directory, FIFO, device or socket is refused by what it is.
-    """
-    path = _path(text, what)
-    mode = _mode(path)
-    if mode is None:
-        raise ValueError(f'{text!r}: no such file; expected {what}')
-    return _readable_file(text, path, mode, what)
-
-
-def _readable_file(text, path, mode, what):
-    if stat.S_ISDIR(mode):
-        raise ValueError(f'{text!r} is a directory; expected {what}')
-    if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file; '
-                         f'expected {what}')
-    if not os.access(path, os.R_OK):
-        raise ValueError(f'{text!r} cannot be read (permission denied); '
-                         f'expected {what} this process can read')
-    return path
-
-
-def existing_directory(text, what='a directory'):
-    """The absolute path of a directory that exists and can be read."""
-    path = _path(text, what)
-    return _readable_directory(text, path, _mode(path), what)
-
-
-def _readable_directory(text, path, mode, what):
-    if mode is None or not stat.S_ISDIR(mode):
-        problem = 'no such directory' if mode is None else \
-            'is not a directory'
-        raise ValueError(f'{text!r}: {problem}; expected {what}')
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise ValueError(f'{text!r} cannot be read (permission denied); '
-                         f'expected {what} this process can read')
-    return path
-
-
 def directory_path(text, what='a directory'):
     """The absolute path of a directory that may not exist yet.
 
     The disk is not looked at here: ZEO creates the directory when the
-    storage opens, and :func:`check_directory` tells then whether what is
-    there can serve (see ``ClientStorageOpener``).
+    storage opens, and ``lookups.check_directory`` tells then whether what
+    is there can serve (see ``ClientStorageOpener``).
     """
-    return _path(text, what)
-
-
-def check_directory(path, what='a directory'):
-    """Raise ``ValueError`` when something other than a directory is at
-    *path*; nothing there is fine (ZEO creates it)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return
-    if not stat.S_ISDIR(mode):
-        raise ValueError(f'{path!r} exists and is not a directory; '
-                         f'expected {what}')
-
-
-def file_in_existing_directory(text, what='a file'):
-    """The absolute path of a file whose directory exists.
-
-    The file need not exist; when it does, it must be a regular file (a
-    FIFO or a device is refused by what it is, without being opened).
-    """
-    path = _path(text, what)
-    mode = _mode(path)
-    if mode is not None:
-        if stat.S_ISDIR(mode):
-            raise ValueError(f'{text!r} is a directory; expected {what}')
-        if not stat.S_ISREG(mode):
-            raise ValueError(f'{text!r} is {_kind(mode)}, not a regular '
-                             f'file; expected {what}')
-        return path
-    parent = os.path.dirname(path)
-    if not os.path.isdir(parent):
-        raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
-                         f' expected {what} in an existing directory')
-    return path
-
-
-def existing_path(text, what='a file or directory'):
-    """The absolute path of a readable regular file or directory."""
-    path = _path(text, what)
-    mode = _mode(path)
-    if mode is None:
-        raise ValueError(f'{text!r}: no such file or directory; expected '
-                         f'{what}')
-    if stat.S_ISDIR(mode):
-        return _readable_directory(text, path, mode, what)
-    if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file or '
-                         f'a directory; expected {what}')
-    return _readable_file(text, path, mode, what)
-
-
-_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
-
-
-def dotted_callable(text):
-    """Import ``package.module.name`` and return the callable it names."""
-    name = text.strip()
-    if not re.fullmatch(_DOTTED, name):
-        raise ValueError(f'{text!r} is not a dotted name; expected '
-                         f'module.function, e.g. mypackage.secrets.zeo_key')
-    import importlib
-    module_name, _, attr = name.rpartition('.')
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as e:
-        missing = getattr(e, 'name', None)
-        if (type(e) is ModuleNotFoundError and isinstance(missing, str)
-                and (module_name == missing
-                     or module_name.startswith(missing + '.'))):
-            # The module itself (or its package) is not there: our words.
-            raise ValueError(f'{name!r} cannot be imported: no module named '
-                             f'{missing!r}; expected module.function of a '
-                             f'module on sys.path') from None
-        # Raised by the module's own code, or a module it imports: its text
-        # may hold a secret ("vault token ... rejected"), so its type only.
-        raise ValueError(f'{name!r}: importing {module_name} failed with '
-                         f'{type(e).__name__}') from None
-    except KeyboardInterrupt:
-        raise
-    except BaseException as e:
-        # Whatever the module does while it is imported, even sys.exit(),
-        # is a problem of this value. Its type only: the text of a secrets
-        # module's exception may hold the secret.
-        raise ValueError(f'{name!r}: importing {module_name} failed with '
-                         f'{type(e).__name__}') from None
-    try:
-        function = getattr(module, attr)
-    except AttributeError:
-        raise ValueError(f'{name!r}: module {module_name} has no '
-                         f'{attr!r}') from None
-    except KeyboardInterrupt:
-        raise
-    except BaseException as e:      # a module's own __getattr__
-        raise ValueError(f'{name!r}: looking up {attr!r} in {module_name} '
-                         f'failed with {type(e).__name__}') from None
-    if not callable(function):
-        raise ValueError(f'{name!r} is not callable; expected a function '
-                         f'returning the password')
-    return function
+    return path_text(text, what)
 
 
 def host_name(text):

@@ -25,8 +25,7 @@ from zeoconf import datatypes
 
 __all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS', 'Secret',
            'reading', 'current_loader', 'clientstorage_key', 'ssl_key',
-           'zeoclient_value', 'zeoclient_keys', 'zeoclient_default',
-           'unknown_key']
+           'zeoclient_value', 'zeoclient_keys', 'zeoclient_default']
 
 
 # What this thread is reading, for the tools: ``reading.loader`` is
@@ -94,20 +93,22 @@ def _described(convert, what):
     return with_what
 
 
-def _on_disk(convert, what):
-    """*convert*, which looks at the file system, described by *what*;
-    in an offline review only the path's text is checked."""
+def _on_disk(name, what):
+    """The conversion *name* of :mod:`zeoconf.lookups` (imported when first
+    used), described by *what*; in an offline review only the path's text
+    is checked."""
     def on_disk(text):
         if _offline():
-            return datatypes.directory_path(text, what)
-        return convert(text, what)
-    on_disk.__name__ = convert.__name__
+            return datatypes.path_text(text, what)
+        from zeoconf import lookups
+        return getattr(lookups, name)(text, what)
+    on_disk.__name__ = name
     return on_disk
 
 
 def _importing(text):
-    """``datatypes.dotted_callable``; in an offline review the name is
-    kept as text, not imported."""
+    """``lookups.dotted_callable``; in an offline review the name is kept
+    as text, not imported."""
     if _offline():
         name = text.strip()
         if not name or any(not part.isidentifier()
@@ -115,7 +116,8 @@ def _importing(text):
             raise ValueError(f'{text!r} is not a dotted name; expected '
                              f'module.function')
         return name
-    return datatypes.dotted_callable(text)
+    from zeoconf import lookups
+    return lookups.dotted_callable(text)
 
 
 _importing.__name__ = 'dotted_callable'
@@ -134,7 +136,7 @@ storage = _for_key('storage', datatypes.storage_name)
 name = _for_key('name', datatypes.text)
 cache_size = _for_key('cache-size', datatypes.size)
 cache_path = _for_key('cache-path', _on_disk(
-    datatypes.file_in_existing_directory, 'a cache file'))
+    'file_in_existing_directory', 'a cache file'))
 blob_dir = _for_key('blob-dir', _described(
     datatypes.directory_path, 'a blob directory'))
 shared_blob_dir = _for_key('shared-blob-dir', datatypes.boolean)
@@ -148,12 +150,12 @@ disconnect_poll = _for_key('disconnect-poll', datatypes.positive_interval)
 client_label = _for_key('client-label', datatypes.text)
 
 certificate_file = _for_key('certificate', _on_disk(
-    datatypes.existing_file, 'a PEM certificate file'))
+    'existing_file', 'a PEM certificate file'))
 key_file = _for_key('key', _on_disk(
-    datatypes.existing_file, 'a PEM private key file'))
+    'existing_file', 'a PEM private key file'))
 password_function = _for_key('password-function', _importing)
 ca_location = _for_key('authenticate', _on_disk(
-    datatypes.existing_path, 'a CA file or a directory of CA certificates'))
+    'existing_path', 'a CA file or a directory of CA certificates'))
 check_hostname = _for_key('check-hostname', datatypes.boolean)
 server_hostname = _for_key('server-hostname', datatypes.host_name)
 
@@ -164,7 +166,7 @@ server_hostname = _for_key('server-hostname', datatypes.host_name)
 ZEOCLIENT_KEYS = {
     'client': (_for_key('client', datatypes.file_name_part), None),
     'var': (_for_key('var', _on_disk(
-        datatypes.existing_directory, 'the directory for the cache file')),
+        'existing_directory', 'the directory for the cache file')),
         None),
     'wait': (_for_key('wait', datatypes.boolean), 'true'),
     'min-disconnect-poll': (_for_key('min-disconnect-poll',
@@ -187,69 +189,12 @@ CLIENTSTORAGE_KEYS = frozenset({
 SSL_KEYS = frozenset({'certificate', 'key', 'password-function',
                       'authenticate', 'check-hostname', 'server-hostname'})
 
-# Names that belong to a neighbouring section, with where they go.
-_ELSEWHERE = {
-    'cache-size-bytes': 'it belongs in the enclosing <zodb> section',
-    'pool-size': 'it belongs in the enclosing <zodb> section',
-    'mount-point': 'it belongs in the enclosing <zodb_db> section',
-    'address': "the server address of a client is given with 'server'",
-    'path': "a ZEO client has no storage file; use 'server' (or cache-path "
-            "for a persistent cache)",
-}
-# A key name ZConfig reads runs to the first white space, so that
-# "password=S3CRET" arrives as one name: it is quoted only up to here.
-_NAME_END = '=:'
-_SECRET_WORDS = ('pass', 'secret', 'token', 'credential')
-
-
-def _quoted_name(key):
-    for stop in _NAME_END:
-        key = key.split(stop, 1)[0]
-    if len(key) > 40:
-        key = key[:40] + '...'
-    return key
-
-
-def _suggestion(name, known):
-    norm = name.replace('_', '-')
-    if norm in known:
-        return norm
-    import difflib
-    candidates = sorted(known)
-    close = difflib.get_close_matches(norm, candidates, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    squashed = norm.replace('-', '')
-    for candidate in candidates:
-        flat = candidate.replace('-', '')
-        if squashed and (flat.startswith(squashed)
-                         or squashed.startswith(flat)):
-            return candidate
-    return None
-
-
-def unknown_key(key, section, known):
-    """The message for *key*, which is not a key of *section* (whose key
-    names are *known*). The name is quoted up to a ``=`` or ``:`` (a
-    mistyped ``password=...`` line would otherwise show the password)."""
-    name = _quoted_name(key).lower()
-    message = f'{name!r} is not a key of <{section}>'
-    if name in _ELSEWHERE:
-        return f'{message}; {_ELSEWHERE[name]}'
-    if name != key.lower() and any(w in name for w in _SECRET_WORDS):
-        return (f'{message}; write the key, a space, then the value '
-                f'(the value is not shown)')
-    suggestion = _suggestion(name, known)
-    if suggestion:
-        return f'{message}; did you mean {suggestion!r}?'
-    return f'{message}; the keys are ' + ', '.join(sorted(known))
-
-
 def clientstorage_key(key):
     """Keytype of ``<clientstorage>``: a known key name, in lower case."""
     name = key.lower()
     if name in CLIENTSTORAGE_KEYS:
         return name
+    from zeoconf.wording import unknown_key
     raise ValueError(unknown_key(key, 'clientstorage', CLIENTSTORAGE_KEYS))
 
 
@@ -258,6 +203,7 @@ def ssl_key(key):
     name = key.lower()
     if name in SSL_KEYS:
         return name
+    from zeoconf.wording import unknown_key
     raise ValueError(unknown_key(key, 'ssl', SSL_KEYS))
 
 
@@ -280,6 +226,7 @@ def zeoclient_keys(section):
         if key not in ZEOCLIENT_KEYS:
             # Only where a section type extending clientstorage named a
             # keytype that lets any name through.
+            from zeoconf.wording import unknown_key
             raise ValueError(unknown_key(key, 'clientstorage',
                                          CLIENTSTORAGE_KEYS))
         text = value.reveal() if isinstance(value, Secret) else value

@@ -26,7 +26,7 @@ from zeoconf import datatypes, keys
 from zeoconf.datatypes import PortOnly, format_address
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError',
-           'ZEOCompatibilityError', 'format_value']
+           'ZEOCompatibilityError']
 
 logger = logging.getLogger('zeoconf')
 
@@ -69,37 +69,9 @@ class ZEOCompatibilityError(RuntimeError):
     """The installed ZEO lacks something a configured option needs."""
 
 
-_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10))
-
-
-def format_value(value, datatype=None):
-    """A converted value as people write it in a configuration; secrets
-    as ``<redacted>``. *datatype* is the name of the generic conversion
-    (``size``, ``positive_interval``, ...), which numbers need."""
-    if value is None:
-        return '-'
-    if isinstance(value, keys.Secret):
-        return '<redacted>'
-    if isinstance(value, list):
-        return ', '.join(format_value(v, datatype) for v in value)
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, tuple):
-        return format_address(value)
-    if datatype == 'size' and isinstance(value, int):
-        for unit, factor in _UNITS:
-            if value and value % factor == 0:
-                return f'{value // factor}{unit}'
-        return f'{value}B'
-    if datatype in ('interval', 'positive_interval'):
-        return f'{value:g}s'
-    if datatype == 'percent':
-        return f'{value}%'
-    if callable(value):
-        return f'{value.__module__}.{value.__qualname__}'
-    if value == '':
-        return '""'
-    return str(value)
+def _shown(value, datatype=None):
+    from zeoconf.wording import format_value
+    return format_value(value, datatype)
 
 
 class _Section:
@@ -161,7 +133,7 @@ class SSLOpener(_Section):
                       f'certificate file)', 'key', 'certificate')
         if self.password_function and not self.certificate:
             self.fail(f'{self.key_at("password-function")} '
-                      f'{format_value(self.password_function)} has no key '
+                      f'{_shown(self.password_function)} has no key '
                       f'to unlock; add certificate (and key)',
                       'password-function', 'certificate')
         if self.server_hostname and not self.check_hostname:
@@ -183,17 +155,6 @@ class SSLOpener(_Section):
 
     def label(self):
         return '<ssl>'
-
-    def summary(self):
-        """Settings as text for people: never the password."""
-        parts = [f'authenticate={self.authenticate or "system CAs"}']
-        if self.certificate:
-            parts.append(f'certificate={self.certificate}')
-        if not self.check_hostname:
-            parts.append('check-hostname=false')
-        elif self.server_hostname:
-            parts.append(f'server-hostname={self.server_hostname}')
-        return ' '.join(parts)
 
 
 class ClientStorageOpener(_Section):
@@ -277,8 +238,7 @@ class ClientStorageOpener(_Section):
                                ('blob-cache-size',
                                 c.blob_cache_size is not None)):
                 if needs:
-                    value = format_value(getattr(c, key.replace('-', '_')),
-                                         'size')
+                    value = _shown(getattr(c, key.replace('-', '_')), 'size')
                     self.fail(f'{self.key_at(key)} {value} needs blob-dir; '
                               f'add blob-dir (the blob directory)', key,
                               'blob-dir')
@@ -357,7 +317,8 @@ class ClientStorageOpener(_Section):
         if c.blob_dir is None or c.shared_blob_dir:
             return      # none; or checked to be a directory by _check
         try:
-            datatypes.check_directory(c.blob_dir, 'a blob directory')
+            from zeoconf.lookups import check_directory
+            check_directory(c.blob_dir, 'a blob directory')
         except ValueError as e:
             self.fail(f'{self.key_at("blob-dir")}: {e}', 'blob-dir')
 
@@ -391,19 +352,6 @@ class ClientStorageOpener(_Section):
                       f'cannot check one; add server-hostname NAME to '
                       f'<ssl>', 'server')
         return tls.context, next(iter(hosts.values()))
-
-    def summary(self):
-        """The cells of one line for people: servers, storage, name (when
-        set), TLS and mode."""
-        kw = self.kwargs()
-        mode = ('read-only-fallback' if kw['read_only_fallback'] else
-                'read-only' if kw['read_only'] else 'read-write')
-        cells = [','.join(format_address(a) for a in kw['addr']),
-                 f'storage={kw["storage"]}']
-        if kw['name']:
-            cells.append(f'name={kw["name"]}')
-        return cells + [f'tls={"on" if self.ssl is not None else "off"}',
-                         mode]
 
 
 def _client_factory(disconnect_poll):

@@ -10,9 +10,10 @@ import collections
 
 from zeoconf import keys
 from zeoconf.datatypes import format_address
-from zeoconf.openers import ClientStorageOpener, format_value
+from zeoconf.openers import ClientStorageOpener
+from zeoconf.wording import format_value
 
-__all__ = ['find', 'describe', 'plain', 'OTHER_CLIENTS']
+__all__ = ['find', 'describe', 'summary', 'plain', 'OTHER_CLIENTS']
 
 # Section types that open ZEO clients without zeoconf: ZEO's own
 # component (%import ZEO) and ZODB's built-in <zeoclient>.
@@ -208,3 +209,16 @@ def describe(opener, url=None, label=None):
         'ssl': _rows(opener.ssl, url, ssl_notes) if opener.ssl else None,
         'kwargs': resolved,
     }
+
+
+def summary(opener):
+    """The cells of one line for people: servers, storage, name (when
+    set), TLS and mode."""
+    kw = opener.kwargs()
+    mode = ('read-only-fallback' if kw['read_only_fallback'] else
+            'read-only' if kw['read_only'] else 'read-write')
+    cells = [','.join(format_address(a) for a in kw['addr']),
+             f'storage={kw["storage"]}']
+    if kw['name']:
+        cells.append(f'name={kw["name"]}')
+    return cells + [f'tls={"on" if opener.ssl is not None else "off"}', mode]
