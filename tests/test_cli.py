@@ -791,3 +791,17 @@ def test_demo_without_trustme_says_what_to_install():
     assert result.returncode == 1
     assert 'zeoconf demo needs trustme' in result.stdout
     assert "pip install 'zeoconf[test]'" in result.stdout
+
+
+def test_migrate_output_redirected_is_the_file_byte_for_byte(tmp_path):
+    # Escaping is for a terminal: a CRLF file stays CRLF, a form feed in
+    # a comment stays a form feed.
+    path = tmp_path / 'zodb.conf'
+    path.write_bytes(b'%import ZEO\r\n# page\x0c\r\n<zodb>\r\n'
+                     b'  <clientstorage>\r\n    server zeo:8100\r\n'
+                     b'  </clientstorage>\r\n</zodb>\r\n')
+    result = subprocess.run([sys.executable, '-m', 'zeoconf', 'migrate',
+                             str(path)], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == path.read_bytes().replace(
+        b'%import ZEO\r\n', b'%import zeoconf\r\n')

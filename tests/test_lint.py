@@ -621,3 +621,37 @@ def test_check_parses_once_more_per_problem(tmp_path, monkeypatch):
     report = lint.check(str(path), ZODB.config.getDbSchema())
     assert [p.line for p in report.problems] == [5, 11, 17]
     assert len(made) == 4
+
+
+# Line breaks that ZConfig does not count.
+
+FORM_FEED = ('%import zeoconf\n# page one\x0cpage two\n<zodb>\n'
+             '  <clientstorage>\n    server 99999\n    cache-size 1XB\n'
+             '    wait-timeout 0\n  </clientstorage>\n</zodb>\n')
+
+
+def test_every_problem_of_a_file_with_a_form_feed(tmp_path):
+    # ZConfig reads the form feed as white space inside line 2 (and so
+    # does check): the lines after it keep ZConfig's numbers.
+    (tmp_path / 'f.conf').write_text(FORM_FEED)
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert numbers(result) == [5, 6, 7]
+    assert result.stderr == ''
+
+
+def test_every_problem_of_a_file_with_lone_carriage_returns(tmp_path):
+    (tmp_path / 'f.conf').write_text(
+        FORM_FEED.replace('\x0c', '\r'), newline='')
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [5, 6, 7]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'loader: an %include cycle ends in RecursionError, worded once per '
+    'level'))
+def test_an_include_cycle_is_one_short_problem(tmp_path):
+    (tmp_path / 'f.conf').write_text('%import zeoconf\n%include f.conf\n')
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stdout) < 300, result.stdout[:300]

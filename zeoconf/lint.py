@@ -18,7 +18,7 @@ import urllib.parse
 import ZConfig
 
 from zeoconf import errors, loader
-from zeoconf.scanner import numbered_alike, scan, zconfig_view
+from zeoconf.scanner import scan, zconfig_view
 
 __all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS', 'internal_error']
 
@@ -83,7 +83,6 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                                getattr(e, 'lineno', None), _message(e))],
                       False, None)
     problems, blank, seen, order = [], {}, set(), [url]
-    stopped = None
     while True:
         reading = loader.Loader(schema, offline, blank)
         reading.allow_marks = True
@@ -102,7 +101,6 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 if not problems:
                     problems.append(_problem(e, reading, url))
                 loaded = None
-                stopped = _stopped_early(e, reading)
                 break
             where, report, key = step
             if where in seen:
@@ -132,8 +130,6 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
     notes = [note for read in order if read in texts
              for note in _inline_comments(read, texts[read])
              if (note.url, note.line) not in at_fault]
-    if stopped is not None:
-        notes.append(stopped)
     return Report(_ordered(problems, order, texts), False, loaded,
                   _ordered(notes, order, texts))
 
@@ -142,21 +138,6 @@ def internal_error(error):
     """What the tools say when zeoconf itself fails on a file."""
     return (f'zeoconf failed while reading this file ({type(error).__name__}'
             f'); this is a bug in zeoconf: please report it with the file')
-
-
-def _stopped_early(error, reading):
-    """A note when :func:`_step` could not read on after *error* for the
-    line breaks of its file, else None."""
-    url = getattr(error, 'url', None)
-    text = reading.texts.get(url)
-    if text is None or numbered_alike(text) or \
-            _loader_numbers_as_zconfig():
-        return None
-    return Problem(url, None, (
-        'this file holds a line break other than a new line (a form '
-        'feed, a lone carriage return or a Unicode line separator), which '
-        'ZConfig reads as white space inside a line: check stopped at its '
-        'first problem there'))
 
 
 # A "#" after white space that follows something else on its line: what
@@ -252,10 +233,6 @@ def _step(error, reading, blank):
     text = reading.texts.get(url)
     if not lineno or text is None:
         return None
-    if not numbered_alike(text) and not _loader_numbers_as_zconfig():
-        # The loader would read another line as blank than the one at
-        # fault: stop at this problem rather than invent others.
-        return None
     scanned = scan(zconfig_view(text))
     line = scanned.line(lineno)
     if line is None:
@@ -279,18 +256,6 @@ def _step(error, reading, blank):
         section_type = line.section.type if line.section else None
         done[lineno] = _STAND_INS.get((section_type, line.name), '')
     return (url, lineno), report, key
-
-
-_NUMBERING = []
-
-
-def _loader_numbers_as_zconfig():
-    """Whether ``loader.blanked`` counts lines at ``\\n`` only, as ZConfig
-    does (and not also at a form feed or a lone ``\\r``)."""
-    if not _NUMBERING:
-        _NUMBERING.append(
-            loader.blanked('a\x0cb\nc\n', {2: 'X'}) == 'a\x0cb\nX\n')
-    return _NUMBERING[0]
 
 
 def _blanked_keys(section, done, scanned):
