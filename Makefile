@@ -13,8 +13,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# editable_mode=compat puts this folder on sys.path (a .pth file) instead
+# of an import hook: a folder named zeoconf elsewhere on the path (a clone
+# seen from its parent folder) cannot shadow the package then.
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml Makefile
+	$(BIN)/python -m pip install --quiet -e '.[test]' \
+		--config-settings editable_mode=compat
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -358,3 +358,14 @@ def test_a_long_lived_process_keeps_no_value_it_parsed():
         tracemalloc.stop()
     # 30 values of 1 MB each went through two keys: 60 MB if kept.
     assert after - before < 4 << 20, after - before
+
+
+def test_a_folder_named_zeoconf_does_not_shadow_the_package(tmp_path):
+    """A clone named zeoconf, seen from its parent folder, is a namespace
+    package candidate; the install (make: editable_mode=compat, a path
+    entry rather than an import hook) keeps the real package first."""
+    (tmp_path / 'zeoconf').mkdir()
+    out = subprocess.run(
+        [sys.executable, '-c', 'import zeoconf; print(zeoconf.__file__)'],
+        cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    assert out.strip() == os.path.join(PACKAGE, '__init__.py')
