@@ -805,3 +805,20 @@ def test_migrate_output_redirected_is_the_file_byte_for_byte(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == path.read_bytes().replace(
         b'%import ZEO\r\n', b'%import zeoconf\r\n')
+
+
+def test_the_help_shown_in_docs_cli_md_is_the_commands_own():
+    # docs/cli.md shows each --help as the command prints it (80 columns).
+    import re
+    docs = os.path.join(os.path.dirname(__file__), '..', 'docs', 'cli.md')
+    with open(docs) as f:
+        text = f.read()
+    blocks = re.findall(r'```\n\$ zeoconf (\S+ )?--help\n(.*?)\(exit 0\)\n',
+                        text, re.S)
+    assert {command.strip() for command, _ in blocks} == {
+        '', 'check', 'show', 'ping', 'migrate', 'demo'}
+    env = dict(os.environ, COLUMNS='80')
+    for command, shown in blocks:
+        args = [command.strip()] if command else []
+        result = zeoconf(*args, '--help', env=env)
+        assert result.stdout == shown, command

@@ -419,7 +419,7 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog='zeoconf', description='Check, inspect, probe and migrate ZEO '
         'client configurations (%import zeoconf).', epilog=(
-            "Each command's --help lists its exit codes; 2 is always wrong "
+            "Each command's --help lists its exit codes; 2 is always wrong\n"
             "command-line usage."), formatter_class=formatter)
     from zeoconf import __version__
     parser.add_argument('--version', action='version',
