@@ -21,7 +21,6 @@ _ELSEWHERE = {
 # A key name ZConfig reads runs to the first white space, so that
 # "password=S3CRET" arrives as one name: it is quoted only up to here.
 _NAME_END = '=:'
-_SECRET_WORDS = ('pass', 'secret', 'token', 'credential')
 
 
 def _quoted_name(key):
@@ -55,12 +54,19 @@ def unknown_key(key, section, known):
     names are *known*). The name is quoted up to a ``=`` or ``:`` (a
     mistyped ``password=...`` line would otherwise show the password)."""
     name = _quoted_name(key).lower()
+    cut = len(name) < len(key) and key[len(name)] in _NAME_END
+    if cut:
+        # "password=S3CRET": the name, and what follows it, unquoted.
+        sign = key[len(name)]
+        known_name = name if name in known else _suggestion(name, known)
+        about = f' ({known_name!r})' if known_name else ''
+        return (f'{name!r} followed by {sign!r} is not a key of '
+                f'<{section}>: ZConfig reads a key, white space, then its '
+                f'value; write the key{about}, a space, then the value '
+                f'(not shown here)')
     message = f'{name!r} is not a key of <{section}>'
     if name in _ELSEWHERE:
         return f'{message}; {_ELSEWHERE[name]}'
-    if name != key.lower() and any(w in name for w in _SECRET_WORDS):
-        return (f'{message}; write the key, a space, then the value '
-                f'(the value is not shown)')
     suggestion = _suggestion(name, known)
     if suggestion:
         return f'{message}; did you mean {suggestion!r}?'
