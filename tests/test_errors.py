@@ -721,3 +721,24 @@ def test_an_import_that_exits_is_a_configuration_error(tmp_path,
         zeoconf.client_kwargs('%import zc_exits\n<clientstorage>\n'
                               'server zeo:1\n</clientstorage>\n')
     assert 'SystemExit' in describe(e.value)
+
+
+@pytest.mark.parametrize('line, name, sign', [
+    (f'password={SECRET}', 'password', '='),
+    (f'password:{SECRET}', 'password', ':'),
+    (f'PassWord={SECRET} more', 'password', '='),
+    (f'cache-size={SECRET}', 'cache-size', '='),
+])
+def test_a_key_written_with_a_sign_is_named_without_its_value(line, name,
+                                                              sign):
+    text = f'<clientstorage>\nserver zeo:1\n{line}\n</clientstorage>\n'
+    with pytest.raises(ZConfig.ConfigurationError) as api:
+        zeoconf.client_kwargs(text)
+    with pytest.raises(ZConfig.ConfigurationError) as plain:
+        ZODB.config.storageFromString('%import zeoconf\n' + text)
+    for error in (api.value, plain.value):
+        message = describe(error)
+        assert f"'{name}' followed by '{sign}' is not a key" in message
+        assert f"write the key ('{name}'), a space, then the value" in message
+        assert SECRET not in message and SECRET not in str(error)
+    assert api.value.lineno == 3
