@@ -629,3 +629,19 @@ def test_a_password_that_is_no_utf8_text_is_not_quoted(certs):
     assert str(e.value) == (f'password-function: {__name__}.lone_surrogate '
                             f'failed: it returned text that cannot be '
                             f'encoded as UTF-8')
+
+
+def test_server_host_names_compare_as_dns_names(certs):
+    # DNS names are not case sensitive, and a final dot only says the name
+    # is absolute: one host name for <ssl> to check.
+    kwargs = zeoconf.client_kwargs(
+        f'<clientstorage>\nserver ZEO.example.com:8100\n'
+        f'server zeo.example.com.:8101\n<ssl>\n'
+        f'authenticate {certs.ca}\n</ssl>\n</clientstorage>\n')
+    assert kwargs['ssl_server_hostname'] == 'zeo.example.com'
+    with pytest.raises(ZConfig.ConfigurationError,
+                       match='different host names'):
+        zeoconf.client_kwargs(
+            f'<clientstorage>\nserver zeo.example.com:8100\n'
+            f'server zeo2.example.com:8101\n<ssl>\n'
+            f'authenticate {certs.ca}\n</ssl>\n</clientstorage>\n')

@@ -351,7 +351,8 @@ class ClientStorageOpener(_Section):
                       f'({", ".join(sorted(hosts.values()))}), so <ssl> '
                       f'cannot check one; add server-hostname NAME to '
                       f'<ssl>', 'server')
-        return tls.context, next(iter(hosts.values()))
+        # The name as certificates are matched: lower case, no final dot.
+        return tls.context, next(iter(hosts))
 
 
 def _client_factory(disconnect_poll):
