@@ -168,21 +168,32 @@ def fresh_jobs(directory):
     paths = bench_parse.fresh_files(directory)
     code = bench_parse.fresh_code()
     compiled = set()
+    imports = {}
     for (case, variant), path in paths.items():
         # Once without valgrind: every database parsed, no module
-        # compiled from source (which would count the compiler).
+        # compiled from source (which would count the compiler), and
+        # which modules each component's parse imports.
         report = bench_parse.fresh_run(code, variant, path, directory)
         if report['databases'] != dict(bench_parse.FRESH_CASES)[case]:
             raise AssertionError(f'{case}, {variant}: not every database '
                                  f'was parsed')  # pragma: no cover
         compiled.update(report['from_source'])
+        if variant != 'baseline':
+            imports[variant] = report['added']
     jobs = {('fresh', case, variant): (bench_parse.fresh_command(
                 code, variant, path, count_only=True), directory)
             for (case, variant), path in paths.items()}
-    return jobs, compiled
+    # The one-storage baseline importing a component's modules as well.
+    case = bench_parse.FRESH_CASES[0][0]
+    for component, modules in imports.items():
+        variant = 'baseline:' + ','.join(modules)
+        jobs['imports', component] = (bench_parse.fresh_command(
+            code, variant, paths[case, 'baseline'], count_only=True),
+            directory)
+    return jobs, compiled, imports
 
 
-def report_fresh(counts, compiled):
+def report_fresh(counts, compiled, imports):
     """Each component's process minus the baseline's."""
     print('fresh process: instructions of a whole new interpreter that '
           'imports ZConfig and ZODB.config,\nreads ZODB\'s schema, parses '
@@ -204,6 +215,18 @@ def report_fresh(counts, compiled):
         print(f'{case:<14} {total["baseline"] / 1e6:>9.1f}M '
               f'{extra["ZEO"] / 1e6:>8.2f}M {extra["zeoconf"] / 1e6:>8.2f}M '
               f'{ratio:>11.2f}x')
+    case = bench_parse.FRESH_CASES[0][0]
+    print(f'importing the modules each component\'s parse imports, counted '
+          f'alike (the baseline process\nimporting them too, minus the '
+          f'baseline), and the rest of +ZEO, +zeoconf at {case}:')
+    for component in bench_parse.COMPONENTS:
+        extra = counts['fresh', case, component] - counts[
+            'fresh', case, 'baseline']
+        own = counts['imports', component] - counts[
+            'fresh', case, 'baseline']
+        print(f'  {component:<8} imports {own / 1e6:5.2f}M, rest '
+              f'{(extra - own) / 1e6:5.2f}M  '
+              f'({", ".join(imports[component])})')
     print(f'modules a child compiled from source instead of reading their '
           f'bytecode: {", ".join(sorted(compiled)) or "none"}')
     return ratios
@@ -242,12 +265,12 @@ def main(argv=None):
         block = bench_parse.ssl_block(make_certificates(directory))
         print(f'machine: {bench_parse.machine()}')
         print(f'zeoconf: {bench_parse.zeoconf_source()}')
-        jobs, compiled = fresh_jobs(directory)
+        jobs, compiled, imports = fresh_jobs(directory)
         jobs.update(warm_jobs(directory, block, pick))
         counts = count_all(jobs)
         worst, tls_ratio = report_warm(counts, pick)
         print()
-        fresh = report_fresh(counts, compiled)
+        fresh = report_fresh(counts, compiled, imports)
         print()
         report_targets(fresh['1 storage'], worst, tls_ratio)
     finally:

@@ -220,6 +220,9 @@ RESOLVE_FUNCTIONS
 RESOLVE = {'baseline': resolve_nothing, 'ZEO': resolve_zeo,
            'zeoconf': resolve_zeoconf}
 variant, path = sys.argv[1], sys.argv[2]
+# 'baseline:MODULE,MODULE': the baseline, which also imports the modules
+# (for bench_instructions.py: what importing a component's modules costs).
+variant, _, modules = variant.partition(':')
 resolve = RESOLVE[variant]
 
 start = time.perf_counter()
@@ -233,6 +236,8 @@ parse_start = time.perf_counter()
 config, _ = ZConfig.loadConfig(schema, path)
 for database in config.database:
     resolve(database.config.storage)
+for module in filter(None, modules.split(',')):
+    __import__(module)
 done = time.perf_counter()
 
 if len(sys.argv) > 3:    # counted in instructions: the work ends here

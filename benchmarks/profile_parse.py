@@ -51,9 +51,19 @@ _ZCONFIG = os.path.dirname(ZConfig.__file__) + os.sep
 _ZEOCONF = os.path.dirname(zeoconf.__file__) + os.sep
 _ZEO = os.path.dirname(ZEO.__file__) + os.sep
 _PARSE_COMPONENT = ZConfig.schema.parseComponent.__code__
-# zeoconf.keys functions charged to "keytype": the section types'
-# keytypes (named *_key in component.xml) and what they call.
-_KEYTYPE = {'unknown_key', '_suggestion', '_quoted_name'}
+
+
+def _keytypes():
+    """Functions charged to "keytype": the keytypes component.xml names
+    for zeoconf's section types, and what they call for a message."""
+    path = os.path.join(os.path.dirname(zeoconf.__file__), 'component.xml')
+    with open(path) as f:
+        named = re.findall(r'keytype="([^"]+)"', f.read())
+    return {name.rsplit('.', 1)[-1] for name in named} | {
+        'unknown_key', '_suggestion', '_quoted_name'}
+
+
+_KEYTYPE = _keytypes()
 
 
 def _category(frame):
@@ -70,8 +80,7 @@ def _category(frame):
             return 'ZConfig: reading component.xml'
         if filename.startswith(_ZEOCONF):
             module = os.path.basename(filename)
-            if module == 'keys.py' and (code.co_name.endswith('_key')
-                                        or code.co_name in _KEYTYPE):
+            if module == 'keys.py' and code.co_name in _KEYTYPE:
                 return 'zeoconf: keytype (key names)'
             if module in ('keys.py', 'datatypes.py'):
                 return 'zeoconf: value converters'
