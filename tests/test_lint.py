@@ -647,11 +647,15 @@ def test_every_problem_of_a_file_with_lone_carriage_returns(tmp_path):
     assert numbers(result) == [5, 6, 7]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'loader: an %include cycle ends in RecursionError, worded once per '
-    'level'))
 def test_an_include_cycle_is_one_short_problem(tmp_path):
     (tmp_path / 'f.conf').write_text('%import zeoconf\n%include f.conf\n')
     result = zeoconf('check', 'f.conf', cwd=tmp_path)
     assert result.returncode == 1
     assert len(result.stdout) < 300, result.stdout[:300]
+    assert result.stdout.startswith('f.conf:2: %include: ')
+    assert 'includes itself' in result.stdout
+    (tmp_path / 'g.conf').write_text('%include h.conf\n')
+    (tmp_path / 'h.conf').write_text('%include g.conf\n')
+    result = zeoconf('check', 'g.conf', cwd=tmp_path)
+    assert result.stdout.startswith('h.conf:1: %include: '), result.stdout
+    assert 'given twice' not in result.stdout

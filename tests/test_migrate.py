@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from zeoconf.loader import load_text
 from zeoconf.migrate import compare, find_clients, migrate_text, run
-from zeoconf.scanner import scan
+from zeoconf.scanner import scan, split_lines
 
 PASSWORD = 'Pl0ne-s3cret-pw'
 
@@ -244,13 +244,13 @@ _LINE = st.sampled_from([
 def test_migrate_text_never_raises_and_touches_only_its_lines(lines, end):
     text = end.join(lines)
     migration = migrate_text(text)
-    before = text.splitlines(keepends=True)
+    before = split_lines(text)       # numbered as ZConfig numbers
     touched = set(migration.imports) | {d.line for d in migration.dropped}
     scanned = scan(text)
     touched |= {line.number for line in scanned.lines
                 if line.kind in ('open', 'close', 'empty')
                 and line.section.type == 'zeoclient'}
-    for line, number in zip(migration.text.splitlines(keepends=True),
+    for line, number in zip(split_lines(migration.text),
                             migration.line_map):
         if number is not None and number not in touched:
             assert line == before[number - 1]

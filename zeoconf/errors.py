@@ -110,8 +110,10 @@ def _substitution(error, loader):
         what, hide = f'%define {line.value.split(None, 1)[0].lower()}', True
     elif line.kind == 'key':
         what, hide = line.name, line.name in _SECRET_KEYS
+    elif line.kind == 'directive':
+        what, hide = f'%{line.name}', False
     else:
-        what, hide = line.text.strip().split(None, 1)[0], False
+        return error
     if hide:
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "

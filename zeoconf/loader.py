@@ -163,6 +163,10 @@ class Loader(ZConfig.loader.ConfigLoader):
 
     def includeConfiguration(self, section, url, defines):
         where = self._directive('include')
+        if self.normalizeURL(url) in self._reading:
+            raise errors.at_directive(ZConfig.ConfigurationError(
+                f'{file_of(url)} includes itself (through this '
+                f'%include); include each file once'), '%include', *where)
         try:
             super().includeConfiguration(section, url, defines)
         except ZConfig.ConfigurationError as e:

@@ -39,7 +39,7 @@ import ZConfig
 from zeoconf import errors, loader, schemas
 from zeoconf.datatypes import format_address
 from zeoconf.lint import internal_error
-from zeoconf.scanner import scan, zconfig_view
+from zeoconf.scanner import scan, split_lines, zconfig_view
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
            'find_clients', 'compare', 'run', 'DROPPED_KEYS']
@@ -172,7 +172,7 @@ def migrate_text(text):
     ``<zeoclient>``, comes back unchanged.
     """
     scanned = scan(text)
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)       # numbered as scan() and ZConfig number
     imports = scanned.directives('import')
     zeo_imports = [line for line in imports if line.value.strip() == 'ZEO']
     has_zeoconf = any(line.value.strip() == 'zeoconf' for line in imports)

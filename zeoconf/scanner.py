@@ -149,17 +149,16 @@ def zconfig_view(text):
 def scan(text):
     """Every line of configuration *text*, classified: a :class:`Scan`.
 
-    Lines are those of ``str.splitlines``, as the tools that rewrite text
-    by line number (``migrate``) split it; for text where
-    :func:`numbered_alike` is false, ZConfig numbers its lines otherwise
-    (:func:`split_lines`), and a line number from ZConfig may name
-    another line here: scan :func:`zconfig_view` of it to look up lines
-    by ZConfig's numbers.
+    Lines are numbered as ZConfig numbers them (:func:`split_lines`: at
+    ``\n`` only), so that a line number from ZConfig names the same line
+    here; a form feed or a lone ``\r`` is part of a line.
     """
     if text.startswith('\ufeff'):
         text = text[1:]
     lines, sections, stack = [], [], []
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(split_lines(text), 1):
+        if raw.endswith('\n'):      # the line end, "\n" or "\r\n"
+            raw = raw[:-2] if raw.endswith('\r\n') else raw[:-1]
         line = raw.strip()
         current = stack[-1] if stack else None
         if not line:
