@@ -31,13 +31,13 @@ def _with(error, hint):
 
 
 def _hint(error, texts):
-    from zeoconf.scanner import scan, zconfig_view
+    from zeoconf.scanner import scan
     message = str(getattr(error, 'message', None) or error)
     url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
     text = texts.get(url)
     if text is None and len(texts) == 1:
         text = next(iter(texts.values()))
-    scanned = scan(zconfig_view(text or ''))   # lines as ZConfig's
+    scanned = scan(text or '')
     line = scanned.line(lineno) if lineno else None
 
     found = _UNKNOWN_TYPE.search(message)

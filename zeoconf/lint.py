@@ -18,7 +18,7 @@ import urllib.parse
 import ZConfig
 
 from zeoconf import errors, loader
-from zeoconf.scanner import scan, zconfig_view
+from zeoconf.scanner import scan
 
 __all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS', 'internal_error']
 
@@ -150,7 +150,7 @@ def _inline_comments(url, text):
     the comment as part of the value."""
     if not _MAYBE_INLINE.search(text):
         return
-    for line in scan(zconfig_view(text)).lines:
+    for line in scan(text).lines:
         if line.kind == 'key' and re.search(r'\s#', line.value):
             comment = line.value[line.value.index('#'):]
             yield Problem(url, line.number, (
@@ -165,7 +165,7 @@ def _problem(error, reading, url):
     key = None
     if reading.section_error is None:
         text = reading.texts.get(where)
-        line = scan(zconfig_view(text)).line(lineno) \
+        line = scan(text).line(lineno) \
             if text is not None and lineno else None
         key = line.name if line is not None and line.kind == 'key' \
             else None
@@ -214,7 +214,7 @@ def _included_at(texts):
     for url, text in texts.items():
         if not url or '%include' not in text:
             continue
-        for line in scan(zconfig_view(text)).directives('include'):
+        for line in scan(text).directives('include'):
             target = urllib.parse.urljoin(url, line.value.strip())
             if target.startswith('file:/') and \
                     not target.startswith('file:///'):
@@ -233,7 +233,7 @@ def _step(error, reading, blank):
     text = reading.texts.get(url)
     if not lineno or text is None:
         return None
-    scanned = scan(zconfig_view(text))
+    scanned = scan(text)
     line = scanned.line(lineno)
     if line is None:
         return None

@@ -39,7 +39,7 @@ import ZConfig
 from zeoconf import errors, loader, schemas
 from zeoconf.datatypes import format_address
 from zeoconf.lint import internal_error
-from zeoconf.scanner import scan, split_lines, zconfig_view
+from zeoconf.scanner import scan, split_lines
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
            'find_clients', 'compare', 'run', 'DROPPED_KEYS']
@@ -872,7 +872,7 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     for warning in result.warnings:
         err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
     before, after = find_clients(original.config), find_clients(result.config)
-    scanned = scan(zconfig_view(text))     # numbered as ZConfig numbers
+    scanned = scan(text)
     lines = [_section_line(original, client, scanned) for client in before]
     differences = compare(before, after, lines)
     verdict = _say_comparison(differences, before, lines, path, err)

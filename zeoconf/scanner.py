@@ -15,7 +15,7 @@ It is not on the runtime path: parsing a configuration never imports it.
 
 import re
 
-__all__ = ['scan', 'split_lines', 'numbered_alike', 'zconfig_view', 'Line',
+__all__ = ['scan', 'split_lines', 'Line',
            'Section', 'Scan']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
@@ -115,11 +115,6 @@ class Scan:
                 and (name is None or line.name == name)]
 
 
-# Where str.splitlines ends a line and ZConfig, which reads at "\n" only,
-# does not.
-_OTHER_BREAKS = re.compile('[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)')
-
-
 def split_lines(text):
     """The lines of *text* as ZConfig reads and numbers them, each with
     its line end: at ``\\n`` only, so a form feed, a lone ``\\r`` or a
@@ -129,21 +124,6 @@ def split_lines(text):
     if parts[-1]:
         lines.append(parts[-1])
     return lines
-
-
-def numbered_alike(text):
-    """Whether ``str.splitlines`` and ZConfig number the lines of *text*
-    alike: true unless it holds a line break other than ``\\n`` and
-    ``\\r\\n`` (a form feed, a lone ``\\r``, a Unicode line separator)."""
-    return _OTHER_BREAKS.search(text) is None
-
-
-def zconfig_view(text):
-    """*text* with every line break other than ``\\n`` and ``\\r\\n``
-    read as a space: ``scan(zconfig_view(text))`` numbers and classifies
-    lines as ZConfig does (to ZConfig's parser, those characters are
-    white space inside a line), with values that differ only there."""
-    return _OTHER_BREAKS.sub(' ', text)
 
 
 def scan(text):
