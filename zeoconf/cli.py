@@ -130,13 +130,14 @@ def _check_file(path, what='schema file'):
     import os
     import stat
 
-    from zeoconf import errors, loader
+    from zeoconf import loader
+    from zeoconf.lookups import file_kind
     try:
         st = os.stat(path)
     except OSError:
         return
     if not stat.S_ISREG(st.st_mode):
-        raise LoadError(f'{path} is {errors.file_kind(st.st_mode)}, not a '
+        raise LoadError(f'{path} is {file_kind(st.st_mode)}, not a '
                         f'{what}; expected a regular file')
     if st.st_size > loader.MAX_FILE_SIZE:
         raise LoadError(f'{path} is {st.st_size} bytes; a {what} is at '

@@ -7,13 +7,12 @@ what ZConfig leaves unsaid; :func:`describe` turns one into
 """
 
 import os
-import stat
 
 import ZConfig
 
 __all__ = ['relocated', 'describe', 'at_directive', 'unexpected',
            'is_import_collision', 'IMPORT_COLLISION_HINT', 'quoted_key',
-           'file_kind', 'display_path']
+           'display_path']
 
 IMPORT_COLLISION_HINT = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -28,17 +27,6 @@ _SECRET_KEYS = frozenset({'password'})
 def quoted_key(name):
     """A key name as messages quote it."""
     return name if len(name) <= 60 else name[:60] + '...'
-
-
-def file_kind(mode):
-    """What a file of ``st_mode`` *mode* is, in words."""
-    for test, kind in ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO,
-                       'a FIFO'), (stat.S_ISCHR, 'a character device'),
-                       (stat.S_ISBLK, 'a block device'),
-                       (stat.S_ISSOCK, 'a socket')):
-        if test(mode):
-            return kind
-    return 'not a regular file'
 
 
 def is_import_collision(error):

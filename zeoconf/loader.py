@@ -28,6 +28,7 @@ import ZConfig
 import ZConfig.loader
 
 from zeoconf import errors, keys, openers
+from zeoconf.lookups import file_kind
 
 __all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
            'file_of', 'read_text', 'blanked']
@@ -241,7 +242,7 @@ def read_text(path):
         raise ZConfig.ConfigurationError(
             f'{path}: cannot read: {e.strerror}', url) from None
     if not stat.S_ISREG(st.st_mode):
-        kind = errors.file_kind(st.st_mode)
+        kind = file_kind(st.st_mode)
         raise ZConfig.ConfigurationError(
             f'{path} is {kind}, not a configuration file; expected a '
             f'regular file', url)

@@ -19,11 +19,14 @@ from zeoconf.datatypes import path_text
 
 __all__ = ['existing_file', 'existing_directory', 'existing_path',
            'file_in_existing_directory', 'check_directory',
-           'dotted_callable']
+           'dotted_callable', 'file_kind']
 
 
-def _kind(mode):
-    """What a file that is neither regular nor a directory is, for people."""
+def file_kind(mode):
+    """What a file of ``st_mode`` *mode* that is not a regular file is, in
+    words: a directory, a FIFO, a device, ..."""
+    if stat.S_ISDIR(mode):
+        return 'a directory'
     if stat.S_ISFIFO(mode):
         return 'a FIFO'
     if stat.S_ISCHR(mode):
@@ -61,7 +64,7 @@ def _readable_file(text, path, mode, what):
     if stat.S_ISDIR(mode):
         raise ValueError(f'{text!r} is a directory; expected {what}')
     if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file; '
+        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular file; '
                          f'expected {what}')
     if not os.access(path, os.R_OK):
         raise ValueError(f'{text!r} cannot be read (permission denied); '
@@ -110,7 +113,7 @@ def file_in_existing_directory(text, what='a file'):
         if stat.S_ISDIR(mode):
             raise ValueError(f'{text!r} is a directory; expected {what}')
         if not stat.S_ISREG(mode):
-            raise ValueError(f'{text!r} is {_kind(mode)}, not a regular '
+            raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
                              f'file; expected {what}')
         return path
     parent = os.path.dirname(path)
@@ -130,8 +133,8 @@ def existing_path(text, what='a file or directory'):
     if stat.S_ISDIR(mode):
         return _readable_directory(text, path, mode, what)
     if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {_kind(mode)}, not a regular file or '
-                         f'a directory; expected {what}')
+        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
+                         f'file or a directory; expected {what}')
     return _readable_file(text, path, mode, what)
 
 

@@ -26,6 +26,8 @@ import stat
 import threading
 import time
 
+from zeoconf.lookups import file_kind
+
 __all__ = ['client_context', 'TLSSettingError', 'stats', 'MAX_FILE_SIZE',
            'MAX_PASSWORD_BYTES']
 
@@ -70,21 +72,6 @@ class _PasswordTooLong(Exception):
     pass
 
 
-def _not_regular(mode):
-    """What a file that is not regular is, for people."""
-    if stat.S_ISDIR(mode):
-        return 'a directory'
-    if stat.S_ISFIFO(mode):
-        return 'a FIFO'
-    if stat.S_ISCHR(mode):
-        return 'a character device'
-    if stat.S_ISBLK(mode):
-        return 'a block device'
-    if stat.S_ISSOCK(mode):
-        return 'a socket'
-    return 'a special file'
-
-
 def _read_regular(path):
     """``(stat, bytes)`` of the regular file *path*.
 
@@ -95,14 +82,14 @@ def _read_regular(path):
     """
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
-        raise _WrongKind(_not_regular(st.st_mode))
+        raise _WrongKind(file_kind(st.st_mode))
     if st.st_size > MAX_FILE_SIZE:
         raise _TooLarge(st.st_size)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise _WrongKind(_not_regular(st.st_mode))
+            raise _WrongKind(file_kind(st.st_mode))
         chunks, left = [], MAX_FILE_SIZE + 1
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))
@@ -145,7 +132,7 @@ def _stamp(key, path, what):
     except OSError:
         return 'unreadable'
     if not stat.S_ISREG(st.st_mode):
-        raise TLSSettingError(key, f'{path!r} is {_not_regular(st.st_mode)}'
+        raise TLSSettingError(key, f'{path!r} is {file_kind(st.st_mode)}'
                                    f', not a regular file; expected {what}')
     if st.st_size > MAX_FILE_SIZE:
         raise TLSSettingError(key, f'{path!r} is {st.st_size} bytes long, '
