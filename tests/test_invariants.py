@@ -63,6 +63,42 @@ def test_import_zeoconf_imports_neither_zeo_nor_asyncio():
     assert _heavy(_modules_after('import zeoconf')) == []
 
 
+_LOADED_BY_A_PLAIN_PARSE = '''
+import io, sys, ZConfig, ZODB.config
+before = set(sys.modules)
+text = """%import zeoconf
+<zodb>
+  <clientstorage>
+    server zeo.example.com:8100
+    server zeo2.example.com:8100
+    cache-size 1GB
+    blob-dir /tmp/zeoconf-invariants/blobs
+    read-only-fallback true
+  </clientstorage>
+</zodb>
+"""
+config, _ = ZConfig.loadConfigFile(ZODB.config.getDbSchema(),
+                                   io.StringIO(text))
+config.database[0].config.storage.kwargs()
+for name in sorted(set(sys.modules) - before):
+    print(name)
+'''
+
+
+def test_a_plain_parse_loads_only_what_parsing_needs():
+    """TLS, the file system lookups, message wording, difflib, ipaddress and
+    the tools' modules load when first needed: a plain configuration
+    without mistakes needs none of them."""
+    out = subprocess.run([sys.executable, '-c', _LOADED_BY_A_PLAIN_PARSE],
+                         check=True, capture_output=True,
+                         text=True).stdout.split()
+    ours = sorted(name for name in out if name.startswith('zeoconf'))
+    assert ours == ['zeoconf', 'zeoconf.datatypes', 'zeoconf.keys',
+                    'zeoconf.openers']
+    for name in ('difflib', 'ipaddress', 'zeoconf.tls', 'contextvars'):
+        assert name not in out
+
+
 def _ssl_section(certs, indent='    '):
     return (f'{indent}<ssl>\n'
             f'{indent}  authenticate {certs.ca}\n'
