@@ -659,3 +659,44 @@ def test_an_include_cycle_is_one_short_problem(tmp_path):
     result = zeoconf('check', 'g.conf', cwd=tmp_path)
     assert result.stdout.startswith('h.conf:1: %include: '), result.stdout
     assert 'given twice' not in result.stdout
+
+
+def test_a_stand_in_server_that_makes_its_own_problem_does_not_stop_check(
+        write, tmp_path):
+    # The bad server is read as a stand-in, whose host differs from the
+    # other server's under <ssl>: that line is then read as blank, and the
+    # next section is still checked.
+    write('f.conf', """
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo.example.com8200
+            server zeo2.example.com:8200
+            <ssl>
+            </ssl>
+          </clientstorage>
+        </zodb>
+        <zodb b>
+          <clientstorage>
+            server zeo3:1
+            cache-size 3 GBytes
+          </clientstorage>
+        </zodb>
+        """)
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [4, 13], result.stdout
+    assert 'different host names' not in result.stdout
+
+
+def test_a_section_type_of_a_package_that_failed_to_import_is_not_reported(
+        write, tmp_path):
+    write('f.conf', """
+        %import zeoconf
+        %import zc_lint_no_such_package
+        <zodb>
+          <temporarystorage>
+          </temporarystorage>
+        </zodb>
+        """)
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [2], result.stdout

@@ -104,9 +104,21 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 break
             where, report, key = step
             if where in seen:
-                loaded = None
-                break
+                # The same line again: a stand-in made its own problem
+                # (a stand-in server whose host differs from the other
+                # servers' under <ssl>). Read the line as blank instead.
+                if blank[where[0]].get(where[1]) == '':
+                    # Blank already: no way to read on. Said, not hidden.
+                    problems.append(Problem(where[0], where[1], (
+                        'check cannot read on past this line; fix the '
+                        'problems above and run it again')))
+                    return Report(_ordered(problems, order, reading.texts),
+                                  True, None)
+                blank[where[0]][where[1]] = ''
+                continue
             seen.add(where)
+            if _after_failed_import(e, problems):
+                report = False
             if report:
                 problems.append(Problem(where[0], where[1], _message(e),
                                         key))
@@ -132,6 +144,14 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
              if (note.url, note.line) not in at_fault]
     return Report(_ordered(problems, order, texts), False, loaded,
                   _ordered(notes, order, texts))
+
+
+def _after_failed_import(error, problems):
+    """Whether *error* is a section type ZConfig does not know after an
+    ``%import`` failed: the package that was not imported may be the one
+    that defines it (``%import tempstorage``, ``<temporarystorage>``)."""
+    return ('unknown type name' in _message(error) and any(
+        p.message.startswith('%import ') for p in problems))
 
 
 def internal_error(error):
