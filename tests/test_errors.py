@@ -742,3 +742,16 @@ def test_a_key_written_with_a_sign_is_named_without_its_value(line, name,
         assert f"write the key ('{name}'), a space, then the value" in message
         assert SECRET not in message and SECRET not in str(error)
     assert api.value.lineno == 3
+
+
+def test_load_path_takes_a_schema_by_name_or_chooses_one(tmp_path):
+    from zeoconf.loader import load_path
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import zeoconf\n<zodb main>\n<clientstorage>\n'
+                    'server zeo:1\n</clientstorage>\n</zodb>\n')
+    for schema in (None, 'zodb', ZODB.config.getDbSchema()):
+        [(label, opener)] = load_path(str(path), schema).storages()
+        assert label == '<zodb main>'
+        assert opener.kwargs()['addr'] == [('zeo', 1)]
+    with pytest.raises(ZConfig.ConfigurationError, match='not a usable'):
+        load_path(str(path), str(tmp_path / 'no-schema.xml'))

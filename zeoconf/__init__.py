@@ -36,7 +36,7 @@ def parse_clientstorage(text, url=None, offline=False):
     ``%import zeoconf`` in the text is allowed and not needed. Every
     problem raises ``ZConfig.ConfigurationError`` with the line of the key
     at fault. For a whole ``zodb.conf`` or ``zope.conf``, use
-    ``zeoconf.loader.load_path(path, schema).storages()``; to open it,
+    ``zeoconf.loader.load_path(path).storages()``; to open it,
     ``ZODB.config.databaseFromFile``.
     """
     import ZConfig

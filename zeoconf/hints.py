@@ -103,7 +103,7 @@ def not_one_clientstorage(error, text):
             f'client_kwargs() and parse_clientstorage() read one '
             f'<clientstorage> section, and this text has {top[0].header}; '
             f'for a whole configuration file use '
-            f'zeoconf.loader.load_path(PATH, schema).storages(), or '
+            f'zeoconf.loader.load_path(PATH).storages(), or '
             f'ZODB.config.databaseFromString() to open it',
             getattr(error, 'url', None), top[0].start)
     return error

@@ -358,8 +358,17 @@ def load_text(text, schema, url=None, offline=False, warnings=False,
     return Loaded(config, loader, url, collected)
 
 
-def load_path(path, schema, offline=False, warnings=False):
-    """Load the configuration file at *path*: see :func:`load_text`."""
+def load_path(path, schema=None, offline=False, warnings=False):
+    """Load the configuration file at *path*: see :func:`load_text`.
+
+    *schema* is a schema object, or its name as the command line takes it
+    (``'zodb'``, ``'zope'``, the path of a schema file); None reads a file
+    that looks like a zope.conf with Zope's schema and any other with
+    ZODB's (:func:`zeoconf.schemas.choose`).
+    """
     text = read_text(path)
+    if schema is None or isinstance(schema, str):
+        from zeoconf.schemas import choose
+        schema, _ = choose(schema, text)
     return load_text(text, schema, 'file://' + os.path.abspath(path),
                      offline, warnings)
