@@ -485,7 +485,7 @@ def test_show_says_how_values_resolve(write, tmp_path):
         f'- default cache file {var}/app1-1.zec, from client (line 5) and '
         f'var (line 6)')
     assert ' '.join(rows['disconnect-poll']) == (
-        '1s default 2s, from min-disconnect-poll (line 7)')
+        '2s default 2s, from min-disconnect-poll (line 7)')
     assert ' '.join(rows['max-disconnect-poll']) == (
         '300 line 8 accepted and ignored: current ZEO has no use for it')
     assert ' '.join(rows['ssl.server-hostname']) == (

@@ -103,9 +103,8 @@ def _values(section):
                 yield name, value, getattr(convert, 'datatype', None)
         elif key and not info.issection():
             value = getattr(section.config, info.attribute)
-            if key == 'disconnect-poll' and value is None:
-                from zeoconf.openers import ZEO_DISCONNECT_POLL
-                value = ZEO_DISCONNECT_POLL
+            if key == 'disconnect-poll':
+                value = section.disconnect_poll     # what takes effect
             yield key, value, getattr(info.datatype, 'datatype', None)
 
 
