@@ -310,6 +310,7 @@ def main(argv=None):
     try:
         certs = make_certificates(directory)
         print(f'machine: {bench_parse.machine()}')
+        print(f'zeoconf: {bench_parse.zeoconf_source()}')
         print('sampling profile, columns: ZEO, zeoconf')
         print()
         report_profile('1000 plain', 1000, False, 40 // scale, 1, certs)
