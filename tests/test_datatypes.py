@@ -673,3 +673,23 @@ def test_number_shape_agrees_with_its_pattern(text):
 def test_host_name_shape_agrees_with_its_pattern(text):
     from zeoconf.datatypes import _is_host_name
     assert _is_host_name(text) == bool(_HOST_SHAPE.fullmatch(text))
+
+
+def test_a_bare_cache_file_name_is_in_the_working_directory(tmp_path,
+                                                            monkeypatch):
+    # As in ZEO's own configuration tests: "cache-path test".
+    monkeypatch.chdir(tmp_path)
+    assert lookups.file_in_existing_directory('test') == 'test'
+    import zeoconf
+    kwargs = zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
+                                   'cache-path cache.zec\n</clientstorage>\n')
+    assert kwargs['cache'] == 'cache.zec'
+
+
+@pytest.mark.parametrize('text', ['é.f', 'a..b', 'nodots', '1a.b'])
+def test_offline_and_online_refuse_the_same_dotted_names(text):
+    # One check of the name's shape, whether it is imported or not.
+    with pytest.raises(ValueError, match='not a dotted name'):
+        dt.dotted_name(text)
+    with pytest.raises(ValueError, match='not a dotted name'):
+        lookups.dotted_callable(text)

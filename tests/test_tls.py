@@ -7,6 +7,7 @@ behind a TLS terminator). The server certificate names ``localhost``,
 """
 
 import collections
+import io
 import os
 import random
 import shutil
@@ -645,3 +646,28 @@ def test_server_host_names_compare_as_dns_names(certs):
             f'<clientstorage>\nserver zeo.example.com:8100\n'
             f'server zeo2.example.com:8101\n<ssl>\n'
             f'authenticate {certs.ca}\n</ssl>\n</clientstorage>\n')
+
+
+@pytest.mark.parametrize('definition', [
+    # Callables without __qualname__, or that cannot be hashed.
+    'import functools\nunlock = functools.partial(str, {password!r})\n',
+    'class _Unhashable:\n    __hash__ = None\n'
+    '    def __call__(self):\n        return {password!r}\n'
+    'unlock = _Unhashable()\n',
+])
+def test_any_callable_can_be_the_password_function(definition, certs,
+                                                     tmp_path, monkeypatch):
+    (tmp_path / 'zc_tls_odd_unlock.py').write_text(
+        definition.format(password=certs.password))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop('zc_tls_odd_unlock', None)
+    text = (f'%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:8100\n'
+            f'<ssl>\nauthenticate {certs.ca}\n'
+            f'certificate {certs.client_cert}\nkey {certs.encrypted_key}\n'
+            f'password-function zc_tls_odd_unlock.unlock\n</ssl>\n'
+            f'</clientstorage>\n</zodb>\n')
+    config, _ = ZConfig.loadConfigFile(ZODB.config.getDbSchema(),
+                                       io.StringIO(text))
+    storage = config.database[0].config.storage
+    assert storage.kwargs()['ssl'] is not None
+    assert str(storage.ssl.password_function) == 'zc_tls_odd_unlock.unlock'

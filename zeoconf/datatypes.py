@@ -17,7 +17,8 @@ import re
 
 __all__ = [
     'size', 'server_address', 'boolean', 'interval', 'positive_interval',
-    'percent', 'directory_path', 'path_text', 'host_name', 'text',
+    'percent', 'directory_path', 'path_text', 'dotted_name', 'host_name',
+    'text',
     'storage_name', 'file_name_part', 'format_address',
     'PortOnly', 'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
 ]
@@ -320,13 +321,26 @@ def path_text(text, what):
 
 
 def directory_path(text, what='a directory'):
-    """The absolute path of a directory that may not exist yet.
+    """The path of a directory that may not exist yet.
 
     The disk is not looked at here: ZEO creates the directory when the
     storage opens, and ``lookups.check_directory`` tells then whether what
     is there can serve (see ``ClientStorageOpener``).
     """
     return path_text(text, what)
+
+
+_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
+
+
+def dotted_name(text):
+    """A dotted name, ``package.module.function``, as text: nothing is
+    imported (``lookups.dotted_callable`` does that)."""
+    name = text.strip()
+    if not re.fullmatch(_DOTTED, name, re.ASCII):
+        raise ValueError(f'{text!r} is not a dotted name; expected '
+                         f'module.function, e.g. mypackage.secrets.zeo_key')
+    return name
 
 
 def host_name(text):

@@ -24,8 +24,9 @@ import threading
 from zeoconf import datatypes
 
 __all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS', 'Secret',
-           'reading', 'current_loader', 'clientstorage_key', 'ssl_key',
-           'zeoclient_value', 'zeoclient_keys', 'zeoclient_default']
+           'NamedCallable', 'reading', 'current_loader',
+           'clientstorage_key', 'ssl_key', 'zeoclient_value',
+           'zeoclient_keys', 'zeoclient_default']
 
 
 # What this thread is reading, for the tools: ``reading.loader`` is
@@ -106,18 +107,40 @@ def _on_disk(name, what):
     return on_disk
 
 
+class NamedCallable:
+    """A callable named in a configuration (``password-function``):
+    called as it is, shown and compared by the dotted name written.
+    ``function`` is None in an offline review, which imports nothing."""
+
+    __slots__ = ('name', 'function')
+
+    def __init__(self, name, function):
+        self.name, self.function = name, function
+
+    def __call__(self):
+        return self.function()
+
+    def __eq__(self, other):
+        return (isinstance(other, NamedCallable) and other.name == self.name
+                and other.function is self.function)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return self.name
+
+    __str__ = __repr__
+
+
 def _importing(text):
-    """``lookups.dotted_callable``; in an offline review the name is kept
-    as text, not imported."""
+    """The callable a dotted name names (``lookups.dotted_callable``); in
+    an offline review the name only, not imported."""
+    name = datatypes.dotted_name(text)
     if _offline():
-        name = text.strip()
-        if not name or any(not part.isidentifier()
-                           for part in name.split('.')) or '.' not in name:
-            raise ValueError(f'{text!r} is not a dotted name; expected '
-                             f'module.function')
-        return name
+        return NamedCallable(name, None)
     from zeoconf import lookups
-    return lookups.dotted_callable(text)
+    return NamedCallable(name, lookups.dotted_callable(name))
 
 
 _importing.__name__ = 'dotted_callable'

@@ -12,10 +12,9 @@ Loaded only when a configuration names such a value: most name none.
 """
 
 import os
-import re
 import stat
 
-from zeoconf.datatypes import path_text
+from zeoconf.datatypes import dotted_name, path_text
 
 __all__ = ['existing_file', 'existing_directory', 'existing_path',
            'file_in_existing_directory', 'check_directory',
@@ -49,7 +48,7 @@ def _mode(path):
 
 
 def existing_file(text, what='a file'):
-    """The absolute path of a regular file that exists and can be read.
+    """The path of a regular file that exists and can be read.
 
     A directory, FIFO, device or socket is refused by what it is.
     """
@@ -73,7 +72,7 @@ def _readable_file(text, path, mode, what):
 
 
 def existing_directory(text, what='a directory'):
-    """The absolute path of a directory that exists and can be read."""
+    """The path of a directory that exists and can be read."""
     path = path_text(text, what)
     return _readable_directory(text, path, _mode(path), what)
 
@@ -102,7 +101,7 @@ def check_directory(path, what='a directory'):
 
 
 def file_in_existing_directory(text, what='a file'):
-    """The absolute path of a file whose directory exists.
+    """The path of a file whose directory exists.
 
     The file need not exist; when it does, it must be a regular file (a
     FIFO or a device is refused by what it is, without being opened).
@@ -116,7 +115,8 @@ def file_in_existing_directory(text, what='a file'):
             raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
                              f'file; expected {what}')
         return path
-    parent = os.path.dirname(path)
+    # A bare file name is in the working directory.
+    parent = os.path.dirname(path) or os.curdir
     if not os.path.isdir(parent):
         raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
                          f' expected {what} in an existing directory')
@@ -124,7 +124,7 @@ def file_in_existing_directory(text, what='a file'):
 
 
 def existing_path(text, what='a file or directory'):
-    """The absolute path of a readable regular file or directory."""
+    """The path of a readable regular file or directory."""
     path = path_text(text, what)
     mode = _mode(path)
     if mode is None:
@@ -138,15 +138,9 @@ def existing_path(text, what='a file or directory'):
     return _readable_file(text, path, mode, what)
 
 
-_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
-
-
 def dotted_callable(text):
     """Import ``package.module.name`` and return the callable it names."""
-    name = text.strip()
-    if not re.fullmatch(_DOTTED, name):
-        raise ValueError(f'{text!r} is not a dotted name; expected '
-                         f'module.function, e.g. mypackage.secrets.zeo_key')
+    name = dotted_name(text)
     import importlib
     module_name, _, attr = name.rpartition('.')
     try:

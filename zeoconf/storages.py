@@ -10,6 +10,7 @@ import collections
 
 from zeoconf import keys
 from zeoconf.datatypes import format_address
+from zeoconf.keys import NamedCallable
 from zeoconf.openers import ClientStorageOpener
 from zeoconf.wording import format_value
 
@@ -85,8 +86,8 @@ def plain(value):
         return format_address(value)
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if callable(value):
-        return f'{value.__module__}.{value.__qualname__}'
+    if isinstance(value, NamedCallable):
+        return value.name
     return value
 
 

@@ -26,6 +26,7 @@ import stat
 import threading
 import time
 
+from zeoconf import keys
 from zeoconf.lookups import file_kind
 
 __all__ = ['client_context', 'TLSSettingError', 'stats', 'MAX_FILE_SIZE',
@@ -466,4 +467,9 @@ def _is_pem(path, marker):
 def _name_of(function):
     if function is None:
         return None
-    return f'{function.__module__}.{function.__qualname__}'
+    # A keys.NamedCallable (what the configuration gives) shows the dotted
+    # name written; a plain function, its module and qualified name.
+    qualname = getattr(function, '__qualname__', None)
+    if isinstance(function, keys.NamedCallable) or qualname is None:
+        return str(function)
+    return f'{getattr(function, "__module__", "?")}.{qualname}'

@@ -5,7 +5,7 @@ mistakes never needs it.
 """
 
 from zeoconf.datatypes import format_address
-from zeoconf.keys import Secret
+from zeoconf.keys import NamedCallable, Secret
 
 __all__ = ['unknown_key', 'format_value']
 
@@ -99,8 +99,8 @@ def format_value(value, datatype=None):
         return f'{value:g}s'
     if datatype == 'percent':
         return f'{value}%'
-    if callable(value):
-        return f'{value.__module__}.{value.__qualname__}'
+    if isinstance(value, NamedCallable):
+        return value.name
     if value == '':
         return '""'
     return str(value)
