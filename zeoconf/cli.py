@@ -162,7 +162,7 @@ def load(path, name=None, offline=False):
         error = _load_error(e, path)
     except Exception as e:
         # Not the promised ConfigurationError: a bug, said as one.
-        from zeoconf.lint import internal_error
+        from zeoconf.errors import internal_error
         error = LoadError(f'{path}: {internal_error(e)}')
     raise error
 

@@ -11,6 +11,7 @@ import os
 import ZConfig
 
 __all__ = ['relocated', 'describe', 'at_directive', 'unexpected',
+           'internal_error',
            'is_import_collision', 'IMPORT_COLLISION_HINT', 'quoted_key',
            'display_path']
 
@@ -35,18 +36,40 @@ def is_import_collision(error):
             and ('clientstorage' in message or "'ssl'" in message))
 
 
-def at_directive(error, directive, lineno, url):
+def _import_failure(error, package):
+    """What a failed ``%import`` says: never the text of an exception the
+    package's own code raised (it may hold a secret), only its type."""
+    message = getattr(error, 'message', None) or ''
+    if isinstance(error, ZConfig.ConfigurationError) and not (
+            message.startswith('could not load package')):
+        return message      # ZConfig's own words (not a package, ...)
+    parts = package.split('.')
+    for depth in range(len(parts), 0, -1):
+        missing = '.'.join(parts[:depth])
+        if f"No module named '{missing}'" in message:
+            return f'could not load package {package}: no module named ' \
+                   f'{missing!r}'
+    if isinstance(error, SystemExit):
+        raised = 'SystemExit (sys.exit() while it was imported)'
+    elif isinstance(error, ZConfig.ConfigurationError):
+        raised = 'ImportError'
+    else:
+        raised = type(error).__name__
+    return (f'importing {package} raised {raised}; its text is not shown '
+            f'(run python -c "import {package}" to see it)')
+
+
+def at_directive(error, directive, lineno, url, package=None):
     """A ``ConfigurationError`` at the line of *directive* (``%import
-    NAME``, ``%include``) for *error*, whatever it raised."""
+    NAME`` of *package*, ``%include``) for *error*, whatever it raised."""
     if is_import_collision(error):
         message, directive = IMPORT_COLLISION_HINT, None
-    elif isinstance(error, SystemExit):
-        message = (f'importing it raised SystemExit (sys.exit('
-                   f'{error.code!r}))')
+    elif package is not None:
+        message = _import_failure(error, package)
     elif isinstance(error, ZConfig.ConfigurationError):
         message = error.message
     else:
-        message = f'{type(error).__name__}: {error}'
+        message = internal_error(error)
     if directive:
         message = f'{directive}: {message}'
     if not lineno:
@@ -54,11 +77,17 @@ def at_directive(error, directive, lineno, url):
     return ZConfig.ConfigurationSyntaxError(message, url, lineno)
 
 
-def unexpected(error, loader, url):
+def internal_error(error):
+    """What the tools say when zeoconf itself fails on a file: the
+    exception's type, never its text (it may quote a value)."""
+    return (f'zeoconf failed while reading this file ({type(error).__name__}'
+            f'); this is a bug in zeoconf: please report it with the file')
+
+
+def unexpected(error, url):
     """A ``ConfigurationError`` for an exception of another type that
     ZConfig let through while reading."""
-    return ZConfig.ConfigurationError(f'{type(error).__name__}: {error}',
-                                      url)
+    return ZConfig.ConfigurationError(internal_error(error), url)
 
 
 def relocated(error, loader):

@@ -20,7 +20,7 @@ import ZConfig
 from zeoconf import errors, loader
 from zeoconf.scanner import scan
 
-__all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS', 'internal_error']
+__all__ = ['check', 'Problem', 'Report', 'MAX_PROBLEMS']
 
 MAX_PROBLEMS = 50
 
@@ -130,7 +130,7 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
             # zeoconf's own loader promises ConfigurationError alone; if
             # it fails otherwise, the file is reported, not the traceback
             # (nor the exception's text, which may quote a value).
-            problems.append(Problem(url, None, internal_error(e)))
+            problems.append(Problem(url, None, errors.internal_error(e)))
             loaded = None
             break
         for marked in reading.marked:
@@ -152,12 +152,6 @@ def _after_failed_import(error, problems):
     that defines it (``%import tempstorage``, ``<temporarystorage>``)."""
     return ('unknown type name' in _message(error) and any(
         p.message.startswith('%import ') for p in problems))
-
-
-def internal_error(error):
-    """What the tools say when zeoconf itself fails on a file."""
-    return (f'zeoconf failed while reading this file ({type(error).__name__}'
-            f'); this is a bug in zeoconf: please report it with the file')
 
 
 # A "#" after white space that follows something else on its line: what

@@ -159,8 +159,8 @@ class Loader(ZConfig.loader.ConfigLoader):
             if errors.is_import_collision(e):
                 # Point at the %import ZEO, wherever it stands.
                 where = self._find_directive('import', 'zeo') or where
-            raise errors.at_directive(e, f'%import {pkgname}', *where) \
-                from None
+            raise errors.at_directive(e, f'%import {pkgname}', *where,
+                                      package=pkgname) from None
 
     def includeConfiguration(self, section, url, defines):
         where = self._directive('include')
@@ -349,7 +349,7 @@ def load_text(text, schema, url=None, offline=False, warnings=False,
         raise
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
-        raise errors.unexpected(e, loader, url) from None
+        raise errors.unexpected(e, url) from None
     finally:
         keys.reading.loader = outer
     if loader.marked and not loader.allow_marks:

@@ -38,7 +38,7 @@ import ZConfig
 
 from zeoconf import errors, loader, schemas
 from zeoconf.datatypes import format_address
-from zeoconf.lint import internal_error
+from zeoconf.errors import internal_error
 from zeoconf.scanner import scan, split_lines
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
@@ -154,7 +154,9 @@ def _references(value):
 
 
 def _newline(text):
-    found = re.search(r'\r\n|\n|\r', text)
+    """The line end *text* uses: ``\r\n`` or ``\n`` (ZConfig ends lines
+    at ``\n`` only)."""
+    found = re.search(r'\r?\n', text)
     return found.group(0) if found else '\n'
 
 
