@@ -755,3 +755,50 @@ def test_load_path_takes_a_schema_by_name_or_chooses_one(tmp_path):
         assert opener.kwargs()['addr'] == [('zeo', 1)]
     with pytest.raises(ZConfig.ConfigurationError, match='not a usable'):
         load_path(str(path), str(tmp_path / 'no-schema.xml'))
+
+
+def test_lines_of_keys_in_an_included_file_name_that_file(tmp_path):
+    (tmp_path / 'poll.conf').write_text('disconnect-poll 3\n')
+    (tmp_path / 'name.conf').write_text('name b\n')
+    from zeoconf.loader import load_path
+    main = tmp_path / 'zodb.conf'
+    main.write_text('%import zeoconf\n<zodb>\n<clientstorage>\n'
+                    'server zeo:1\nmin-disconnect-poll 2\n%include poll.conf\n'
+                    '</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        load_path(str(main), ZODB.config.getDbSchema())
+    assert e.value.lineno == 5
+    assert ('min-disconnect-poll (line 5) 2s and disconnect-poll '
+            '(poll.conf:1) 3s both set the retry delay') in str(e.value)
+    main.write_text('%import zeoconf\n<zodb>\n<clientstorage>\n'
+                    'server zeo:1\nname a\n%include name.conf\n'
+                    '</clientstorage>\n</zodb>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        load_path(str(main), ZODB.config.getDbSchema())
+    assert (e.value.lineno, e.value.url.rsplit('/', 1)[-1]) == (1,
+                                                               'name.conf')
+    assert 'name is given twice (first on ' in str(e.value)
+    assert 'zodb.conf:5); keep one' in str(e.value)
+
+
+def test_many_directives_are_located_without_scanning_again(tmp_path,
+                                                            monkeypatch):
+    # Each %include's line is found in the file's one scan: a file of
+    # thousands of them reads in time linear in its length.
+    from zeoconf import scanner
+    from zeoconf.loader import load_path
+    (tmp_path / 'empty.conf').write_text('')
+    main = tmp_path / 'zodb.conf'
+    main.write_text('%import zeoconf\n' + '%include empty.conf\n' * 300 +
+                    '<zodb>\n<clientstorage>\nserver zeo:1\n'
+                    '</clientstorage>\n</zodb>\n')
+    calls = []
+    real = scanner.scan
+
+    def counted(text):
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(scanner, 'scan', counted)
+    load_path(str(main), ZODB.config.getDbSchema())
+    assert len(calls) <= 2

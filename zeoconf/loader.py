@@ -58,9 +58,12 @@ class _Recorder:
             if first and not isinstance(e, ZConfig.DataConversionError):
                 # ZConfig's "does not support multiple values" (or, for
                 # a "+" key, "too many values"), said with both lines.
+                line, url = first[0]
+                where = (f'line {line}' if url == position[2] else
+                         f'{errors.display_path(url)}:{line}')
                 raise ZConfig.ConfigurationSyntaxError(
                     f'{errors.quoted_key(name)} is given twice (first on '
-                    f'line {first[0][0]}); keep one', position[2],
+                    f'{where}); keep one', position[2],
                     position[0]) from None
             raise
         self.positions.setdefault(name, []).append(
@@ -95,6 +98,8 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
         self._seen = {}             # {(url, directive): how many so far}
+        self._scans = {}            # {url: scanner.Scan}, when needed
+        self._directives = {}       # {(url, directive): [Line, ...]}
 
     # The matchers: ours stand for ZConfig's while the parser fills them.
 
@@ -177,12 +182,19 @@ class Loader(ZConfig.loader.ConfigLoader):
         except (Exception, SystemExit) as e:
             raise errors.at_directive(e, '%include', *where) from None
 
+    def _scan(self, url):
+        """The scanned text of the file *url*, scanned once."""
+        found = self._scans.get(url)
+        if found is None:
+            from zeoconf.scanner import scan
+            found = self._scans[url] = scan(self.texts.get(url, ''))
+        return found
+
     def _find_directive(self, name, value):
         """``(lineno, url)`` of the first ``%name value`` in the files
         read, or None."""
-        from zeoconf.scanner import scan
-        for url, text in self.texts.items():
-            for line in scan(text).directives(name):
+        for url in self.texts:
+            for line in self._scan(url).directives(name):
                 if line.value.strip().lower() == value:
                     return line.number, url
         return None
@@ -194,8 +206,10 @@ class Loader(ZConfig.loader.ConfigLoader):
             return None, None
         url = self._reading[-1]
         count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
-        from zeoconf.scanner import scan
-        found = scan(self.texts.get(url, '')).directives(name)
+        found = self._directives.get((url, name))
+        if found is None:
+            found = self._directives[url, name] = self._scan(url).directives(
+                name)
         lineno = found[count - 1].number if len(found) >= count else None
         return lineno, url
 

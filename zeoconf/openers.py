@@ -96,9 +96,17 @@ class _Section:
         return found[0] if found else None
 
     def key_at(self, key):
-        """``key (line N)``, or just ``key`` when the line is unknown."""
+        """``key (line N)`` (``key (FILE:N)`` for a line of another file
+        than the section's first key), or just ``key`` when the line is
+        unknown."""
         position = self.where(key)
-        return f'{key} (line {position[0]})' if position else key
+        if not position:
+            return key
+        line, url = position
+        first = next(iter(self.positions.values()))[0]
+        if url == first[1] or not url:
+            return f'{key} (line {line})'
+        return f'{key} ({url.rsplit("/", 1)[-1]}:{line})'
 
     def fail(self, message, *keys):
         """Raise :class:`SectionError`: *message* names *keys*, the one
