@@ -700,3 +700,36 @@ def test_a_section_type_of_a_package_that_failed_to_import_is_not_reported(
         """)
     result = zeoconf('check', 'f.conf', cwd=tmp_path)
     assert numbers(result) == [2], result.stdout
+
+
+def test_the_stand_in_server_never_shows(write, tmp_path):
+    write('f.conf', """
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo.example.com8200
+            blob-cache-size 1GB
+          </clientstorage>
+        </zodb>
+        """)
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [4, 5]
+    assert ('f.conf:5: <clientstorage> for zeo.example.com8200: '
+            'blob-cache-size (line 5) 1GB needs blob-dir') in result.stdout
+    assert 'stand-in' not in result.stdout
+
+
+def test_a_use_of_a_define_that_was_refused_is_not_reported(write, tmp_path):
+    write('f.conf', """
+        %import zeoconf
+        %define PW S3CR$ET
+        <zodb>
+          <clientstorage>
+            server zeo:1
+            password $PW
+          </clientstorage>
+        </zodb>
+        """)
+    result = zeoconf('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [2], result.stdout
+    assert 'S3CR' not in result.stdout + result.stderr

@@ -26,7 +26,8 @@ MAX_PROBLEMS = 50
 
 # Keys a section cannot do without, read as this value once their own
 # line was reported (the rest of the section is checked on).
-_STAND_INS = {('clientstorage', 'server'): 'server localhost:8100'}
+_STAND_IN = 'zeoconf-stand-in.invalid:8100'     # .invalid: RFC 6761
+_STAND_INS = {('clientstorage', 'server'): f'server {_STAND_IN}'}
 
 
 class Problem:
@@ -117,11 +118,12 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
                 blank[where[0]][where[1]] = ''
                 continue
             seen.add(where)
-            if _after_failed_import(e, problems):
+            if _after_failed_import(e, problems) or _after_lost_define(
+                    e, blank, reading):
                 report = False
             if report:
-                problems.append(Problem(where[0], where[1], _message(e),
-                                        key))
+                problems.append(Problem(where[0], where[1], _unstood(
+                    _message(e), where, blank, reading), key))
             if len(problems) >= limit:
                 return Report(_ordered(problems, order, reading.texts),
                               True, None)
@@ -144,6 +146,39 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
              if (note.url, note.line) not in at_fault]
     return Report(_ordered(problems, order, texts), False, loaded,
                   _ordered(notes, order, texts))
+
+
+def _unstood(message, where, blank, reading):
+    """*message* with the stand-in server named as it was written: the
+    value of the last stand-in line before the problem in its file."""
+    if _STAND_IN not in message:
+        return message
+    url, lineno = where
+    lines = [n for n, text in blank.get(url, {}).items()
+             if text and n <= lineno]
+    if not lines:
+        return message
+    written = scan(reading.texts[url]).line(max(lines)).value
+    return message.replace(_STAND_IN, written)
+
+
+def _after_lost_define(error, blank, reading):
+    """Whether *error* stands on a line that uses a name whose ``%define``
+    an earlier problem took away (its own ``$`` could not be read)."""
+    url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
+    line = scan(reading.texts.get(url, '')).line(lineno) if lineno else None
+    if line is None or '$' not in line.value:
+        return False
+    for read, lines in blank.items():
+        scanned = scan(reading.texts.get(read, ''))
+        for number in lines:
+            define = scanned.line(number)
+            if (define is not None and define.kind == 'directive'
+                    and define.name == 'define' and define.value.split()
+                    and re.search(r'\$\{?' + re.escape(define.value.split()[0])
+                                  + r'\b', line.value, re.IGNORECASE)):
+                return True
+    return False
 
 
 def _after_failed_import(error, problems):
