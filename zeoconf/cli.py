@@ -21,6 +21,8 @@ import json
 import logging
 import sys
 
+from zeoconf.storages import ESCAPES
+
 __all__ = ['main']
 
 # Version of the JSON that ``check``, ``show`` and ``ping`` print with
@@ -77,13 +79,6 @@ def _load_error(error, path):
     return LoadError(errors.describe(error, path), message, line)
 
 
-# Control characters in what is printed: escaped, so that a value (a
-# storage name, a label) cannot move the cursor, ring or retitle a
-# terminal. New lines and tabs are the output's own.
-_ESCAPES = {code: f'\\x{code:02x}' for code in
-            [*range(0x20), 0x7f, *range(0x80, 0xa0)] if code not in (9, 10)}
-
-
 class _Escaping:
     """A text stream that writes control characters escaped."""
 
@@ -91,7 +86,7 @@ class _Escaping:
         self.stream = stream
 
     def write(self, text):
-        return self.stream.write(text.translate(_ESCAPES))
+        return self.stream.write(text.translate(ESCAPES))
 
     def flush(self):
         flush = getattr(self.stream, 'flush', None)
@@ -101,7 +96,7 @@ class _Escaping:
 
 def _say(text):
     """A line on standard error, escaped."""
-    print(str(text).translate(_ESCAPES), file=sys.stderr)
+    print(str(text).translate(ESCAPES), file=sys.stderr)
 
 
 # Loading.
@@ -168,19 +163,10 @@ def load(path, name=None, offline=False):
 
 
 def _table(rows, out):
-    """Print *rows* (lists of cells) in columns, two spaces apart.
-
-    Rows may be shorter than others; the last cell of a row is never
-    padded.
-    """
-    # Escaped before measured: an escape is wider than the character.
-    rows = [[str(cell).translate(_ESCAPES) for cell in row] for row in rows]
-    count = max(len(row) for row in rows)
-    widths = [max((len(str(row[i])) for row in rows if len(row) > i + 1),
-                  default=0) for i in range(count)]
-    for row in rows:
-        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths)]
-        print('  '.join(cells + [str(row[-1])]).rstrip(), file=out)
+    """Print *rows* (lists of cells) in columns (``storages.columns``)."""
+    from zeoconf.storages import columns
+    for line in columns(rows):
+        print(line, file=out)
 
 
 def _without_text(data):
@@ -317,19 +303,8 @@ def cmd_show(args, out):
     for number, item in enumerate(data):
         if number:
             print(file=out)
-        print(item['label'], file=out)
-        rows = [[f'  {key}', row['text'], row['origin'], row['note'] or '']
-                for key, row in item['keys'].items()]
-        if item['ssl'] is not None:
-            rows += [[f'  ssl.{key}', row['text'], row['origin'],
-                      row['note'] or ''] for key, row in item['ssl'].items()]
-        hidden = [row for row in rows if row[2] == 'default' and not row[3]]
-        if args.only_set:
-            rows = [row for row in rows if row not in hidden]
-        if rows:
-            _table([['  KEY', 'VALUE', 'FROM', 'NOTE']] + rows, out)
-        if hidden and args.only_set:
-            print(f'  ({len(hidden)} more keys at their defaults)', file=out)
+        for line in storages.show_lines(item, args.only_set):
+            print(line, file=out)
     if args.offline:
         print(f'({_OFFLINE_NOTE})', file=out)
     return 0

@@ -11,7 +11,6 @@ change. Everything it starts is stopped and removed at the end.
 
 import os
 import tempfile
-import textwrap
 
 __all__ = ['run']
 
@@ -50,7 +49,8 @@ def _exercise(title, server, directory, out, certs=None):
     import ZODB.blob
     import ZODB.config
 
-    from zeoconf import cli
+    from zeoconf import storages
+    from zeoconf.loader import load_path
     first_text = _config(server.config_address, directory, 'client-1', certs)
     second_text = _config(server.config_address, directory, 'client-2',
                           certs)
@@ -64,7 +64,11 @@ def _exercise(title, server, directory, out, certs=None):
     with open(path, 'w') as f:
         f.write(first_text)
     print('zeoconf show --only-set client-1.conf:', file=out)
-    cli.main(['show', '--only-set', path], out=_Indented(out))
+    loaded = load_path(path)
+    for label, opener in loaded.storages():
+        item = storages.describe(opener, loaded.url, label)
+        for line in storages.show_lines(item, only_set=True):
+            print(f'  {line}'.rstrip(), file=out)
 
     first = ZODB.config.databaseFromString(first_text)
     second = ZODB.config.databaseFromString(second_text)
@@ -104,17 +108,6 @@ def _exercise(title, server, directory, out, certs=None):
         second.close()
     print(file=out)
     return 0
-
-
-class _Indented:
-    """A file-like writer that indents what it is given."""
-
-    def __init__(self, out):
-        self.out = out
-
-    def write(self, text):
-        self.out.write(textwrap.indent(text, '  ') if text != '\n'
-                       else text)
 
 
 def run(out):

@@ -14,7 +14,8 @@ from zeoconf.keys import NamedCallable
 from zeoconf.openers import ClientStorageOpener
 from zeoconf.wording import format_value
 
-__all__ = ['find', 'describe', 'summary', 'plain', 'OTHER_CLIENTS']
+__all__ = ['find', 'describe', 'summary', 'plain', 'columns', 'show_lines',
+           'ESCAPES', 'OTHER_CLIENTS']
 
 # Section types that open ZEO clients without zeoconf: ZEO's own
 # component (%import ZEO) and ZODB's built-in <zeoclient>.
@@ -222,3 +223,46 @@ def summary(opener):
     if kw['name']:
         cells.append(f'name={kw["name"]}')
     return cells + [f'tls={"on" if opener.ssl is not None else "off"}', mode]
+
+
+# Control characters in what the tools print: escaped, so that a value (a
+# storage name, a label) cannot move the cursor, ring or retitle a
+# terminal. New lines and tabs are the output's own.
+ESCAPES = {code: f'\\x{code:02x}' for code in
+           [*range(0x20), 0x7f, *range(0x80, 0xa0)] if code not in (9, 10)}
+
+
+def columns(rows):
+    """*rows* (lists of cells) as lines of columns, two spaces apart.
+
+    Rows may be shorter than others; the last cell of a row is never
+    padded. Cells are escaped before they are measured: an escape is wider
+    than the character.
+    """
+    rows = [[str(cell).translate(ESCAPES) for cell in row] for row in rows]
+    count = max(len(row) for row in rows)
+    widths = [max((len(row[i]) for row in rows if len(row) > i + 1),
+                  default=0) for i in range(count)]
+    return ['  '.join([c.ljust(w) for c, w in zip(row[:-1], widths)]
+                      + [row[-1]]).rstrip() for row in rows]
+
+
+def show_lines(item, only_set=False):
+    """The lines ``zeoconf show`` prints for one storage (*item* from
+    :func:`describe`): its label, then a table of keys, values, origins
+    and notes; with *only_set*, keys at their defaults are counted, not
+    listed."""
+    rows = [[f'  {key}', row['text'], row['origin'], row['note'] or '']
+            for key, row in item['keys'].items()]
+    if item['ssl'] is not None:
+        rows += [[f'  ssl.{key}', row['text'], row['origin'],
+                  row['note'] or ''] for key, row in item['ssl'].items()]
+    hidden = [row for row in rows if row[2] == 'default' and not row[3]]
+    if only_set:
+        rows = [row for row in rows if row not in hidden]
+    lines = [item['label']]
+    if rows:
+        lines += columns([['  KEY', 'VALUE', 'FROM', 'NOTE']] + rows)
+    if hidden and only_set:
+        lines.append(f'  ({len(hidden)} more keys at their defaults)')
+    return lines
