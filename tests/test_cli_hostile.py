@@ -138,8 +138,11 @@ def test_a_special_file_as_schema_is_refused(tmp_path, fifo, command,
                          cwd=tmp_path)
     where = 'stdout' if command == 'check' else 'stderr'
     assert_one_line_failure(result, where=where)
+    # migrate says which file it was migrating, as for any failure.
+    prefix = 'f.conf: ' if command == 'migrate' else ''
     assert getattr(result, where) == (
-        f'{schema} is {kind}, not a schema file; expected a regular file\n')
+        f'{prefix}{schema} is {kind}, not a schema file; expected a '
+        f'regular file\n')
 
 
 # Terminal escapes in values.

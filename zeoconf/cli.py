@@ -107,8 +107,6 @@ def _read_with_schema(path, name):
     import ZConfig
 
     from zeoconf import loader, schemas
-    if name not in (None, 'zodb', 'zope'):
-        _check_file(name)
     try:
         text = loader.read_text(path) if name is None else ''
         return schemas.choose(name, text)
@@ -116,27 +114,6 @@ def _read_with_schema(path, name):
         if getattr(e, 'url', None) is None:
             raise LoadError(e.message) from None    # the schema's own
         raise _load_error(e, path) from None
-
-
-def _check_file(path, what='schema file'):
-    """Refuse *path* when it is not a regular file of a sane size,
-    without opening it: ZConfig would read a FIFO or /dev/zero forever.
-    A file that cannot be found is left to the reader to report."""
-    import os
-    import stat
-
-    from zeoconf import loader
-    from zeoconf.lookups import file_kind
-    try:
-        st = os.stat(path)
-    except OSError:
-        return
-    if not stat.S_ISREG(st.st_mode):
-        raise LoadError(f'{path} is {file_kind(st.st_mode)}, not a '
-                        f'{what}; expected a regular file')
-    if st.st_size > loader.MAX_FILE_SIZE:
-        raise LoadError(f'{path} is {st.st_size} bytes; a {what} is at '
-                        f'most {loader.MAX_FILE_SIZE >> 20} MB')
 
 
 def load(path, name=None, offline=False):
@@ -359,11 +336,6 @@ def cmd_ping(args, out):
 def cmd_migrate(args, out):
     """Migrate a file from ``%import ZEO``/``<zeoclient>`` to zeoconf."""
     from zeoconf import migrate
-    # migrate reads FILE with ZConfig's own loader, which would read a
-    # FIFO or a device for ever: refused here first.
-    _check_file(args.file, 'configuration file')
-    if args.schema not in (None, 'zodb', 'zope'):
-        _check_file(args.schema)
     return migrate.run(args.file, args.schema, args.write, out=out,
                        err=_Escaping(sys.stderr))
 

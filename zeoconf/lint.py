@@ -136,7 +136,7 @@ def check(path, schema, offline=False, limit=MAX_PROBLEMS):
             loaded = None
             break
         for marked in reading.marked:
-            problems.append(Problem(marked, 1, loader._BOM_MESSAGE))
+            problems.append(Problem(marked, 1, loader.BOM_MESSAGE))
         break
     texts = reading.texts
     # A line that is a problem is not also a note.

@@ -31,7 +31,7 @@ from zeoconf import errors, keys, openers
 from zeoconf.lookups import file_kind
 
 __all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
-           'file_of', 'read_text', 'blanked']
+           'file_of', 'read_text', 'check_file', 'blanked', 'BOM_MESSAGE']
 
 # A configuration file is text a person wrote: 16 MB is far more than
 # any (10,000 storages take about 1.5 MB) and reads in well under a
@@ -245,10 +245,11 @@ def file_of(url):
     return url
 
 
-def read_text(path):
-    """The text of configuration file *path*; a ``ConfigurationError``
-    for anything that is not a readable regular file of UTF-8 text no
-    larger than :data:`MAX_FILE_SIZE`. A FIFO or device is never opened."""
+def check_file(path, what='configuration file'):
+    """Refuse *path*, with a ``ConfigurationError``, when it is not a
+    regular file of at most :data:`MAX_FILE_SIZE`: looked at with ``stat``
+    only, so that a FIFO or a device is never opened (ZConfig would read
+    one for ever)."""
     url = 'file://' + os.path.abspath(path)
     try:
         st = os.stat(path)
@@ -256,14 +257,21 @@ def read_text(path):
         raise ZConfig.ConfigurationError(
             f'{path}: cannot read: {e.strerror}', url) from None
     if not stat.S_ISREG(st.st_mode):
-        kind = file_kind(st.st_mode)
         raise ZConfig.ConfigurationError(
-            f'{path} is {kind}, not a configuration file; expected a '
+            f'{path} is {file_kind(st.st_mode)}, not a {what}; expected a '
             f'regular file', url)
     if st.st_size > MAX_FILE_SIZE:
         raise ZConfig.ConfigurationError(
-            f'{path} is {st.st_size} bytes; a configuration file is at '
-            f'most {MAX_FILE_SIZE >> 20} MB', url)
+            f'{path} is {st.st_size} bytes; a {what} is at most '
+            f'{MAX_FILE_SIZE >> 20} MB', url)
+
+
+def read_text(path):
+    """The text of configuration file *path*; a ``ConfigurationError``
+    for anything that is not a readable regular file of UTF-8 text no
+    larger than :data:`MAX_FILE_SIZE`. A FIFO or device is never opened."""
+    url = 'file://' + os.path.abspath(path)
+    check_file(path)
     try:
         with open(path, 'rb') as f:
             # A file that grows while it is read is cut at the bound.
@@ -330,7 +338,7 @@ class _Warnings:
         self.logger.propagate = self.propagate
 
 
-_BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
+BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                 'reads as part of the first line; save it without one')
 
 
@@ -367,7 +375,7 @@ def load_text(text, schema, url=None, offline=False, warnings=False,
     finally:
         keys.reading.loader = outer
     if loader.marked and not loader.allow_marks:
-        raise ZConfig.ConfigurationSyntaxError(_BOM_MESSAGE,
+        raise ZConfig.ConfigurationSyntaxError(BOM_MESSAGE,
                                                loader.marked[0], 1)
     return Loaded(config, loader, url, collected)
 

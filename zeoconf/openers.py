@@ -19,6 +19,7 @@ message points at ``zeoconf check``, which gives each key's line.
 
 import logging
 import os
+import types
 
 import ZConfig
 
@@ -49,7 +50,9 @@ _IGNORED_WHY = {
 }
 
 _CHECK_HINT = 'zeoconf check FILE gives the line of each key'
-_NONE = {}      # the <zeoclient> keys of a section that has none (most)
+# The <zeoclient> keys of a section that has none (most): one shared,
+# read-only mapping.
+_NONE = types.MappingProxyType({})
 
 
 class SectionError(ZConfig.ConfigurationError):

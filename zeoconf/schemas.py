@@ -33,6 +33,12 @@ def load_schema(name):
         options.load_schema()
         return options.schema
     import xml.sax
+
+    from zeoconf.loader import check_file
+    try:
+        check_file(name, 'schema file')
+    except ZConfig.ConfigurationError as e:
+        raise ZConfig.ConfigurationError(e.message) from None
     try:
         return ZConfig.loadSchema(os.path.abspath(name))
     except (ZConfig.ConfigurationError, xml.sax.SAXException, OSError,
