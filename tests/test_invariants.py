@@ -405,3 +405,22 @@ def test_a_folder_named_zeoconf_does_not_shadow_the_package(tmp_path):
         [sys.executable, '-c', 'import zeoconf; print(zeoconf.__file__)'],
         cwd=tmp_path, check=True, capture_output=True, text=True).stdout
     assert out.strip() == os.path.join(PACKAGE, '__init__.py')
+
+
+def test_zeoconf_reads_no_frames_and_no_private_state_of_zconfig():
+    """ZConfig through its public API only (DESIGN.md, Errors): no frame
+    reads, no private attributes of its objects, nothing assigned to
+    them. A text search of the package, so that the rule cannot slip."""
+    import re
+    forbidden = re.compile(
+        r'_getframe|f_locals|f_back|tb_frame|f_code|__code__|\.constuct'
+        r'|\._matcher|\._values|\._default|\._private_schema'
+        r'|\.(ismulti|issection|getdefault) = ')
+    found = []
+    for name in sorted(os.listdir(PACKAGE)):
+        if name.endswith('.py'):
+            with open(os.path.join(PACKAGE, name)) as f:
+                for number, line in enumerate(f, 1):
+                    if forbidden.search(line):
+                        found.append(f'{name}:{number}: {line.strip()}')
+    assert found == []
