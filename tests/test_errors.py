@@ -723,14 +723,16 @@ def test_an_import_that_exits_is_a_configuration_error(tmp_path,
     assert 'SystemExit' in describe(e.value)
 
 
-@pytest.mark.parametrize('line, name, sign', [
-    (f'password={SECRET}', 'password', '='),
-    (f'password:{SECRET}', 'password', ':'),
-    (f'PassWord={SECRET} more', 'password', '='),
-    (f'cache-size={SECRET}', 'cache-size', '='),
+@pytest.mark.parametrize('line, words', [
+    (f'password={SECRET}', "a key that starts with 'password' is not a key"),
+    (f'password:{SECRET}', "a key that starts with 'password' is not a key"),
+    (f'PassWord{SECRET} more',
+     "a key that starts with 'password' is not a key"),
+    (f'password;{SECRET}', "a key that starts with 'password' is not a key"),
+    (f'cache-size={SECRET}', "'cache-size' followed by '=' is not a key"),
+    (f'cache-size:{SECRET}', "'cache-size' followed by ':' is not a key"),
 ])
-def test_a_key_written_with_a_sign_is_named_without_its_value(line, name,
-                                                              sign):
+def test_a_key_written_with_its_value_attached_never_shows_it(line, words):
     text = f'<clientstorage>\nserver zeo:1\n{line}\n</clientstorage>\n'
     with pytest.raises(ZConfig.ConfigurationError) as api:
         zeoconf.client_kwargs(text)
@@ -738,9 +740,10 @@ def test_a_key_written_with_a_sign_is_named_without_its_value(line, name,
         ZODB.config.storageFromString('%import zeoconf\n' + text)
     for error in (api.value, plain.value):
         message = describe(error)
-        assert f"'{name}' followed by '{sign}' is not a key" in message
-        assert f"write the key ('{name}'), a space, then the value" in message
-        assert SECRET not in message and SECRET not in str(error)
+        assert words in message
+        assert 'a space, then the value' in message
+        assert SECRET.lower() not in message.lower()
+        assert SECRET.lower() not in str(error).lower()
     assert api.value.lineno == 3
 
 
@@ -753,7 +756,7 @@ def test_load_path_takes_a_schema_by_name_or_chooses_one(tmp_path):
         [(label, opener)] = load_path(str(path), schema).storages()
         assert label == '<zodb main>'
         assert opener.kwargs()['addr'] == [('zeo', 1)]
-    with pytest.raises(ZConfig.ConfigurationError, match='not a usable'):
+    with pytest.raises(ZConfig.ConfigurationError, match='cannot read'):
         load_path(str(path), str(tmp_path / 'no-schema.xml'))
 
 

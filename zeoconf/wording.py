@@ -21,6 +21,8 @@ _ELSEWHERE = {
 # A key name ZConfig reads runs to the first white space, so that
 # "password=S3CRET" arrives as one name: it is quoted only up to here.
 _NAME_END = '=:'
+# Keys whose value is a secret: a name that starts with one is not quoted.
+_SECRET_KEYS = ('password',)
 
 
 def _quoted_name(key):
@@ -53,6 +55,13 @@ def unknown_key(key, section, known):
     """The message for *key*, which is not a key of *section* (whose key
     names are *known*). The name is quoted up to a ``=`` or ``:`` (a
     mistyped ``password=...`` line would otherwise show the password)."""
+    for secret in _SECRET_KEYS:
+        if key.lower().startswith(secret) and key.lower() != secret:
+            # "passwordS3CRET", "password;S3CRET": the rest may be it.
+            return (f'a key that starts with {secret!r} is not a key of '
+                    f'<{section}> (the rest of the name is not shown: it '
+                    f'may be the password); write {secret}, a space, then '
+                    f'the value')
     name = _quoted_name(key).lower()
     cut = len(name) < len(key) and key[len(name)] in _NAME_END
     if cut:
