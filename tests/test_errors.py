@@ -805,3 +805,31 @@ def test_many_directives_are_located_without_scanning_again(tmp_path,
     monkeypatch.setattr(scanner, 'scan', counted)
     load_path(str(main), ZODB.config.getDbSchema())
     assert len(calls) <= 2
+
+
+def test_tools_collect_their_own_warnings_only(caplog):
+    """zeoconf's tools collect the warnings of the file they read instead
+    of logging them; a parse in another thread meanwhile logs as usual."""
+    import threading
+
+    from zeoconf.loader import load_text
+    caplog.set_level(logging.WARNING, logger='zeoconf')
+    text = ('<clientstorage>\nserver zeo:1\nusername {}\nwait false\n'
+            '</clientstorage>\n')
+    loaded = load_text(text.format('tool'), zeoconf._clientstorage_schema(),
+                       warnings=True)
+    assert any('username (line 3) is ignored' in m for m in loaded.warnings)
+    assert 'is ignored' not in caplog.text
+    from zeoconf import loader
+
+    def elsewhere():
+        # A plain ZConfig parse (no zeoconf loader), opening nothing.
+        ZConfig.loadConfigFile(zeoconf._clientstorage_schema(),
+                               io.StringIO(text.format('other')))
+
+    with loader._Warnings() as collected:
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+    assert collected == []
+    assert 'username is ignored' in caplog.text

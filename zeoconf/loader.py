@@ -20,8 +20,10 @@ the openers name keys without lines (see :mod:`zeoconf.openers`).
 """
 
 import io
+import logging
 import os
 import stat
+import threading
 import urllib.parse
 
 import ZConfig
@@ -314,28 +316,36 @@ class Loaded:
         return find(self.config, others)
 
 
+class _Diverted(logging.Filter):
+    """Diverts what zeoconf logs to a list while this thread's tool loads
+    a file (the tools print warnings their own way); other threads, and
+    this one at other times, log as usual."""
+
+    collecting = threading.local()
+
+    def filter(self, record):
+        messages = getattr(self.collecting, 'messages', None)
+        if messages is None or record.levelno < logging.WARNING:
+            return True
+        messages.append(record.getMessage())
+        return False
+
+
+_diverted = _Diverted()
+logging.getLogger('zeoconf').addFilter(_diverted)
+
+
 class _Warnings:
-    """Collects what zeoconf logs at WARNING or above while a file loads."""
-
-    def __init__(self):
-        import logging
-        self.logger = logging.getLogger('zeoconf')
-        self.handler = logging.Handler(logging.WARNING)
-        self.handler.emit = self._emit
-        self.messages = []
-
-    def _emit(self, record):
-        self.messages.append(record.getMessage())
+    """``with _Warnings() as messages``: what zeoconf logs at WARNING or
+    above in this thread meanwhile, instead of logged."""
 
     def __enter__(self):
-        self.logger.addHandler(self.handler)
-        # Only here: the tools print them their own way.
-        self.propagate, self.logger.propagate = self.logger.propagate, False
-        return self.messages
+        self.outer = getattr(_Diverted.collecting, 'messages', None)
+        messages = _Diverted.collecting.messages = []
+        return messages
 
     def __exit__(self, *exc):
-        self.logger.removeHandler(self.handler)
-        self.logger.propagate = self.propagate
+        _Diverted.collecting.messages = self.outer
 
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
