@@ -16,6 +16,7 @@ import pytest
 import trustme
 import ZConfig
 import ZODB.config
+from fifos import without_blocking
 
 import zeoconf
 from zeoconf import tls
@@ -33,33 +34,6 @@ def _refused(body):
     with pytest.raises(ZConfig.ConfigurationError) as e:
         _kwargs(body)
     return str(e.value)
-
-
-def _without_blocking(fifo, function):
-    """function() in a thread; if it blocks on the FIFO, the FIFO is
-    opened for writing and closed until it is released, and the test
-    fails."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome['value'] = function()
-        except BaseException as e:
-            outcome['error'] = e
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(60)     # a guard against hanging the run, not a timing
-    if thread.is_alive():
-        while thread.is_alive():
-            try:
-                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
-            thread.join(0.1)
-        pytest.fail(f'blocked on the FIFO {fifo}')
-    if 'error' in outcome:
-        raise outcome['error']
-    return outcome['value']
 
 
 @pytest.mark.parametrize('line, words', [
@@ -101,7 +75,7 @@ def test_a_fifo_as_tls_file_is_refused_at_parse_time(certs, fifo, key):
     body = ('server zeo:8100\n<ssl>\n'
             + ''.join(f'{k} {v}\n' for k, v in lines.items()) + '</ssl>')
     with pytest.raises(ZConfig.ConfigurationError) as e:
-        _without_blocking(fifo, lambda: _kwargs(body))
+        without_blocking(fifo, lambda: _kwargs(body))
     assert key in str(e.value)
     assert f'{fifo!r} is a FIFO, not a regular file' in str(e.value)
 
@@ -115,7 +89,7 @@ def test_a_fifo_as_key_is_refused_under_zodb_config(certs, fifo,
           key {fifo}
         </ssl>""")
     with pytest.raises(ZConfig.ConfigurationError) as e:
-        _without_blocking(fifo,
+        without_blocking(fifo,
                           lambda: ZODB.config.databaseFromString(text))
     assert 'key' in str(e.value)
     assert 'is a FIFO, not a regular file' in str(e.value)

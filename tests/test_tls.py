@@ -22,6 +22,7 @@ import pytest
 import trustme
 import ZConfig
 import ZODB.config
+from fifos import without_blocking
 from ZEO.Exceptions import ClientDisconnected
 
 import zeoconf
@@ -478,33 +479,6 @@ def test_a_reused_context_reads_recent_files_only(certs, tmp_path,
     assert reads == []
 
 
-def _without_blocking(fifo, function):
-    """function(), run in a thread. Should it block reading the FIFO
-    (opening one for reading waits for a writer), the FIFO is opened for
-    writing and closed until it is released, and the test fails."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome['value'] = function()
-        except BaseException as e:
-            outcome['error'] = e
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(60)     # a guard against hanging the run, not a timing
-    if thread.is_alive():
-        while thread.is_alive():        # it may open the FIFO again
-            try:
-                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-            except OSError:             # no reader at this moment
-                pass
-            thread.join(0.1)
-        pytest.fail(f'{function} blocked on the FIFO {fifo}')
-    if 'error' in outcome:
-        raise outcome['error']
-    return outcome['value']
-
-
 @pytest.fixture
 def fifo(tmp_path):
     path = str(tmp_path / 'fifo.pem')
@@ -522,7 +496,7 @@ def test_a_fifo_among_the_tls_files_is_refused_without_reading_it(
     files = {'certificate': certs.client_cert, 'key': certs.client_key,
              'authenticate': certs.ca, key: fifo}
     with pytest.raises(tls.TLSSettingError) as e:
-        _without_blocking(fifo, lambda: tls.client_context(**files))
+        without_blocking(fifo, lambda: tls.client_context(**files))
     assert e.value.key == key
     assert str(e.value) == (f'{key}: {fifo!r} is a FIFO, not a regular '
                             f'file; expected {what}')
@@ -537,7 +511,7 @@ def test_a_device_as_certificate_is_refused_by_what_it_is(certs):
 
 
 def test_pem_sniffing_does_not_read_a_fifo(fifo):
-    assert _without_blocking(
+    assert without_blocking(
         fifo, lambda: tls._is_pem(fifo, b'-----BEGIN')) is False
 
 
@@ -569,7 +543,7 @@ def test_a_ca_directory_whose_only_hashed_file_is_a_fifo_is_refused(
     cadir.mkdir()
     os.mkfifo(cadir / 'abcdef01.0')
     with pytest.raises(tls.TLSSettingError, match='holds no certificate'):
-        _without_blocking(str(cadir / 'abcdef01.0'),
+        without_blocking(str(cadir / 'abcdef01.0'),
                           lambda: tls.client_context(authenticate=str(cadir)))
 
 
@@ -580,7 +554,7 @@ def test_a_ca_directory_with_one_certificate_among_garbage_and_fifos(
     cadir = _hashed_ca_directory(certs, tmp_path)
     os.mkfifo(cadir / '00000000.0')
     _write_hashed(cadir, '00000001.0', b'garbage\n')
-    context = _without_blocking(
+    context = without_blocking(
         str(cadir / '00000000.0'),
         lambda: tls.client_context(authenticate=str(cadir),
                                    check_hostname=False))
