@@ -833,3 +833,15 @@ def test_tools_collect_their_own_warnings_only(caplog):
         thread.join()
     assert collected == []
     assert 'username is ignored' in caplog.text
+
+
+def test_a_value_joined_to_the_next_line_by_a_lone_cr_is_not_quoted():
+    # ZConfig ends lines at "\n" only: a lone "\r" makes the next line,
+    # here a password, part of the value before it.
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(f'<clientstorage>\nserver zeo:1\n'
+                              f'cache-path /nonexistent/c.zec\r'
+                              f'    password {SECRET}\n</clientstorage>\n')
+    assert e.value.lineno == 3
+    assert 'cache-path: the value holds a line break' in str(e.value)
+    assert SECRET not in str(e.value)

@@ -71,6 +71,10 @@ class Secret:
         return hash(self._value)
 
 
+# Characters str.splitlines() ends a line at and ZConfig does not.
+_LINE_BREAKS = frozenset('\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')
+
+
 def _for_key(key, convert):
     """A converter for *key* that names it in its errors."""
 
@@ -78,6 +82,15 @@ def _for_key(key, convert):
         try:
             return convert(text)
         except ValueError as e:
+            if not _LINE_BREAKS.isdisjoint(text):
+                # A lone "\r" (or a form feed...) joined the next line to
+                # this value, password lines included: not quoted.
+                raise ValueError(
+                    f'{key}: the value holds a line break that ZConfig does '
+                    f'not end a line at (a lone carriage return, a form '
+                    f'feed, ...), so what follows it, the next key '
+                    f'perhaps, was read as part of the value (not shown); '
+                    f'end each line with a new line') from None
             raise ValueError(f'{key}: {e}') from None
 
     convert_key.__name__ = convert_key.__qualname__ = key.replace('-', '_')
