@@ -30,15 +30,11 @@ import ZConfig
 import ZConfig.loader
 
 from zeoconf import errors, keys, openers
-from zeoconf.lookups import file_kind
+from zeoconf.lookups import MAX_FILE_SIZE, file_kind
 
 __all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
            'file_of', 'read_text', 'check_file', 'blanked', 'BOM_MESSAGE']
 
-# A configuration file is text a person wrote: 16 MB is far more than
-# any (10,000 storages take about 1.5 MB) and reads in well under a
-# second; /dev/zero or a sparse file of gigabytes is refused unread.
-MAX_FILE_SIZE = 16 << 20
 
 
 class _Recorder:

@@ -27,7 +27,7 @@ import threading
 import time
 
 from zeoconf import keys
-from zeoconf.lookups import file_kind
+from zeoconf.lookups import MAX_FILE_SIZE, file_kind
 
 __all__ = ['client_context', 'TLSSettingError', 'stats', 'MAX_FILE_SIZE',
            'MAX_PASSWORD_BYTES']
@@ -43,10 +43,6 @@ _lock = threading.Lock()
 #: as reusing that one).
 stats = {'built': 0, 'reused': 0}
 
-#: The largest certificate, key or CA file read: a CA bundle is well under
-#: a megabyte, and a bigger file (or a sparse one of gigabytes) would only
-#: cost memory and time at every parse.
-MAX_FILE_SIZE = 16 << 20
 
 #: The longest password OpenSSL is given: CPython hands the password
 #: callback OpenSSL's buffer of 1024 bytes (PEM_BUFSIZE) and refuses more.
