@@ -25,7 +25,7 @@ import time
 import pytest
 
 import zeoconf
-from zeoconf import openers
+from zeoconf import openers, poll
 
 WINDOW = 2.5
 
@@ -135,8 +135,10 @@ def test_open_fails_loudly_without_the_hook(monkeypatch):
             raise AssertionError('not to be reached')
 
     monkeypatch.setattr(ZEO.asyncio.client, 'ClientThread', ThreadWithoutPoll)
-    with pytest.raises(openers.ZEOCompatibilityError,
+    with pytest.raises(poll.ZEOCompatibilityError,
                        match='disconnect-poll 3 cannot take effect'):
-        openers._client_factory(3.0)
+        poll.client_factory(3.0)
     # ZEO's own default needs no hook.
-    assert openers._client_factory(1.0) is None
+    assert poll.client_factory(1.0) is None
+    # Where zeoconf 0.1 had it, without a process start paying for it.
+    assert openers.ZEOCompatibilityError is poll.ZEOCompatibilityError

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import zeoconf
-from zeoconf import openers, storages
+from zeoconf import openers, storages, values
 from zeoconf.errors import describe
 from zeoconf.loader import load_path
 
@@ -533,11 +533,10 @@ def test_a_section_type_extending_clientstorage_names_its_own_keytype():
 def test_zeoclient_keys_are_kept_as_secrets_and_converted_by_the_opener():
     """The "+" entry's datatype keeps each <zeoclient> key's text, never
     shown; the opener converts it by its name, with the key's line."""
-    from zeoconf import keys
     opener = zeoconf.parse_clientstorage(
         f'<clientstorage>\nserver zeo:1\nwait off\npassword {SECRET}\n'
         f'</clientstorage>\n')
-    assert type(opener.config.zeoclient_keys['wait']) is keys.Secret
+    assert type(opener.config.zeoclient_keys['wait']) is values.Secret
     assert SECRET not in repr(opener.config.zeoclient_keys)
     assert SECRET not in str(opener.config)
     assert opener.kwargs()['wait'] is False

@@ -21,7 +21,7 @@ IMPORT_COLLISION_HINT = (
     "Remove '%import ZEO' (zeoconf accepts every key of ZEO's "
     "<clientstorage>)")
 
-# Keys whose values are never shown (see keys.Secret).
+# Keys whose values are never shown (see values.Secret).
 _SECRET_KEYS = frozenset({'password'})
 
 

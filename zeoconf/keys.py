@@ -23,8 +23,8 @@ import threading
 
 from zeoconf import datatypes
 
-__all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS', 'Secret',
-           'NamedCallable', 'reading', 'current_loader',
+__all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'ZEOCLIENT_KEYS',
+           'reading', 'current_loader',
            'clientstorage_key', 'ssl_key', 'zeoclient_value',
            'zeoclient_keys', 'zeoclient_default']
 
@@ -46,29 +46,6 @@ def current_loader():
 def _offline():
     loader = current_loader()
     return loader is not None and loader.offline
-
-
-class Secret:
-    """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
-
-    __slots__ = ('_value',)
-
-    def __init__(self, value):
-        self._value = value
-
-    def reveal(self):
-        return self._value
-
-    def __repr__(self):
-        return '<redacted>'
-
-    __str__ = __repr__
-
-    def __eq__(self, other):
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self):
-        return hash(self._value)
 
 
 # Characters str.splitlines() ends a line at and ZConfig does not.
@@ -120,35 +97,10 @@ def _on_disk(name, what):
     return on_disk
 
 
-class NamedCallable:
-    """A callable named in a configuration (``password-function``):
-    called as it is, shown and compared by the dotted name written.
-    ``function`` is None in an offline review, which imports nothing."""
-
-    __slots__ = ('name', 'function')
-
-    def __init__(self, name, function):
-        self.name, self.function = name, function
-
-    def __call__(self):
-        return self.function()
-
-    def __eq__(self, other):
-        return (isinstance(other, NamedCallable) and other.name == self.name
-                and other.function is self.function)
-
-    def __hash__(self):
-        return hash(self.name)
-
-    def __repr__(self):
-        return self.name
-
-    __str__ = __repr__
-
-
 def _importing(text):
     """The callable a dotted name names (``lookups.dotted_callable``); in
     an offline review the name only, not imported."""
+    from zeoconf.values import NamedCallable
     name = datatypes.dotted_name(text)
     if _offline():
         return NamedCallable(name, None)
@@ -161,6 +113,7 @@ _importing.__name__ = 'dotted_callable'
 
 def password(text):
     """Value of password: kept, but never shown."""
+    from zeoconf.values import Secret
     return Secret(text.strip())
 
 
@@ -245,8 +198,9 @@ def ssl_key(key):
 
 def zeoclient_value(text):
     """Datatype of the "+" entry of ``<clientstorage>``: the text, kept
-    as a :class:`Secret` (one of these keys is a password, and ZConfig's
-    own ``str()`` of a section shows every value)."""
+    as a :class:`zeoconf.values.Secret` (one of these keys is a password,
+    and ZConfig's own ``str()`` of a section shows every value)."""
+    from zeoconf.values import Secret
     return Secret(text)
 
 
@@ -257,6 +211,7 @@ def zeoclient_keys(section):
     """``{key: value}`` of the ``<zeoclient>`` keys given in *section*
     (the ``SectionValue``), each converted by its own converter; raises
     ``ValueError`` naming the key. Defaults are not included."""
+    from zeoconf.values import Secret
     converted = {}
     for key, value in section.zeoclient_keys.items():
         if key not in ZEOCLIENT_KEYS:

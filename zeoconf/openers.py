@@ -17,7 +17,6 @@ adds the line of the enclosing section, where there is one, and the
 message points at ``zeoconf check``, which gives each key's line.
 """
 
-import logging
 import os
 import types
 
@@ -26,10 +25,7 @@ import ZConfig
 from zeoconf import datatypes, keys
 from zeoconf.datatypes import PortOnly, format_address
 
-__all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError',
-           'ZEOCompatibilityError']
-
-logger = logging.getLogger('zeoconf')
+__all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError']
 
 # ZEO's own retry delay, used when neither disconnect-poll nor
 # min-disconnect-poll is given.
@@ -68,8 +64,20 @@ class SectionError(ZConfig.ConfigurationError):
         self.lineno, self.url = position if position else (None, None)
 
 
-class ZEOCompatibilityError(RuntimeError):
-    """The installed ZEO lacks something a configured option needs."""
+def __getattr__(name):
+    # ZEOCompatibilityError, here in zeoconf 0.1, is defined with the code
+    # that raises it: a process that never opens a storage never creates it.
+    if name == 'ZEOCompatibilityError':
+        from zeoconf.poll import ZEOCompatibilityError
+        return ZEOCompatibilityError
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def _warn(message, *args):
+    # Only for the rare keys that are ignored: logging's lookup is left
+    # out of the process starts that have none.
+    import logging
+    logging.getLogger('zeoconf').warning(message, *args)
 
 
 def _shown(value, datatype=None):
@@ -225,8 +233,10 @@ class ClientStorageOpener(_Section):
         """Create the ``ZEO.ClientStorage.ClientStorage``."""
         self._check_blob_dir()
         from ZEO.ClientStorage import ClientStorage
+
+        from zeoconf.poll import client_factory
         kwargs = self.kwargs()
-        factory = _client_factory(kwargs['disconnect_poll'])
+        factory = client_factory(kwargs['disconnect_poll'])
         if factory is not None:
             kwargs['_client_factory'] = factory
         return ClientStorage(**kwargs)
@@ -240,7 +250,7 @@ class ClientStorageOpener(_Section):
         self._wait = zeoclient.get('wait', True)
         for key, why in _IGNORED_WHY.items():
             if key in zeoclient:
-                logger.warning('%s: %s is ignored: %s.', self.label(),
+                _warn('%s: %s is ignored: %s.', self.label(),
                                self.key_at(key), why)
 
         self._blob_cache_size = c.blob_cache_size
@@ -255,7 +265,7 @@ class ClientStorageOpener(_Section):
                               'blob-dir')
         elif c.shared_blob_dir:
             if c.blob_cache_size is not None:
-                logger.warning(
+                _warn(
                     '%s: %s is ignored with shared-blob-dir: the blobs are '
                     'the server\'s own and are never removed by a client.',
                     self.label(), self.key_at('blob-cache-size'))
@@ -272,7 +282,7 @@ class ClientStorageOpener(_Section):
         client, var = zeoclient.get('client'), zeoclient.get('var')
         if client:
             if c.cache_path is not None:
-                logger.warning('%s: %s and %s are ignored: %s names the '
+                _warn('%s: %s and %s are ignored: %s names the '
                                'cache file.', self.label(),
                                self.key_at('client'), 'var',
                                self.key_at('cache-path'))
@@ -287,7 +297,7 @@ class ClientStorageOpener(_Section):
                 self._cache = os.path.join(var or os.getcwd(),
                                            f'{client}-{c.storage}.zec')
         elif var is not None:
-            logger.warning('%s: %s is ignored without client, which names '
+            _warn('%s: %s is ignored without client, which names '
                            'the cache file; or use cache-path.',
                            self.label(), self.key_at('var'))
 
@@ -364,34 +374,3 @@ class ClientStorageOpener(_Section):
                       f'<ssl>', 'server')
         # The name as certificates are matched: lower case, no final dot.
         return tls.context, next(iter(hosts))
-
-
-def _client_factory(disconnect_poll):
-    """A ``_client_factory`` for ClientStorage that honours the poll.
-
-    ``ClientStorage`` accepts ``disconnect_poll`` and drops it; the
-    connection thread it creates, ``ZEO.asyncio.client.ClientThread``, does
-    take ``disconnect_poll`` and waits that long (plus up to a second) after
-    a failed attempt. ``ClientStorage`` lets a caller choose that thread
-    class through ``_client_factory``; we pass the class with the poll
-    bound. Returns ``None`` when the poll is ZEO's own default, and raises
-    :class:`ZEOCompatibilityError` when the installed ZEO has no such hook.
-    """
-    import functools
-    import inspect
-
-    from ZEO.asyncio.client import ClientThread
-    from ZEO.ClientStorage import ClientStorage
-    storage_params = inspect.signature(ClientStorage.__init__).parameters
-    thread_params = inspect.signature(ClientThread.__init__).parameters
-    if ('_client_factory' in storage_params
-            and 'disconnect_poll' in thread_params):
-        return functools.partial(ClientThread,
-                                 disconnect_poll=disconnect_poll)
-    if disconnect_poll == ZEO_DISCONNECT_POLL:
-        return None
-    raise ZEOCompatibilityError(
-        f'disconnect-poll {disconnect_poll:g} cannot take effect: the '
-        f'installed ZEO has no ClientStorage(_client_factory=...) hook or '
-        f'its ClientThread takes no disconnect_poll. Remove disconnect-poll '
-        f'or install a ZEO version zeoconf supports.')

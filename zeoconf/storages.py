@@ -10,8 +10,8 @@ import collections
 
 from zeoconf import keys
 from zeoconf.datatypes import format_address
-from zeoconf.keys import NamedCallable
 from zeoconf.openers import ClientStorageOpener
+from zeoconf.values import NamedCallable, Secret
 from zeoconf.wording import format_value
 
 __all__ = ['find', 'describe', 'summary', 'plain', 'columns', 'show_lines',
@@ -81,7 +81,7 @@ def find(config, others=None):
 
 def plain(value):
     """A converted value as JSON-able data, secrets hidden."""
-    if isinstance(value, keys.Secret):
+    if isinstance(value, Secret):
         return '<redacted>'
     if isinstance(value, tuple) and len(value) == 2:
         return format_address(value)

@@ -26,7 +26,6 @@ import stat
 import threading
 import time
 
-from zeoconf import keys
 from zeoconf.lookups import MAX_FILE_SIZE, file_kind
 
 __all__ = ['client_context', 'TLSSettingError', 'stats', 'MAX_FILE_SIZE',
@@ -463,9 +462,10 @@ def _is_pem(path, marker):
 def _name_of(function):
     if function is None:
         return None
-    # A keys.NamedCallable (what the configuration gives) shows the dotted
+    # A NamedCallable (what the configuration gives) shows the dotted
     # name written; a plain function, its module and qualified name.
+    from zeoconf.values import NamedCallable
     qualname = getattr(function, '__qualname__', None)
-    if isinstance(function, keys.NamedCallable) or qualname is None:
+    if isinstance(function, NamedCallable) or qualname is None:
         return str(function)
     return f'{getattr(function, "__module__", "?")}.{qualname}'

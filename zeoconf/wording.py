@@ -5,7 +5,7 @@ mistakes never needs it.
 """
 
 from zeoconf.datatypes import format_address
-from zeoconf.keys import NamedCallable, Secret
+from zeoconf.values import NamedCallable, Secret
 
 __all__ = ['unknown_key', 'format_value']
 
