@@ -11,7 +11,9 @@ speed rests on, in numbers that do not depend on the machine:
   parse;
 - the work per storage is constant: function calls grow linearly with
   the number of storages, with a fixed number of keytype calls each;
-- a long-lived process keeps nothing of the values it parsed.
+- a long-lived process keeps nothing of the values it parsed;
+- component.xml gives ZConfig's reader few lines of text (one line per
+  description), which every process start pays for.
 """
 
 import gc
@@ -97,6 +99,24 @@ def test_a_plain_parse_loads_only_what_parsing_needs():
                     'zeoconf.openers']
     for name in ('difflib', 'ipaddress', 'zeoconf.tls', 'contextvars'):
         assert name not in out
+
+
+def test_the_component_gives_zconfigs_reader_few_lines_of_text():
+    """ZConfig's schema reader takes every line of text in component.xml
+    with a call of its own, at every process start: each description is
+    one line (the "+" entry's, one line per key it names), and no blank
+    line stands between the elements."""
+    with open(os.path.join(PACKAGE, 'component.xml')) as f:
+        body = f.read().split('<component', 1)[1]
+    assert '\n\n' not in body
+    descriptions = [d.split('</description>')[0].strip()
+                    for d in body.split('<description>')[1:]]
+    assert len(descriptions) == len(keys.CLIENTSTORAGE_KEYS) - len(
+        keys.ZEOCLIENT_KEYS) + 1 + len(keys.SSL_KEYS) + 2
+    multi_line = [d for d in descriptions if '\n' in d]
+    assert len(multi_line) == 1
+    intro, *items = multi_line[0].splitlines()
+    assert [item.split()[1] for item in items] == list(keys.ZEOCLIENT_KEYS)
 
 
 def _ssl_section(certs, indent='    '):
