@@ -90,11 +90,15 @@ for _ in range(reps):
 _COLLECTED = re.compile(r'Collected : (\d+)')
 
 
-def counted(command, cwd=None):
-    """Instructions the process of *command* executes, start to exit."""
+def counted(command, cwd=None, path=None):
+    """Instructions the process of *command* executes, start to exit;
+    *path*, when given, goes first on its ``PYTHONPATH``."""
     # A fixed hash seed: string hashes decide dict probing, and so a few
     # per mille of the count from one run to the next.
     env = dict(os.environ, PYTHONHASHSEED='0')
+    if path:
+        env['PYTHONPATH'] = os.pathsep.join(
+            filter(None, [path, env.get('PYTHONPATH')]))
     result = subprocess.run(
         ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null']
         + command, capture_output=True, text=True, check=True, env=env,
@@ -106,12 +110,12 @@ def counted(command, cwd=None):
 
 
 def count_all(jobs):
-    """``{key: instructions}`` for ``{key: (command, cwd)}``, the
+    """``{key: instructions}`` for ``{key: (command, cwd[, path])}``, the
     processes run side by side, one per core."""
     workers = max(1, os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        futures = {key: pool.submit(counted, command, cwd)
-                   for key, (command, cwd) in jobs.items()}
+        futures = {key: pool.submit(counted, *job)
+                   for key, job in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -183,14 +187,51 @@ def fresh_jobs(directory):
     jobs = {('fresh', case, variant): (bench_parse.fresh_command(
                 code, variant, path, count_only=True), directory)
             for (case, variant), path in paths.items()}
-    # The one-storage baseline importing a component's modules as well.
+    # The one-storage baseline importing a component's modules as well;
+    # importing empty stand-ins of the same modules (what the import
+    # system charges for the modules, whatever their code); and reading
+    # the "%import" line alone (the modules and component.xml, no parse).
     case = bench_parse.FRESH_CASES[0][0]
+    baseline = paths[case, 'baseline']
+    with open(baseline) as f:
+        baseline_text = f.read()
     for component, modules in imports.items():
         variant = 'baseline:' + ','.join(modules)
-        jobs['imports', component] = (bench_parse.fresh_command(
-            code, variant, paths[case, 'baseline'], count_only=True),
-            directory)
+        command = bench_parse.fresh_command(code, variant, baseline,
+                                            count_only=True)
+        jobs['imports', component] = (command, directory)
+        # A directory first on the path costs every import of the process
+        # a look into it: the stand-ins' share is against the baseline
+        # with the same path.
+        stand_ins = empty_stand_ins(directory, modules)
+        jobs['empty modules', component] = (command, directory, stand_ins)
+        jobs['empty baseline', component] = (bench_parse.fresh_command(
+            code, 'baseline', baseline, count_only=True), directory,
+            stand_ins)
+        only = os.path.join(directory, f'import-only-{component}.conf')
+        with open(only, 'w') as f:
+            f.write(f'%import {component}\n{baseline_text}')
+        jobs['import line', component] = (bench_parse.fresh_command(
+            code, 'baseline', only, count_only=True), directory)
     return jobs, compiled, imports
+
+
+def empty_stand_ins(directory, modules):
+    """A directory holding an empty, byte-compiled module (or package)
+    for each of *modules*, to put first on a child's path."""
+    import compileall
+    import importlib
+    root = os.path.join(directory, 'empty-' + modules[0])
+    for name in modules:
+        package = hasattr(importlib.import_module(name), '__path__')
+        path = os.path.join(root, *name.split('.'))
+        if package:
+            os.makedirs(path, exist_ok=True)
+            path = os.path.join(path, '__init__')
+        with open(path + '.py', 'w'):
+            pass
+    compileall.compile_dir(root, quiet=1)
+    return root
 
 
 def report_fresh(counts, compiled, imports):
@@ -216,16 +257,23 @@ def report_fresh(counts, compiled, imports):
               f'{extra["ZEO"] / 1e6:>8.2f}M {extra["zeoconf"] / 1e6:>8.2f}M '
               f'{ratio:>11.2f}x')
     case = bench_parse.FRESH_CASES[0][0]
-    print(f'importing the modules each component\'s parse imports, counted '
-          f'alike (the baseline process\nimporting them too, minus the '
-          f'baseline), and the rest of +ZEO, +zeoconf at {case}:')
+    print(f'where +ZEO and +zeoconf go at {case}: importing the modules '
+          f'the parse imports (the\nbaseline process importing them too, '
+          f'minus the baseline), of which the import system\'s\nshare '
+          f'(the same modules, empty) and their code; reading '
+          f'component.xml (the\n%import line alone, minus the imports); '
+          f'parsing and the arguments (the rest):')
+    base = counts['fresh', case, 'baseline']
     for component in bench_parse.COMPONENTS:
-        extra = counts['fresh', case, component] - counts[
-            'fresh', case, 'baseline']
-        own = counts['imports', component] - counts[
-            'fresh', case, 'baseline']
-        print(f'  {component:<8} imports {own / 1e6:5.2f}M, rest '
-              f'{(extra - own) / 1e6:5.2f}M  '
+        extra = counts['fresh', case, component] - base
+        own = counts['imports', component] - base
+        empty = (counts['empty modules', component]
+                 - counts['empty baseline', component])
+        schema = counts['import line', component] - base - own
+        print(f'  {component:<8} imports {own / 1e6:5.2f}M '
+              f'(system {empty / 1e6:4.2f}M, code {(own - empty) / 1e6:4.2f}M)'
+              f', component.xml {schema / 1e6:4.2f}M, parse '
+              f'{(extra - own - schema) / 1e6:4.2f}M  '
               f'({", ".join(imports[component])})')
     print(f'modules a child compiled from source instead of reading their '
           f'bytecode: {", ".join(sorted(compiled)) or "none"}')
