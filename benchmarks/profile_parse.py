@@ -242,13 +242,15 @@ def report_key_cost(reps, count=300):
     """Per section, what ten more (unused) keys in the type cost."""
     data, _ = _component_xml(zeoconf)
     text = data.decode('utf-8')
-    end = '  </sectiontype>\n\n</component>'
-    assert text.rstrip().endswith(end.strip())
     # The last section type is <clientstorage>, the one the keys go to.
     keytype = re.findall(r'<sectiontype[^>]*?keytype="([^"]+)"', text)[-1]
     original = 'zeoconf' + keytype if keytype.startswith('.') else keytype
     text = text.replace(f'keytype="{keytype}"',
                         'keytype="zeoconf_profile_keytype.key"')
+    # The keys go in before the end of the last section type.
+    end = '</sectiontype>'
+    head, found, tail = text.rpartition(end)
+    assert found and tail.strip() == '</component>'
     extra = {
         'zeoconf': '',
         '+10 keys, no default': ''.join(
@@ -271,7 +273,7 @@ def report_key_cost(reps, count=300):
             open(os.path.join(directory, package, '__init__.py'), 'w').close()
             with open(os.path.join(directory, package, 'component.xml'),
                       'w') as f:
-                f.write(text.replace(end, keys + end))
+                f.write(head.rstrip(' ') + keys + '  ' + end + tail)
             texts[name] = bench_parse.storages_text(package, count)
         times = {name: [] for name in texts}
         for name in texts:
