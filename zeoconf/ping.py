@@ -249,15 +249,11 @@ def probe_server(opener, addr, timeout, deadline=None):
                 failures.happened.wait(0.02)
             read_only = storage.isReadOnly()
             start = time.monotonic()
-            # One server call; its future, so that a server that stops
-            # answering cannot hold us past the deadline.
-            future = storage._call('lastTransaction', wait=False)
-            try:
-                future.result(max(0.05, deadline - start))
-            except Exception as e:
+            failure = _round_trip(storage, max(0.05, deadline - start))
+            if failure is not None:
                 result['status'] = 'timeout'
                 result['detail'] = ('the server did not answer a call: '
-                                    f'{type(e).__name__} {e}'.strip())
+                                    + failure)
                 return result
             result['latency_ms'] = round(
                 (time.monotonic() - start) * 1000, 3)
@@ -275,6 +271,33 @@ def probe_server(opener, addr, timeout, deadline=None):
     else:
         result['usable'] = True
     return result
+
+
+def _round_trip(storage, timeout):
+    """One call to the server through ClientStorage's public ``ping()``
+    (which it gives a connected storage); None when it was answered
+    within *timeout* seconds, else why not.
+
+    ``ping()`` waits as long as ZEO lets it, so it runs in a daemon thread
+    of its own: a server that stops answering cannot hold the probe past
+    its deadline (closing the storage then ends the call).
+    """
+    answered = threading.Event()
+    failed = []
+
+    def call():
+        try:
+            storage.ping()
+        except Exception as e:
+            failed.append(f'{type(e).__name__} {e}'.strip())
+        finally:
+            answered.set()
+
+    threading.Thread(target=call, name='zeoconf ping call',
+                     daemon=True).start()
+    if not answered.wait(timeout):
+        return f'no answer within {timeout:.2g}s'
+    return failed[0] if failed else None
 
 
 def _unfinished(addr, timeout):
