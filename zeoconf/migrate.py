@@ -305,8 +305,8 @@ class Client:
 
     def __init__(self, kind, path, section):
         self.kind, self.path, self.section = kind, tuple(path), section
-        self.label = ' '.join(f'<{t} {n}>' if n else f'<{t}>'
-                              for t, n in self.path)
+        from zeoconf.storages import path_label
+        self.label = path_label(self.path)
 
     def kwargs(self):
         """The keyword arguments the section would open ClientStorage
@@ -356,45 +356,19 @@ def find_clients(config):
     """Every ZEO client section of a parsed *config*, in the order the
     schema holds them (the same for the original and the migrated text,
     which differ only in section type names): a list of :class:`Client`.
-
-    :func:`zeoconf.storages.find` lists zeoconf's sections, and only the
-    labels of ZEO's and ZODB's; comparing needs those sections themselves,
-    in order among zeoconf's, hence this walk of its own.
     """
-    from ZConfig.matcher import SectionValue
-
     from zeoconf.openers import ClientStorageOpener
-    found, seen = [], set()
-
-    def walk(value, path):
-        if id(value) in seen:
-            return
-        seen.add(id(value))
-        if isinstance(value, ClientStorageOpener):
+    from zeoconf.storages import clients
+    found = []
+    for path, section in clients(config):
+        if isinstance(section, ClientStorageOpener):
             found.append(Client('zeoconf', path + (('clientstorage',
-                                                     value.name),), value))
-        elif isinstance(value, SectionValue):
-            kind = value.getSectionType()
-            if kind:
-                path = path + ((kind, value.getSectionName()),)
-            if kind in ('zeoclient', 'clientstorage'):
-                found.append(Client('zeoclient' if kind == 'zeoclient'
-                                    else 'ZEO', path, value))
-                return
-            for attribute in value.getSectionAttributes():
-                walk(getattr(value, attribute, None), path)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item, path)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item, path)
-        elif isinstance(getattr(value, 'config', None), SectionValue):
-            # ZODB's and Zope's section objects (<zodb>, <zodb_db>, the
-            # storages) keep their section as .config.
-            walk(value.config, path)
-
-    walk(config, ())
+                                                    section.name),), section))
+        else:
+            kind = section.getSectionType()
+            found.append(Client('zeoclient' if kind == 'zeoclient' else 'ZEO',
+                                path + ((kind, section.getSectionName()),),
+                                section))
     counts = collections.Counter(client.label for client in found)
     numbered = collections.Counter()
     for client in found:

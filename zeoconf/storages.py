@@ -1,7 +1,9 @@
 """The storages of a loaded configuration, and what the tools say of them.
 
-:func:`find` walks a configuration object for every ``<clientstorage>``
-and gives each a label people can find in the file (``<zodb main>``);
+:func:`clients` walks a configuration object for every ZEO client
+section, zeoconf's and others' (``zeoconf migrate`` compares both);
+:func:`find` gives each ``<clientstorage>`` of zeoconf's a label people
+can find in the file (``<zodb main>``);
 :func:`describe` is everything ``zeoconf show`` says about one: each
 key's value, where it came from, and how it resolves.
 """
@@ -14,8 +16,8 @@ from zeoconf.openers import ClientStorageOpener
 from zeoconf.values import NamedCallable, Secret
 from zeoconf.wording import format_value
 
-__all__ = ['find', 'describe', 'summary', 'plain', 'columns', 'show_lines',
-           'ESCAPES', 'OTHER_CLIENTS']
+__all__ = ['clients', 'path_label', 'find', 'describe', 'summary', 'plain',
+           'columns', 'show_lines', 'ESCAPES', 'OTHER_CLIENTS']
 
 # Section types that open ZEO clients without zeoconf: ZEO's own
 # component (%import ZEO) and ZODB's built-in <zeoclient>.
@@ -24,6 +26,51 @@ OTHER_CLIENTS = ('clientstorage', 'zeoclient')
 
 def _join(where, section):
     return f'{where} {section}'.strip()
+
+
+def clients(config):
+    """Every ZEO client section of a parsed *config*, depth first in the
+    order the schema holds them: ``(path, section)``.
+
+    *path* is the ``(type, name)`` of each enclosing section (name None
+    when unnamed); *section* is zeoconf's ``ClientStorageOpener``, or the
+    ``SectionValue`` of a client zeoconf does not handle (a type in
+    :data:`OTHER_CLIENTS`), whose own sections are not looked into.
+    """
+    from ZConfig.matcher import SectionValue
+    seen = set()
+    stack = [(config, ())]
+    while stack:        # depth first, in order, without recursion
+        value, path = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        children = ()
+        if isinstance(value, ClientStorageOpener):
+            yield path, value
+        elif isinstance(value, SectionValue):
+            kind = value.getSectionType()
+            if kind in OTHER_CLIENTS:
+                yield path, value
+                continue
+            if kind:
+                path = path + ((kind, value.getSectionName()),)
+            children = [getattr(value, attribute, None)
+                        for attribute in value.getSectionAttributes()]
+        elif isinstance(value, (list, tuple)):
+            children = value
+        elif isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(getattr(value, 'config', None), SectionValue):
+            children = [value.config]   # ZODB's and Zope's section objects
+        stack.extend((child, path) for child in reversed(children))
+
+
+def path_label(path):
+    """*path* (as :func:`clients` gives it) as people read it:
+    ``<zodb main> <zeoclient>``."""
+    return ' '.join(f'<{kind} {name}>' if name else f'<{kind}>'
+                    for kind, name in path)
 
 
 def find(config, others=None):
@@ -36,35 +83,13 @@ def find(config, others=None):
     (``%import ZEO``'s ``<clientstorage>``, ZODB's ``<zeoclient>``) are
     appended to it.
     """
-    from ZConfig.matcher import SectionValue
-    found, seen = [], set()
-    stack = [(config, '')]
-    while stack:        # depth first, in order, without recursion
-        value, where = stack.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        children = ()
-        if isinstance(value, ClientStorageOpener):
-            found.append((where, value))
-        elif isinstance(value, SectionValue):
-            kind, name = value.getSectionType(), value.getSectionName()
-            if kind in OTHER_CLIENTS:
-                if others is not None:
-                    others.append(_join(where, f'<{kind}>'))
-                continue
-            if kind:
-                where = _join(where, f'<{kind} {name}>' if name else
-                              f'<{kind}>')
-            children = [getattr(value, attribute, None)
-                        for attribute in value.getSectionAttributes()]
-        elif isinstance(value, (list, tuple)):
-            children = value
-        elif isinstance(value, dict):
-            children = list(value.values())
-        elif isinstance(getattr(value, 'config', None), SectionValue):
-            children = [value.config]   # ZODB's and Zope's section objects
-        stack.extend((child, where) for child in reversed(children))
+    found = []
+    for path, section in clients(config):
+        if isinstance(section, ClientStorageOpener):
+            found.append((path_label(path), section))
+        elif others is not None:
+            others.append(_join(path_label(path),
+                                f'<{section.getSectionType()}>'))
 
     short = [where if where and not opener.name else
              _join(where, opener.label()) for where, opener in found]
