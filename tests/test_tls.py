@@ -645,3 +645,65 @@ def test_any_callable_can_be_the_password_function(definition, certs,
     storage = config.database[0].config.storage
     assert storage.kwargs()['ssl'] is not None
     assert str(storage.ssl.password_function) == 'zc_tls_odd_unlock.unlock'
+
+
+# Certificate revocation lists ------------------------------------------
+
+def _ca_file_with_crl(certs, tmp_path, *revoked):
+    path = tmp_path / 'ca-and-crl.pem'
+    with open(certs.ca, 'rb') as f:
+        path.write_bytes(f.read() + certs.crl(*revoked))
+    return str(path)
+
+
+def _handshake(context, port):
+    import socket
+    with socket.create_connection(('127.0.0.1', port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname='localhost'):
+            pass
+
+
+def test_a_crl_in_the_ca_file_revokes_the_server_certificate(
+        tls_server, certs, tmp_path):
+    authenticate = _ca_file_with_crl(certs, tmp_path, certs.server_cert)
+    context = tls.client_context(certs.client_cert, certs.client_key, None,
+                                 authenticate)
+    assert context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
+    with pytest.raises(ssl.SSLCertVerificationError) as raised:
+        _handshake(context, tls_server.port)
+    assert 'revoked' in raised.value.verify_message
+
+
+def test_a_crl_revoking_another_certificate_lets_the_server_in(
+        tls_server, certs, tmp_path, open_db):
+    other, _ = certs.issue_server_certificate('other.invalid',
+                                              name='revoked-other')
+    authenticate = _ca_file_with_crl(certs, tmp_path, other)
+    db = open_db(_conf(f'server localhost:{tls_server.port}', f"""
+        authenticate {authenticate}
+        {_client_cert_lines(certs)}"""))
+    _roundtrip(db)
+
+
+def test_without_a_crl_revocation_is_not_checked(certs):
+    context = tls.client_context(certs.client_cert, certs.client_key, None,
+                                 certs.ca)
+    assert not context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None,
+                    reason='needs the openssl command to hash a CA file')
+def test_a_crl_in_a_ca_directory_revokes_the_server_certificate(
+        tls_server, certs, tmp_path):
+    # ZEO's own component ignores a directory's lists: OpenSSL reads them
+    # only at handshake time, by hashed name (HASH.r0), as it reads CAs.
+    cadir = _hashed_ca_directory(certs, tmp_path)
+    [ca_name] = os.listdir(cadir)
+    (cadir / (ca_name[:8] + '.r0')).write_bytes(
+        certs.crl(certs.server_cert))
+    context = tls.client_context(certs.client_cert, certs.client_key, None,
+                                 str(cadir))
+    assert context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
+    with pytest.raises(ssl.SSLCertVerificationError) as raised:
+        _handshake(context, tls_server.port)
+    assert 'revoked' in raised.value.verify_message

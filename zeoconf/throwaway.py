@@ -84,6 +84,31 @@ class Certificates:
         return cert_path, key_path
 
 
+    def crl(self, *revoked):
+        """A PEM certificate revocation list of the CA, revoking the
+        certificates in the PEM files *revoked* (none: an empty list)."""
+        import datetime
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        ca_cert = x509.load_pem_x509_certificate(self._ca.cert_pem.bytes())
+        ca_key = serialization.load_pem_private_key(
+            self._ca.private_key_pem.bytes(), None)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        builder = (x509.CertificateRevocationListBuilder()
+                   .issuer_name(ca_cert.subject)
+                   .last_update(now - datetime.timedelta(minutes=5))
+                   .next_update(now + datetime.timedelta(days=1)))
+        for path in revoked:
+            with open(path, 'rb') as f:
+                serial = x509.load_pem_x509_certificate(f.read()).serial_number
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial)
+                .revocation_date(now - datetime.timedelta(minutes=1)).build())
+        crl = builder.sign(ca_key, hashes.SHA256())
+        return crl.public_bytes(serialization.Encoding.PEM)
+
+
 def _encrypt_key(pem, password):
     from cryptography.hazmat.primitives import serialization
     key = serialization.load_pem_private_key(pem, None)
