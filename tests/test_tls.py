@@ -649,10 +649,10 @@ def test_any_callable_can_be_the_password_function(definition, certs,
 
 # Certificate revocation lists ------------------------------------------
 
-def _ca_file_with_crl(certs, tmp_path, *revoked):
+def _ca_file_with_crl(certs, tmp_path, *revoked, **options):
     path = tmp_path / 'ca-and-crl.pem'
     with open(certs.ca, 'rb') as f:
-        path.write_bytes(f.read() + certs.crl(*revoked))
+        path.write_bytes(f.read() + certs.crl(*revoked, **options))
     return str(path)
 
 
@@ -663,15 +663,23 @@ def _handshake(context, port):
             pass
 
 
+def _refused_by(context, port):
+    with pytest.raises(ssl.SSLCertVerificationError) as raised:
+        _handshake(context, port)
+    return raised.value.verify_message
+
+
+def _context(certs, authenticate):
+    return tls.client_context(certs.client_cert, certs.client_key, None,
+                              authenticate)
+
+
 def test_a_crl_in_the_ca_file_revokes_the_server_certificate(
         tls_server, certs, tmp_path):
-    authenticate = _ca_file_with_crl(certs, tmp_path, certs.server_cert)
-    context = tls.client_context(certs.client_cert, certs.client_key, None,
-                                 authenticate)
+    context = _context(certs, _ca_file_with_crl(certs, tmp_path,
+                                                certs.server_cert))
     assert context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
-    with pytest.raises(ssl.SSLCertVerificationError) as raised:
-        _handshake(context, tls_server.port)
-    assert 'revoked' in raised.value.verify_message
+    assert 'revoked' in _refused_by(context, tls_server.port)
 
 
 def test_a_crl_revoking_another_certificate_lets_the_server_in(
@@ -679,31 +687,57 @@ def test_a_crl_revoking_another_certificate_lets_the_server_in(
     other, _ = certs.issue_server_certificate('other.invalid',
                                               name='revoked-other')
     authenticate = _ca_file_with_crl(certs, tmp_path, other)
+    assert _context(certs, authenticate).verify_flags \
+        & ssl.VERIFY_CRL_CHECK_LEAF
     db = open_db(_conf(f'server localhost:{tls_server.port}', f"""
         authenticate {authenticate}
         {_client_cert_lines(certs)}"""))
     _roundtrip(db)
 
 
+def test_a_crl_refreshed_in_place_is_picked_up_by_the_next_parse(
+        tls_server, certs, tmp_path):
+    authenticate = _ca_file_with_crl(certs, tmp_path)
+    _handshake(_context(certs, authenticate), tls_server.port)
+    # Rewritten in place, as a CRL is refreshed, now revoking the server.
+    _ca_file_with_crl(certs, tmp_path, certs.server_cert)
+    assert 'revoked' in _refused_by(_context(certs, authenticate),
+                                    tls_server.port)
+
+
+def test_with_crls_an_expired_list_fails_the_handshake(
+        tls_server, certs, tmp_path):
+    # What the README warns of: OpenSSL's rule once revocation is checked.
+    context = _context(certs, _ca_file_with_crl(certs, tmp_path,
+                                                expired=True))
+    assert 'expired' in _refused_by(context, tls_server.port)
+
+
+def test_with_crls_a_ca_without_a_list_of_its_own_fails_the_handshake(
+        tls_server, certs, tmp_path):
+    context = _context(certs, _ca_file_with_crl(certs, tmp_path,
+                                                issuer='other_ca'))
+    assert 'unable to get certificate CRL' in _refused_by(
+        context, tls_server.port)
+
+
 def test_without_a_crl_revocation_is_not_checked(certs):
-    context = tls.client_context(certs.client_cert, certs.client_key, None,
-                                 certs.ca)
-    assert not context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
+    assert not _context(certs, certs.ca).verify_flags \
+        & ssl.VERIFY_CRL_CHECK_LEAF
 
 
 @pytest.mark.skipif(shutil.which('openssl') is None,
                     reason='needs the openssl command to hash a CA file')
-def test_a_crl_in_a_ca_directory_revokes_the_server_certificate(
-        tls_server, certs, tmp_path):
-    # ZEO's own component ignores a directory's lists: OpenSSL reads them
-    # only at handshake time, by hashed name (HASH.r0), as it reads CAs.
+def test_a_ca_directorys_crls_are_never_read(tls_server, certs, tmp_path):
+    # As with ZEO's component: OpenSSL would read them at handshake time,
+    # by name, past every check made when the file is read. A FIFO named
+    # as a list would block that read; it is never opened.
     cadir = _hashed_ca_directory(certs, tmp_path)
     [ca_name] = os.listdir(cadir)
     (cadir / (ca_name[:8] + '.r0')).write_bytes(
         certs.crl(certs.server_cert))
-    context = tls.client_context(certs.client_cert, certs.client_key, None,
-                                 str(cadir))
-    assert context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
-    with pytest.raises(ssl.SSLCertVerificationError) as raised:
-        _handshake(context, tls_server.port)
-    assert 'revoked' in raised.value.verify_message
+    fifo = cadir / (ca_name[:8] + '.r1')
+    os.mkfifo(fifo)
+    context = _context(certs, str(cadir))
+    assert not context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
+    without_blocking(str(fifo), lambda: _handshake(context, tls_server.port))

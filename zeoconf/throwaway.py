@@ -34,6 +34,7 @@ class Certificates:
     def __init__(self, directory, ca, other_ca, server, client):
         self.directory = directory
         self._ca = ca
+        self._other_ca = other_ca
         self._server = server
 
         def write(name, blob):
@@ -83,22 +84,25 @@ class Certificates:
         cert.private_key_pem.write_to_path(key_path)
         return cert_path, key_path
 
-
-    def crl(self, *revoked):
-        """A PEM certificate revocation list of the CA, revoking the
-        certificates in the PEM files *revoked* (none: an empty list)."""
+    def crl(self, *revoked, issuer='ca', expired=False):
+        """A PEM certificate revocation list revoking the certificates in
+        the PEM files *revoked* (none: an empty list), signed by the CA
+        (*issuer* ``'ca'``) or by the other one (``'other_ca'``); with
+        *expired*, its next update is past."""
         import datetime
 
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
-        ca_cert = x509.load_pem_x509_certificate(self._ca.cert_pem.bytes())
+        signer = {'ca': self._ca, 'other_ca': self._other_ca}[issuer]
+        ca_cert = x509.load_pem_x509_certificate(signer.cert_pem.bytes())
         ca_key = serialization.load_pem_private_key(
-            self._ca.private_key_pem.bytes(), None)
+            signer.private_key_pem.bytes(), None)
         now = datetime.datetime.now(datetime.timezone.utc)
+        next_update = now + datetime.timedelta(days=-1 if expired else 1)
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(ca_cert.subject)
-                   .last_update(now - datetime.timedelta(minutes=5))
-                   .next_update(now + datetime.timedelta(days=1)))
+                   .last_update(now - datetime.timedelta(days=2))
+                   .next_update(next_update))
         for path in revoked:
             with open(path, 'rb') as f:
                 serial = x509.load_pem_x509_certificate(f.read()).serial_number

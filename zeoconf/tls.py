@@ -300,28 +300,17 @@ def _build(certificate, key, password_function, authenticate, check_hostname):
             raise TLSSettingError(
                 'authenticate', f'{authenticate!r} cannot be read: '
                 f'{e.strerror}') from None
-    if context.cert_store_stats()['crl'] or (
-            authenticate is not None and os.path.isdir(authenticate)
-            and _holds_crls(authenticate)):
-        # Revocation lists given with the CAs are used: the server's own
-        # certificate is checked against its CA's list (as ZEO does for a
-        # CA file; in a directory, ZEO ignores them).
+    if context.cert_store_stats()['crl']:
+        # Revocation lists in the CA file (loaded now, with the CAs) are
+        # used, as ZEO's own component uses them: the server's certificate
+        # is checked against its CA's list. A CA directory's lists are
+        # not: OpenSSL would read them at handshake time, by name, past
+        # every check made here (ZEO's component ignores them too).
         context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     if certificate is not None:
         _load_chain(context, certificate, key, password_function)
     context.check_hostname = bool(check_hostname)
     return context
-
-
-def _holds_crls(path):
-    # OpenSSL reads a directory's revocation lists, like its CAs, lazily
-    # and by hashed name: 3513523f.r0 (openssl rehash).
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return False
-    return any(len(name) >= 11 and name[8:10] == '.r' and name[10:].isdigit()
-               for name in names)
 
 
 def _check_system_cas():
