@@ -296,7 +296,7 @@ def _round_trip(storage, timeout):
     threading.Thread(target=call, name='zeoconf ping call',
                      daemon=True).start()
     if not answered.wait(timeout):
-        return f'no answer within {timeout:.2g}s'
+        return f'no answer within {round(timeout, 2):g}s'
     return failed[0] if failed else None
 
 
