@@ -537,6 +537,10 @@ def test_zeoclient_keys_are_kept_as_secrets_and_converted_by_the_opener():
         f'<clientstorage>\nserver zeo:1\nwait off\npassword {SECRET}\n'
         f'</clientstorage>\n')
     assert type(opener.config.zeoclient_keys['wait']) is values.Secret
+    # Where zeoconf 0.1 had it, without a process start paying for it.
+    from zeoconf import keys
+    assert keys.Secret is values.Secret
+    assert keys.NamedCallable is values.NamedCallable
     assert SECRET not in repr(opener.config.zeoclient_keys)
     assert SECRET not in str(opener.config)
     assert opener.kwargs()['wait'] is False

@@ -43,6 +43,16 @@ def current_loader():
     return getattr(reading, 'loader', None)
 
 
+def __getattr__(name):
+    # Secret and NamedCallable, here in zeoconf 0.1, live in
+    # zeoconf.values: a process whose configuration needs neither does
+    # not create them.
+    if name in ('Secret', 'NamedCallable'):
+        from zeoconf import values
+        return getattr(values, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
 def _offline():
     loader = current_loader()
     return loader is not None and loader.offline
