@@ -211,6 +211,13 @@ def fresh_jobs(directory):
         only = os.path.join(directory, f'import-only-{component}.conf')
         with open(only, 'w') as f:
             f.write(f'%import {component}\n{baseline_text}')
+        # component.xml's share is this process minus the imports: right
+        # only while the %import line alone imports what the parse does.
+        added = bench_parse.fresh_run(code, 'baseline', only,
+                                      directory)['added']
+        if added != modules:
+            raise AssertionError(f'%import {component} alone imports '
+                                 f'{added}, the parse {modules}')
         jobs['import line', component] = (bench_parse.fresh_command(
             code, 'baseline', only, count_only=True), directory)
     return jobs, compiled, imports
@@ -225,6 +232,7 @@ def empty_stand_ins(directory, modules):
     for name in modules:
         package = hasattr(importlib.import_module(name), '__path__')
         path = os.path.join(root, *name.split('.'))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         if package:
             os.makedirs(path, exist_ok=True)
             path = os.path.join(path, '__init__')
