@@ -39,7 +39,9 @@ import ZConfig
 from zeoconf import errors, loader, schemas
 from zeoconf.datatypes import format_address
 from zeoconf.errors import internal_error
+from zeoconf.openers import ClientStorageOpener
 from zeoconf.scanner import scan, split_lines
+from zeoconf.storages import clients, path_label
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
            'find_clients', 'compare', 'run', 'DROPPED_KEYS']
@@ -305,7 +307,6 @@ class Client:
 
     def __init__(self, kind, path, section):
         self.kind, self.path, self.section = kind, tuple(path), section
-        from zeoconf.storages import path_label
         self.label = path_label(self.path)
 
     def kwargs(self):
@@ -357,8 +358,6 @@ def find_clients(config):
     schema holds them (the same for the original and the migrated text,
     which differ only in section type names): a list of :class:`Client`.
     """
-    from zeoconf.openers import ClientStorageOpener
-    from zeoconf.storages import clients
     found = []
     for path, section in clients(config):
         if isinstance(section, ClientStorageOpener):

@@ -251,7 +251,7 @@ class ClientStorageOpener(_Section):
         for key, why in _IGNORED_WHY.items():
             if key in zeoclient:
                 _warn('%s: %s is ignored: %s.', self.label(),
-                               self.key_at(key), why)
+                      self.key_at(key), why)
 
         self._blob_cache_size = c.blob_cache_size
         if c.blob_dir is None:
@@ -282,10 +282,9 @@ class ClientStorageOpener(_Section):
         client, var = zeoclient.get('client'), zeoclient.get('var')
         if client:
             if c.cache_path is not None:
-                _warn('%s: %s and %s are ignored: %s names the '
-                               'cache file.', self.label(),
-                               self.key_at('client'), 'var',
-                               self.key_at('cache-path'))
+                _warn('%s: %s and %s are ignored: %s names the cache '
+                      'file.', self.label(), self.key_at('client'), 'var',
+                      self.key_at('cache-path'))
             else:
                 try:
                     # The storage name is the other part of the file name.
@@ -297,9 +296,9 @@ class ClientStorageOpener(_Section):
                 self._cache = os.path.join(var or os.getcwd(),
                                            f'{client}-{c.storage}.zec')
         elif var is not None:
-            _warn('%s: %s is ignored without client, which names '
-                           'the cache file; or use cache-path.',
-                           self.label(), self.key_at('var'))
+            _warn('%s: %s is ignored without client, which names the '
+                  'cache file; or use cache-path.', self.label(),
+                  self.key_at('var'))
 
         min_poll = zeoclient.get('min-disconnect-poll')
         if min_poll is not None and c.disconnect_poll is not None:
