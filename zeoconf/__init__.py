@@ -1,53 +1,56 @@
 """zeoconf: the ZConfig component for ZEO client storages.
 
 Write ``%import zeoconf`` and a ``<clientstorage>`` section in a ZODB
-configuration; see README.md and docs/reference.md. Importing this package
-is cheap: ZEO and asyncio are imported only when a storage is opened.
+configuration; see README.md and docs/reference.md. ZEO and asyncio are
+imported only when a storage is opened.
 """
 
-__version__ = '0.2.0.dev0'
+import io
+import re
+
+import ZConfig
+
+from zeoconf import loader
+
+__version__ = '0.1.0.dev0'
 
 __all__ = ['client_kwargs', 'parse_clientstorage', '__version__']
 
-_SCHEMA_TEXT = """\
+_SCHEMA = """\
 <schema>
   <import package="zeoconf"/>
   <section type="clientstorage" name="*" attribute="storage" required="yes"/>
 </schema>
 """
-_schema = None
-
-
-def _clientstorage_schema():
-    global _schema
-    if _schema is None:
-        import io
-
-        import ZConfig
-        _schema = ZConfig.loadSchemaFile(io.StringIO(_SCHEMA_TEXT))
-    return _schema
+# The first section of another type than these at the start of a line.
+_OTHER_SECTION = re.compile(r'^[ \t]*<(?!/|clientstorage\b|ssl\b)([\w.-]+)',
+                            re.MULTILINE | re.IGNORECASE)
 
 
 def parse_clientstorage(text, url=None, offline=False):
     """Parse *text* holding one ``<clientstorage>`` section; return its
-    opener (``zeoconf.openers.ClientStorageOpener``: ``kwargs()``,
+    opener (:class:`zeoconf.openers.ClientStorageOpener`: ``kwargs()``,
     ``open()``).
 
     ``%import zeoconf`` in the text is allowed and not needed. Every
     problem raises ``ZConfig.ConfigurationError`` with the line of the key
-    at fault. For a whole ``zodb.conf`` or ``zope.conf``, use
-    ``zeoconf.loader.load_path(path).storages()``; to open it,
+    at fault. *offline* reviews a configuration meant for another machine:
+    nothing on this one is looked at. To open a whole ``zodb.conf``, use
     ``ZODB.config.databaseFromFile``.
     """
-    import ZConfig
-
-    from zeoconf.loader import load_text
+    schema = loader.schema_loader(offline).loadFile(io.StringIO(_SCHEMA))
     try:
-        loaded = load_text(text, _clientstorage_schema(), url, offline)
+        return loader.load_text(text, schema, url).config.storage
     except ZConfig.ConfigurationError as e:
-        from zeoconf.hints import not_one_clientstorage
-        raise not_one_clientstorage(e, text) from None
-    return loaded.config.storage
+        other = _OTHER_SECTION.search(text)
+        if other is None:
+            raise
+        lineno = text.count('\n', 0, other.start()) + 1
+        raise ZConfig.ConfigurationSyntaxError(
+            f'client_kwargs() and parse_clientstorage() read one '
+            f'<clientstorage> section, and this text has <{other.group(1)}>;'
+            f' for a whole configuration file use ZODB.config.'
+            f'databaseFromString() or zeoconf check', url, lineno) from e
 
 
 def client_kwargs(text):

@@ -5,29 +5,40 @@ or raises ``ValueError`` with a message that says what was expected. They
 know nothing about key names or positions: :mod:`zeoconf.keys` adds the key
 name and ZConfig adds the file and line.
 
-The functions are on the parse path of every process start, so they avoid
-heavy imports (``ipaddress`` only loads when needed); the conversions
-that look at this machine (files, directories, importable callables) are
-in :mod:`zeoconf.lookups`, loaded when a configuration names one.
+Some values name something on this machine: a file, a directory, an
+importable callable. Those conversions look with ``stat`` first, so that a
+FIFO, a device or a socket is refused by what it is and never opened
+(opening one could block for ever). Paths are kept as written (``~``
+expanded): a relative one is looked at from the working directory.
+
+The value types :class:`Secret` and :class:`NamedCallable`, and
+:func:`format_value`, the way back from a value to configuration text,
+live here too.
 """
 
+import importlib
+import ipaddress
 import math
 import os
 import re
+import stat
 
 __all__ = [
-    'size', 'server_address', 'boolean', 'interval', 'positive_interval',
+    'size', 'server_address', 'server_addresses', 'boolean', 'interval',
+    'positive_interval',
     'percent', 'directory_path', 'path_text', 'dotted_name', 'host_name',
-    'text',
-    'storage_name', 'file_name_part', 'format_address',
-    'PortOnly', 'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
+    'text', 'storage_name', 'file_name_part',
+    'existing_file', 'existing_directory', 'existing_path',
+    'file_in_existing_directory', 'check_directory', 'dotted_callable',
+    'regular_file', 'file_kind', 'format_address', 'format_value',
+    'Secret', 'NamedCallable',
+    'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
+    'MAX_FILE_SIZE',
 ]
 
 # The shape of every size and duration: one number, whole or decimal, in
 # ASCII digits (str.isdigit() alone would take Arabic-Indic or full-width
-# digits too), then one optional space and a unit of ASCII letters. Read
-# with str methods: a compiled pattern would cost every process start
-# more than all the conversions of a configuration.
+# digits too), then one optional space and a unit of ASCII letters.
 _ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
 
@@ -139,10 +150,6 @@ def _is_host_name(host):
             return False
     return True
 
-# Patterns only needed for a mistake or a rare key are compiled on first
-# use (re caches them): compiling costs a fresh process ~0.1 ms each.
-_TRAILING_DIGITS = r'(.*[A-Za-z.])(\d{2,5})'
-
 
 def _port(text, whole):
     if not text.isdigit() or not text.isascii():
@@ -155,10 +162,18 @@ def _port(text, whole):
     return port
 
 
-class PortOnly(tuple):
-    """``('127.0.0.1', port)`` written as a bare port: no host was named."""
-
-    __slots__ = ()
+def _readings(value):
+    """``HOST:PORT`` spellings of *value* that lost its colon, as
+    ``zeo18100`` (``zeo1:8100`` or ``zeo:18100``): a port of four or five
+    digits after a valid host name."""
+    found = []
+    for digits in (4, 5):
+        host, port = value[:-digits], value[-digits:]
+        if (host and not host.endswith('.') and _is_host_name(host)
+                and port.isascii() and port.isdigit() and port[0] != '0'
+                and int(port) <= 65535):
+            found.append(f'{host}:{port}')
+    return found
 
 
 def server_address(text):
@@ -171,19 +186,25 @@ def server_address(text):
     value = text.strip()
     if not value:
         raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
+    if '://' in value:
+        raise ValueError(f'{value!r} is a URL, not a server address; write '
+                         f'HOST:PORT (as zeo.example.com:8100) or the path '
+                         f'of a Unix socket')
     if '/' in value:
         if '\0' in value:
             raise ValueError(f'{text!r} holds a NUL character; expected the '
                              f'path of a Unix socket')
+        if value.rstrip('/') == '':
+            raise ValueError(f'{value!r} is a directory, not a Unix socket; '
+                             f'{_ADDRESS_EXPECTED}')
         return os.path.expanduser(value)
     if value.isdigit():
-        return PortOnly(('127.0.0.1', _port(value, value)))
+        return ('127.0.0.1', _port(value, value))
     if value.startswith('['):
         host, sep, port = value[1:].partition(']:')
         if not sep:
             raise ValueError(f'{value!r} is not an address: an IPv6 address '
                              f'needs a port, as [{host.rstrip("]")}]:8100')
-        import ipaddress
         try:
             ipaddress.IPv6Address(host.split('%', 1)[0])
         except ValueError:
@@ -192,10 +213,9 @@ def server_address(text):
         return (host, _port(port, value))
     host, sep, port = value.rpartition(':')
     if not sep:
-        hint = ''
-        m = re.fullmatch(_TRAILING_DIGITS, value)
-        if m:
-            hint = f' (did you mean {m.group(1)}:{m.group(2)}?)'
+        readings = _readings(value)
+        hint = (f' (did you mean {" or ".join(readings)}?)' if readings
+                else '')
         raise ValueError(f'{value!r} is not an address: no port{hint}; '
                          f'{_ADDRESS_EXPECTED}')
     if ':' in host:
@@ -205,6 +225,24 @@ def server_address(text):
         raise ValueError(f'{value!r} is not an address: {host!r} is not a '
                          f'host name; {_ADDRESS_EXPECTED}')
     return (host, _port(port, value))
+
+
+def server_addresses(text):
+    """One or more server addresses separated by white space, in order:
+    a list of :func:`server_address` values. ``zeo1:8100 zeo2:8100`` is
+    two servers, so that ``server $(ZEO_ADDRESS)`` takes a list."""
+    words = text.split()
+    if not words:
+        raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
+    if ',' in text and '/' not in text:
+        raise ValueError(f'{text.strip()!r}: separate server addresses with '
+                         f'white space, or repeat server, not with commas')
+    if (len(words) == 2 and words[1].isdigit() and ':' not in words[0]
+            and _is_host_name(words[0])):
+        raise ValueError(f'{text.strip()!r} is not an address: write '
+                         f'HOST:PORT, as {words[0]}:{words[1]}')
+    return [server_address(word) for word in words]
+
 
 
 def format_address(address):
@@ -304,7 +342,7 @@ def percent(text):
 
 def path_text(text, what):
     """A path as written (``~`` expanded): not empty, no NUL. Nothing on
-    disk is looked at (see :mod:`zeoconf.lookups`)."""
+    disk is looked at."""
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
@@ -323,21 +361,20 @@ def path_text(text, what):
 def directory_path(text, what='a directory'):
     """The path of a directory that may not exist yet.
 
-    The disk is not looked at here: ZEO creates the directory when the
-    storage opens, and ``lookups.check_directory`` tells then whether what
-    is there can serve (see ``ClientStorageOpener``).
+    Only the text is checked: ZEO creates the directory when the storage
+    opens; the opener looks at what is there (:func:`check_directory`).
     """
     return path_text(text, what)
 
 
-_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
+_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+', re.ASCII)
 
 
 def dotted_name(text):
     """A dotted name, ``package.module.function``, as text: nothing is
-    imported (``lookups.dotted_callable`` does that)."""
+    imported (:func:`dotted_callable` does that)."""
     name = text.strip()
-    if not re.fullmatch(_DOTTED, name, re.ASCII):
+    if not _DOTTED.fullmatch(name):
         raise ValueError(f'{text!r} is not a dotted name; expected '
                          f'module.function, e.g. mypackage.secrets.zeo_key')
     return name
@@ -355,7 +392,6 @@ def host_name(text):
 
 
 def _is_ipv6(value):
-    import ipaddress
     try:
         ipaddress.IPv6Address(value)
     except ValueError:
@@ -387,3 +423,272 @@ def file_name_part(text):
         raise ValueError(f'{text!r} cannot be part of a file name; expected '
                          f'a name without {os.sep!r}, e.g. web1')
     return value
+
+
+# Values that name something on this machine.
+
+#: The largest file zeoconf reads, a configuration file or a certificate,
+#: key or CA file: 16 MB is far more than any (a CA bundle is well under a
+#: megabyte; 10,000 storages take about 1.5 MB of configuration) and reads
+#: in well under a second, while /dev/zero or a sparse file of gigabytes
+#: would only cost memory and time at every parse.
+MAX_FILE_SIZE = 16 << 20
+
+
+def file_kind(mode):
+    """What a file of ``st_mode`` *mode* that is not a regular file is, in
+    words: a directory, a FIFO, a device, ..."""
+    if stat.S_ISDIR(mode):
+        return 'a directory'
+    if stat.S_ISFIFO(mode):
+        return 'a FIFO'
+    if stat.S_ISCHR(mode):
+        return 'a character device'
+    if stat.S_ISBLK(mode):
+        return 'a block device'
+    if stat.S_ISSOCK(mode):
+        return 'a socket'
+    return 'a special file'
+
+
+def _mode(path):
+    """``st_mode`` of *path* (links followed), or ``None`` if nothing is
+    there. Only ``stat``: a FIFO or a device is never opened, so that
+    looking at it cannot block or consume anything."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def existing_file(text, what='a file'):
+    """The path of a regular file that exists and can be read.
+
+    A directory, FIFO, device or socket is refused by what it is.
+    """
+    path = path_text(text, what)
+    mode = _mode(path)
+    if mode is None:
+        raise ValueError(f'{text!r}: no such file; expected {what}')
+    return _readable_file(text, path, mode, what)
+
+
+def _readable_file(text, path, mode, what):
+    if stat.S_ISDIR(mode):
+        raise ValueError(f'{text!r} is a directory; expected {what}')
+    if not stat.S_ISREG(mode):
+        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular file; '
+                         f'expected {what}')
+    if not os.access(path, os.R_OK):
+        raise ValueError(f'{text!r} cannot be read (permission denied); '
+                         f'expected {what} this process can read')
+    return path
+
+
+def existing_directory(text, what='a directory'):
+    """The path of a directory that exists and can be read."""
+    path = path_text(text, what)
+    return _readable_directory(text, path, _mode(path), what)
+
+
+def _readable_directory(text, path, mode, what):
+    if mode is None or not stat.S_ISDIR(mode):
+        problem = 'no such directory' if mode is None else \
+            'is not a directory'
+        raise ValueError(f'{text!r}: {problem}; expected {what}')
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ValueError(f'{text!r} cannot be read (permission denied); '
+                         f'expected {what} this process can read')
+    return path
+
+
+def check_directory(path, what='a directory'):
+    """Raise ``ValueError`` when something other than a directory is at
+    *path*; nothing there is fine (ZEO creates it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISDIR(mode):
+        raise ValueError(f'{path!r} exists and is not a directory; '
+                         f'expected {what}')
+
+
+def file_in_existing_directory(text, what='a file'):
+    """The path of a file whose directory exists.
+
+    The file need not exist; when it does, it must be a regular file (a
+    FIFO or a device is refused by what it is, without being opened).
+    """
+    path = path_text(text, what)
+    mode = _mode(path)
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise ValueError(f'{text!r} is a directory; expected {what}')
+        if not stat.S_ISREG(mode):
+            raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
+                             f'file; expected {what}')
+        return path
+    # A bare file name is in the working directory.
+    parent = os.path.dirname(path) or os.curdir
+    if not os.path.isdir(parent):
+        raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
+                         f' expected {what} in an existing directory')
+    return path
+
+
+def existing_path(text, what='a file or directory'):
+    """The path of a readable regular file or directory."""
+    path = path_text(text, what)
+    mode = _mode(path)
+    if mode is None:
+        raise ValueError(f'{text!r}: no such file or directory; expected '
+                         f'{what}')
+    if stat.S_ISDIR(mode):
+        return _readable_directory(text, path, mode, what)
+    if not stat.S_ISREG(mode):
+        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
+                         f'file or a directory; expected {what}')
+    return _readable_file(text, path, mode, what)
+
+
+def dotted_callable(text):
+    """Import ``package.module.name`` and return the callable it names."""
+    name = dotted_name(text)
+    module_name, _, attr = name.rpartition('.')
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        missing = getattr(e, 'name', None)
+        if (type(e) is ModuleNotFoundError and isinstance(missing, str)
+                and (module_name == missing
+                     or module_name.startswith(missing + '.'))):
+            # The module itself (or its package) is not there: our words.
+            raise ValueError(f'{name!r} cannot be imported: no module named '
+                             f'{missing!r}; expected module.function of a '
+                             f'module on sys.path') from None
+        # Raised by the module's own code, or a module it imports: its text
+        # may hold a secret ("vault token ... rejected"), so its type only.
+        raise ValueError(f'{name!r}: importing {module_name} failed with '
+                         f'{type(e).__name__}') from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:
+        # Whatever the module does while it is imported, even sys.exit(),
+        # is a problem of this value. Its type only: the text of a secrets
+        # module's exception may hold the secret.
+        raise ValueError(f'{name!r}: importing {module_name} failed with '
+                         f'{type(e).__name__}') from None
+    try:
+        function = getattr(module, attr)
+    except AttributeError:
+        raise ValueError(f'{name!r}: module {module_name} has no '
+                         f'{attr!r}') from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:      # a module's own __getattr__
+        raise ValueError(f'{name!r}: looking up {attr!r} in {module_name} '
+                         f'failed with {type(e).__name__}') from None
+    if not callable(function):
+        raise ValueError(f'{name!r} is not callable; expected a function '
+                         f'returning the password')
+    return function
+
+
+def regular_file(path, what):
+    """``os.stat_result`` of *path*, a regular file of at most
+    :data:`MAX_FILE_SIZE` bytes; ``OSError`` when it cannot be looked at,
+    ``ValueError`` saying what it is otherwise. Only ``stat``: a FIFO or a
+    device is never opened."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f'{path} is {file_kind(st.st_mode)}, not a regular '
+                         f'file; expected {what}')
+    if st.st_size > MAX_FILE_SIZE:
+        raise ValueError(f'{path} is {st.st_size} bytes; expected {what} of '
+                         f'at most {MAX_FILE_SIZE >> 20} MB')
+    return st
+
+
+# Value types.
+
+class Secret:
+    """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
+
+    __slots__ = ('_value',)
+
+    def __init__(self, value):
+        self._value = value
+
+    def reveal(self):
+        return self._value
+
+    def __repr__(self):
+        return '<redacted>'
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self):
+        return hash(self._value)
+
+
+class NamedCallable:
+    """A callable named in a configuration (``password-function``):
+    called as it is, shown and compared by the dotted name written.
+    ``function`` is None in an offline review, which imports nothing."""
+
+    __slots__ = ('name', 'function')
+
+    def __init__(self, name, function):
+        self.name, self.function = name, function
+
+    def __call__(self):
+        return self.function()
+
+    def __eq__(self, other):
+        return (isinstance(other, NamedCallable) and other.name == self.name
+                and other.function is self.function)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return self.name
+
+    __str__ = __repr__
+
+
+# From values back to configuration text.
+
+_UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10))
+
+
+def format_value(value, datatype=None):
+    """A converted value as people write it in a configuration; secrets
+    as ``<redacted>``. *datatype* is the name of the conversion that made
+    it (``size``, ``positive_interval``, ...), which numbers need."""
+    if value is None:
+        return '-'
+    if isinstance(value, Secret):
+        return '<redacted>'
+    if isinstance(value, list):
+        return ', '.join(format_value(v, datatype) for v in value)
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, tuple):
+        return format_address(value)
+    if datatype == 'size' and isinstance(value, int):
+        for unit, factor in _UNITS:
+            if value and value % factor == 0:
+                return f'{value // factor}{unit}'
+        return f'{value}B'
+    if datatype in ('interval', 'positive_interval'):
+        return f'{value:g}s'
+    if datatype == 'percent':
+        return f'{value}%'
+    if value == '':
+        return '""'
+    return str(value)

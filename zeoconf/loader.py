@@ -1,40 +1,69 @@
 """zeoconf's own loading: ZConfig's public loader API, every key's line.
 
-``client_kwargs``, ``parse_clientstorage`` and every command of the
-``zeoconf`` tool read configurations through :class:`Loader`, a
-``ZConfig.loader.ConfigLoader`` whose section-matching hooks see each
-key with its position, each ``%import`` and ``%include`` as it is
-handled, and the text of each file read. That lets it:
+``client_kwargs``, ``parse_clientstorage`` and the ``zeoconf`` command
+read configurations through :class:`Loader`, a
+``ZConfig.loader.ConfigLoader`` whose section hooks see each key with its
+position, each ``%import`` and ``%include`` as it is handled, and the
+text of each file read. That lets it:
 
-- give the openers the line of every key (``positions``), so that a rule
-  across keys names each key's line (``blob-cache-size (line 6) needs
-  blob-dir``) and the error carries the line of the key at fault;
+- give the line of each key a rule across keys names (the openers raise
+  :class:`zeoconf.openers.SectionError` with key names only);
 - name both lines of a key given twice;
-- report a failing ``%import`` or ``%include`` (whatever the imported
-  package raised, even ``SystemExit``) at its directive's line;
+- report a failing ``%import`` or ``%include`` at its line, whatever the
+  imported package raised, without quoting its text;
+- hide secrets in ZConfig's ``$`` substitution errors;
 - refuse what no configuration file is: a FIFO, a device, a file larger
-  than :data:`MAX_FILE_SIZE`.
+  than ``datatypes.MAX_FILE_SIZE``, text that is not UTF-8.
 
-Nothing of it runs under a plain ``ZODB.config`` or Zope start: there
-the openers name keys without lines (see :mod:`zeoconf.openers`).
+How a schema is loaded decides whether the disk is looked at:
+:func:`schema_loader` with *offline* gives a ``ZConfig.loader.SchemaLoader``
+whose registry swaps every datatype that looks at this machine (zeoconf's
+and ZConfig's stock ``existing-*`` ones) for one that checks the text only.
 """
 
 import io
-import logging
 import os
-import stat
-import threading
+import re
 import urllib.parse
 
 import ZConfig
+import ZConfig.datatypes
 import ZConfig.loader
+import ZConfig.substitution
 
-from zeoconf import errors, keys, openers
-from zeoconf.lookups import MAX_FILE_SIZE, file_kind
+from zeoconf import datatypes, keys, openers
 
-__all__ = ['Loader', 'load_text', 'load_path', 'Loaded', 'MAX_FILE_SIZE',
-           'file_of', 'read_text', 'check_file', 'blanked', 'BOM_MESSAGE']
+__all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
+           'file_of', 'schema_loader', 'offline_registry', 'BOM_MESSAGE']
 
+BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
+               'reads as part of the first line; save it without one')
+
+
+def offline_registry():
+    """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
+    meant for another machine: the datatypes that look at this one check
+    the text of a path only, and zeoconf's openers build no TLS context
+    and look at no blob directory."""
+    stock = dict(ZConfig.datatypes.stock_datatypes)
+    for name in ('existing-directory', 'existing-dirpath', 'existing-file',
+                 'existing-path'):
+        stock[name] = os.path.expanduser
+    registry = ZConfig.datatypes.Registry(stock)
+    for name, conversion in keys.OFFLINE.items():
+        registry.register(name, conversion)
+    registry.register('zeoconf.openers.SSLOpener', openers.OfflineSSLOpener)
+    registry.register('zeoconf.openers.ClientStorageOpener',
+                      openers.OfflineClientStorageOpener)
+    return registry
+
+
+def schema_loader(offline=False):
+    """A ``ZConfig.loader.SchemaLoader``; with *offline*, one whose
+    registry is :func:`offline_registry`. ``%import`` in a configuration
+    read with its schemas uses the same registry."""
+    return ZConfig.loader.SchemaLoader(offline_registry() if offline
+                                       else None)
 
 
 class _Recorder:
@@ -54,15 +83,14 @@ class _Recorder:
         except ZConfig.ConfigurationError as e:
             first = self.positions.get(name)
             if first and not isinstance(e, ZConfig.DataConversionError):
-                # ZConfig's "does not support multiple values" (or, for
-                # a "+" key, "too many values"), said with both lines.
+                # ZConfig's "does not support multiple values", said with
+                # both lines.
                 line, url = first[0]
                 where = (f'line {line}' if url == position[2] else
-                         f'{errors.display_path(url)}:{line}')
+                         f'{file_of(url)}:{line}')
                 raise ZConfig.ConfigurationSyntaxError(
-                    f'{errors.quoted_key(name)} is given twice (first on '
-                    f'{where}); keep one', position[2],
-                    position[0]) from None
+                    f'{name[:60]} is given twice (first on {where}); keep '
+                    f'one', position[2], position[0]) from None
             raise
         self.positions.setdefault(name, []).append(
             (position[0], position[2]))
@@ -75,29 +103,22 @@ class _Recorder:
 class Loader(ZConfig.loader.ConfigLoader):
     """A ``ConfigLoader`` that locates every key, directive and error.
 
-    *offline*: review a configuration meant for another machine; the
-    openers then look at nothing on this one (see ``zeoconf check
-    --offline``).
+    *blank*: ``{url: {line number: text}}``, lines read as other text
+    (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
+    file that starts with a UTF-8 byte order mark (``marked`` lists them)
+    instead of refusing it.
     """
 
-    # Whether a file may start with a UTF-8 byte order mark (zeoconf check
-    # reports it and reads on).
-    allow_marks = False
-
-    def __init__(self, schema, offline=False, blank=None):
+    def __init__(self, schema, blank=None, allow_marks=False):
         super().__init__(schema)
-        self.offline = offline
-        # {url: {line number: text}}: lines read as other text, blank or
-        # a stand-in (zeoconf check steps over a problem it reported so).
         self.blank = blank or {}
+        self.allow_marks = allow_marks
         self.texts = {}             # {url: text} of every file read
         self.marked = []            # urls of files that had a UTF-8 BOM
-        self.section_error = None   # the opener's error, located
+        self.located = None         # a SectionError, at its key's line
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
         self._seen = {}             # {(url, directive): how many so far}
-        self._scans = {}            # {url: scanner.Scan}, when needed
-        self._directives = {}       # {(url, directive): [Line, ...]}
 
     # The matchers: ours stand for ZConfig's while the parser fills them.
 
@@ -117,8 +138,8 @@ class Loader(ZConfig.loader.ConfigLoader):
             super().endSection(parent, type_, name, matcher)
         except openers.SectionError as e:
             # ZConfig's parser words it again at the closing line of the
-            # enclosing section; the error itself knows the key's line.
-            self.section_error = e
+            # enclosing section; the loader keeps it with its key's line.
+            self.located = self.locate(e)
             raise
 
     def positions(self, section):
@@ -126,14 +147,35 @@ class Loader(ZConfig.loader.ConfigLoader):
         (``SectionValue``) this loader read."""
         return self._positions.get(section.getSectionMatcher(), {})
 
+    def locate(self, error):
+        """A ``SectionError`` at the line of the key it names first, with
+        the lines of the others in its message."""
+        positions = self.positions(error.section)
+        message, first = error.text, None
+        for index, key in enumerate(error.keys):
+            found = positions.get(key)
+            if not found:
+                continue
+            line, url = found[min(error.occurrence, len(found) - 1)
+                              if index == 0 else 0]
+            if first is None:
+                first = (line, url)
+            else:
+                where = line if url == first[1] else f'{file_of(url)}:{line}'
+                message += f' ({key}: line {where})'
+        located = openers.SectionError(error.section, message)
+        located.keys, located.occurrence = error.keys, error.occurrence
+        if first:
+            located.lineno, located.url = first
+        return located
+
     # Files: what was read, and nothing that is not a file of text.
 
     def openResource(self, url):
         url = str(url)
         if not url.startswith('file:'):
             return super().openResource(url)
-        path = file_of(url)
-        text = read_text(path)      # raises ConfigurationError
+        text = read_text(file_of(url))     # raises ConfigurationError
         return self.createResource(io.StringIO(text), url)
 
     def createResource(self, file, url):
@@ -144,58 +186,46 @@ class Loader(ZConfig.loader.ConfigLoader):
             # ZConfig would read the mark as part of the first line.
             text = text[1:]
             self.marked.append(url)
+            if not self.allow_marks:
+                raise ZConfig.ConfigurationSyntaxError(BOM_MESSAGE, url, 1)
         self.texts[url] = text
         if self.blank.get(url):
-            text = blanked(text, self.blank[url])
+            text = _blanked(text, self.blank[url])
         self._reading.append(url)
         return _Resource(io.StringIO(text), url, self._reading)
 
     # Directives: at their line, whatever they raise.
 
     def importSchemaComponent(self, pkgname):
-        where = self._directive('import')
+        lineno, url = self._directive('import')
         try:
             super().importSchemaComponent(pkgname)
         except KeyboardInterrupt:
             raise
         except BaseException as e:
-            if errors.is_import_collision(e):
-                # Point at the %import ZEO, wherever it stands.
-                where = self._find_directive('import', 'zeo') or where
-            raise errors.at_directive(e, f'%import {pkgname}', *where,
-                                      package=pkgname) from None
+            raise _at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
+                           url, lineno) from None
 
     def includeConfiguration(self, section, url, defines):
-        where = self._directive('include')
+        lineno, here = self._directive('include')
         if self.normalizeURL(url) in self._reading:
-            raise errors.at_directive(ZConfig.ConfigurationError(
-                f'{file_of(url)} includes itself (through this '
-                f'%include); include each file once'), '%include', *where)
+            raise _at_line(f'%include: {file_of(url)} includes itself '
+                           f'(through this %include); include each file '
+                           f'once', here, lineno)
         try:
             super().includeConfiguration(section, url, defines)
         except ZConfig.ConfigurationError as e:
             if getattr(e, 'lineno', None):
                 raise       # an error inside the included file
-            raise errors.at_directive(e, '%include', *where) from None
-        except (Exception, SystemExit) as e:
-            raise errors.at_directive(e, '%include', *where) from None
-
-    def _scan(self, url):
-        """The scanned text of the file *url*, scanned once."""
-        found = self._scans.get(url)
-        if found is None:
-            from zeoconf.scanner import scan
-            found = self._scans[url] = scan(self.texts.get(url, ''))
-        return found
-
-    def _find_directive(self, name, value):
-        """``(lineno, url)`` of the first ``%name value`` in the files
-        read, or None."""
-        for url in self.texts:
-            for line in self._scan(url).directives(name):
-                if line.value.strip().lower() == value:
-                    return line.number, url
-        return None
+            raise _at_line(f'%include: {e.message}', here, lineno) from None
+        except RecursionError:
+            raise _at_line('%include: includes nested too deeply', here,
+                           lineno) from None
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:
+            raise _at_line(f'%include: {internal_error(e)}', here,
+                           lineno) from None
 
     def _directive(self, name):
         """``(lineno, url)`` of the directive *name* being handled: the
@@ -204,12 +234,8 @@ class Loader(ZConfig.loader.ConfigLoader):
             return None, None
         url = self._reading[-1]
         count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
-        found = self._directives.get((url, name))
-        if found is None:
-            found = self._directives[url, name] = self._scan(url).directives(
-                name)
-        lineno = found[count - 1].number if len(found) >= count else None
-        return lineno, url
+        lines = _directive_lines(self.texts.get(url, ''), name)
+        return (lines[count - 1] if len(lines) >= count else None), url
 
 
 class _Resource(ZConfig.loader.Resource):
@@ -225,15 +251,114 @@ class _Resource(ZConfig.loader.Resource):
         super().close()
 
 
-def blanked(text, lines):
-    """*text* with the lines of *lines* (``{number: text}``, numbers from
-    1) replaced by their text."""
-    # Lines as ZConfig's parser reads them: ended by '\n' only.
-    found = text.split('\n')
+def _directive_lines(text, name):
+    """Numbers of the lines of *text* holding the directive ``%name``."""
+    pattern = re.compile(rf'[ \t]*%{name}\b', re.IGNORECASE)
+    return [number for number, line in enumerate(text.split('\n'), 1)
+            if pattern.match(line)]
+
+
+def _blanked(text, lines):
+    """*text* with the lines of *lines* (``{number: text}``, from 1)
+    replaced by their text."""
+    found = text.split('\n')   # lines as ZConfig's parser reads them
     for number, replacement in lines.items():
         if 0 < number <= len(found):
             found[number - 1] = replacement
     return '\n'.join(found)
+
+
+def _at_line(message, url, lineno):
+    if lineno:
+        return ZConfig.ConfigurationSyntaxError(message, url, lineno)
+    return ZConfig.ConfigurationError(message, url)
+
+
+def _import_failure(error, package):
+    """What a failed ``%import`` says: never the text of an exception the
+    package's own code raised (it may hold a secret), only its type."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(error, ZConfig.ConfigurationError) and cause is None:
+        return error.message    # ZConfig's own words (not a package, ...)
+    if isinstance(cause, ModuleNotFoundError) and cause.name and (
+            package == cause.name or package.startswith(cause.name + '.')):
+        return f'could not load package {package}: no module named ' \
+               f'{cause.name!r}'
+    raised = cause if isinstance(error, ZConfig.ConfigurationError) and \
+        cause is not None else error
+    what = type(raised).__name__
+    if isinstance(raised, SystemExit):
+        what = 'SystemExit (sys.exit() while it was imported)'
+    return (f'importing {package} raised {what}; its text is not shown '
+            f'(run python -c "import {package}" to see it)')
+
+
+def internal_error(error):
+    """What is said when zeoconf itself fails on a file: the exception's
+    type, never its text (it may quote a value)."""
+    return (f'zeoconf failed while reading this file ({type(error).__name__}'
+            f'); this is a bug in zeoconf: please report it with the file')
+
+
+def _substitution(error, texts):
+    """ZConfig replaces ``$name`` in every value before any datatype sees
+    it, and its error for a name it cannot replace, or a malformed ``$``,
+    quotes what follows the ``$``: in a password, a piece of it. For a
+    secret key, and for a ``%define`` (whose value a password may use),
+    the value is hidden. The error says how to write a literal ``$``, at
+    the line ZConfig leaves out of its syntax errors."""
+    lineno, url = getattr(error, 'lineno', None), getattr(error, 'url', None)
+    if lineno:
+        line = _line(texts.get(url, ''), lineno)
+    else:
+        url, lineno, line = _bad_dollar(texts)
+    if line is None:
+        return error
+    words = line.split(None, 2)
+    if not words:
+        return error
+    first = words[0].lower()
+    if first == '%define':
+        what, hide = '%define', True
+    elif first.startswith('%'):
+        what, hide = first, False
+    else:
+        what, hide = first[:60], first.startswith(keys.SECRET_KEYS)
+    if hide:
+        message = (f"{what}: its value holds a '$', which ZConfig reads as "
+                   f"the start of a substitution, and the substitution "
+                   f"failed (the value is not shown); write '$$' for a "
+                   f"literal '$'")
+    else:
+        message = f"{what}: {error.message}; write '$$' for a literal '$'"
+    return _at_line(message, url, lineno)
+
+
+def _line(text, lineno):
+    lines = text.split('\n')
+    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
+
+
+class _AnyName(dict):
+    def get(self, name, default=None):
+        return ''
+
+
+def _bad_dollar(texts):
+    """``(url, lineno, line)`` of the first line whose ``$`` ZConfig
+    cannot read, in the files read (the last one first: reading stopped
+    there)."""
+    for url in reversed(list(texts)):
+        for number, line in enumerate(texts[url].split('\n'), 1):
+            if '$' not in line:
+                continue
+            try:
+                ZConfig.substitution.substitute(line, _AnyName())
+            except ZConfig.SubstitutionSyntaxError:
+                return url, number, line
+            except ZConfig.ConfigurationError:
+                continue
+    return None, None, None
 
 
 def file_of(url):
@@ -243,160 +368,77 @@ def file_of(url):
     return url
 
 
-def check_file(path, what='configuration file'):
-    """Refuse *path*, with a ``ConfigurationError``, when it is not a
-    regular file of at most :data:`MAX_FILE_SIZE`: looked at with ``stat``
-    only, so that a FIFO or a device is never opened (ZConfig would read
-    one for ever)."""
-    url = 'file://' + os.path.abspath(path)
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise ZConfig.ConfigurationError(
-            f'{path}: cannot read: {e.strerror}', url) from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ZConfig.ConfigurationError(
-            f'{path} is {file_kind(st.st_mode)}, not a {what}; expected a '
-            f'regular file', url)
-    if st.st_size > MAX_FILE_SIZE:
-        raise ZConfig.ConfigurationError(
-            f'{path} is {st.st_size} bytes; a {what} is at most '
-            f'{MAX_FILE_SIZE >> 20} MB', url)
-
-
 def read_text(path):
     """The text of configuration file *path*; a ``ConfigurationError``
-    for anything that is not a readable regular file of UTF-8 text no
-    larger than :data:`MAX_FILE_SIZE`. A FIFO or device is never opened."""
+    for anything that is not a readable regular file of UTF-8 text of at
+    most ``datatypes.MAX_FILE_SIZE``. A FIFO or device is never opened."""
     url = 'file://' + os.path.abspath(path)
-    check_file(path)
     try:
+        datatypes.regular_file(path, 'a configuration file')
         with open(path, 'rb') as f:
             # A file that grows while it is read is cut at the bound.
-            data = f.read(MAX_FILE_SIZE + 1)
+            data = f.read(datatypes.MAX_FILE_SIZE + 1)
     except OSError as e:
         raise ZConfig.ConfigurationError(
             f'{path}: cannot read: {e.strerror}', url) from None
-    if len(data) > MAX_FILE_SIZE:
+    except ValueError as e:
+        raise ZConfig.ConfigurationError(str(e), url) from None
+    if len(data) > datatypes.MAX_FILE_SIZE:
         raise ZConfig.ConfigurationError(
-            f'{path} is more than {MAX_FILE_SIZE >> 20} MB; a configuration '
-            f'file is at most that', url)
+            f'{path} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
+            f'configuration file is at most that', url)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b'\n') + 1
-        raise ZConfig.ConfigurationError(
-            f'{path} is not UTF-8 text (line {line}, byte {e.start + 1})',
-            url) from None
+        raise ZConfig.ConfigurationSyntaxError(
+            f'{path} is not UTF-8 text (byte {e.start + 1})', url,
+            line) from None
 
 
 class Loaded:
-    """What :func:`load_text` and :func:`load_path` return.
+    """What :func:`load_text` and :func:`load_path` return: ``config``,
+    the configuration object, ``loader``, the :class:`Loader`
+    (``positions()``, ``texts``), and ``url``, the file's URL."""
 
-    ``config`` is the configuration object, ``loader`` the
-    :class:`Loader` (``positions()``, ``texts``), ``url`` the file's URL
-    and ``warnings`` the messages zeoconf logged while it was read (keys
-    ZEO ignores, ...).
-    """
+    __slots__ = ('config', 'loader', 'url')
 
-    __slots__ = ('config', 'loader', 'url', 'warnings')
-
-    def __init__(self, config, loader, url, warnings):
-        self.config, self.loader = config, loader
-        self.url, self.warnings = url, warnings
-
-    def storages(self, others=None):
-        """``[(label, ClientStorageOpener)]``: see
-        :func:`zeoconf.storages.find`."""
-        from zeoconf.storages import find
-        return find(self.config, others)
+    def __init__(self, config, loader, url):
+        self.config, self.loader, self.url = config, loader, url
 
 
-class _Diverted(logging.Filter):
-    """Diverts what zeoconf logs to a list while this thread's tool loads
-    a file (the tools print warnings their own way); other threads, and
-    this one at other times, log as usual."""
-
-    collecting = threading.local()
-
-    def filter(self, record):
-        messages = getattr(self.collecting, 'messages', None)
-        if messages is None or record.levelno < logging.WARNING:
-            return True
-        messages.append(record.getMessage())
-        return False
-
-
-_diverted = _Diverted()
-logging.getLogger('zeoconf').addFilter(_diverted)
-
-
-class _Warnings:
-    """``with _Warnings() as messages``: what zeoconf logs at WARNING or
-    above in this thread meanwhile, instead of logged."""
-
-    def __enter__(self):
-        self.outer = getattr(_Diverted.collecting, 'messages', None)
-        messages = _Diverted.collecting.messages = []
-        return messages
-
-    def __exit__(self, *exc):
-        _Diverted.collecting.messages = self.outer
-
-
-BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
-                'reads as part of the first line; save it without one')
-
-
-def load_text(text, schema, url=None, offline=False, warnings=False,
-              loader=None):
+def load_text(text, schema, url=None, loader=None):
     """Load configuration *text* with *schema*: a :class:`Loaded`.
 
     Every problem raises a ``ZConfig.ConfigurationError`` whose
-    ``lineno`` and ``url`` locate it where anything can (see
-    :func:`zeoconf.errors.describe`), with a hint where ZConfig's words do
-    not say what to do (:mod:`zeoconf.hints`). With *warnings*, what
-    zeoconf logs while reading is collected in ``Loaded.warnings`` instead
-    of logged. A file that starts with a UTF-8 byte order mark is refused
-    (ZConfig would refuse its first line); *loader*, a :class:`Loader`
-    made by the caller, is used instead of a new one and may allow it.
+    ``lineno`` and ``url`` locate it wherever anything can. *loader*, a
+    :class:`Loader` made by the caller, is used instead of a new one.
     """
-    loader = loader or Loader(schema, offline)
-    outer, keys.reading.loader = keys.current_loader(), loader
-    collected = []
+    loader = loader or Loader(schema)
     try:
-        if warnings:
-            with _Warnings() as collected:
-                config, _ = loader.loadFile(io.StringIO(text), url)
-        else:
-            config, _ = loader.loadFile(io.StringIO(text), url)
+        config, _ = loader.loadFile(io.StringIO(text), url)
+    except openers.SectionError as e:
+        # A section at the top level, which no endSection sees.
+        raise loader.located or loader.locate(e) from None
     except ZConfig.ConfigurationError as e:
-        from zeoconf.hints import explain
-        raise explain(errors.relocated(e, loader), loader.texts) from None
+        if loader.located is not None:
+            raise loader.located from None
+        if isinstance(e, (ZConfig.SubstitutionReplacementError,
+                          ZConfig.SubstitutionSyntaxError)):
+            raise _substitution(e, loader.texts) from None
+        raise
+    except RecursionError:
+        raise ZConfig.ConfigurationError(
+            'sections or includes nested too deeply', url) from None
     except KeyboardInterrupt:
         raise
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
-        raise errors.unexpected(e, url) from None
-    finally:
-        keys.reading.loader = outer
-    if loader.marked and not loader.allow_marks:
-        raise ZConfig.ConfigurationSyntaxError(BOM_MESSAGE,
-                                               loader.marked[0], 1)
-    return Loaded(config, loader, url, collected)
+        raise ZConfig.ConfigurationError(internal_error(e), url) from None
+    return Loaded(config, loader, url)
 
 
-def load_path(path, schema=None, offline=False, warnings=False):
-    """Load the configuration file at *path*: see :func:`load_text`.
-
-    *schema* is a schema object, or its name as the command line takes it
-    (``'zodb'``, ``'zope'``, the path of a schema file); None reads a file
-    that looks like a zope.conf with Zope's schema and any other with
-    ZODB's (:func:`zeoconf.schemas.choose`).
-    """
-    text = read_text(path)
-    if schema is None or isinstance(schema, str):
-        from zeoconf.schemas import choose
-        schema, _ = choose(schema, text)
-    return load_text(text, schema, 'file://' + os.path.abspath(path),
-                     offline, warnings)
+def load_path(path, schema, loader=None):
+    """Load the configuration file at *path*: see :func:`load_text`."""
+    return load_text(read_text(path), schema,
+                     'file://' + os.path.abspath(path), loader)

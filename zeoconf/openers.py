@@ -1,38 +1,45 @@
 """Section objects: a parsed section in, ClientStorage arguments out.
 
 ZConfig calls :class:`SSLOpener` and :class:`ClientStorageOpener` with a
-section whose keys are already converted; they check the rules that span
+section whose keys are already converted. They check the rules that span
 several keys, resolve the keyword arguments of
 ``ZEO.ClientStorage.ClientStorage`` and open it. ZEO is imported only in
 :meth:`ClientStorageOpener.open`.
 
-A rule broken across keys raises :class:`SectionError`, a
-``ZConfig.ConfigurationError`` naming the section (by its server), every
-key and value involved, and what to do. ZConfig gives a section's
-datatype no position: under zeoconf's own loader (:mod:`zeoconf.loader`:
-``client_kwargs``, the command line), which sees every key with its
-line, the message names the line of each key and the error carries the
-line of the key at fault; under any other (``ZODB.config``, Zope) ZConfig
-adds the line of the enclosing section, where there is one, and the
-message points at ``zeoconf check``, which gives each key's line.
+A broken rule raises :class:`SectionError`, which names the section, the
+keys and values involved and what to do. ZConfig gives a section's
+datatype no position: zeoconf's own loader (:mod:`zeoconf.loader`) adds
+the line of each key it names; under any other loader (``ZODB.config``,
+Zope) ZConfig adds the line of the enclosing section, where there is
+one, and the message points at ``zeoconf check``.
+
+:class:`OfflineSSLOpener` and :class:`OfflineClientStorageOpener` take
+their place when a configuration is reviewed for another machine
+(:func:`zeoconf.loader.offline_registry`): every rule is checked, but
+nothing on this machine is looked at.
 """
 
+import functools
+import inspect
+import logging
 import os
-import types
 
 import ZConfig
 
-from zeoconf import datatypes, keys
-from zeoconf.datatypes import PortOnly, format_address
+from zeoconf import datatypes, tls
 
-__all__ = ['ClientStorageOpener', 'SSLOpener', 'SectionError']
+__all__ = ['ClientStorageOpener', 'SSLOpener', 'OfflineClientStorageOpener',
+           'OfflineSSLOpener', 'SectionError', 'IGNORED_KEYS',
+           'ZEO_DISCONNECT_POLL', 'CHECK_HINT']
 
-# ZEO's own retry delay, used when neither disconnect-poll nor
-# min-disconnect-poll is given.
+log = logging.getLogger('zeoconf')
+
+#: ZEO's own retry delay, used when neither disconnect-poll nor
+#: min-disconnect-poll is given.
 ZEO_DISCONNECT_POLL = 1.0
 
-# Compatibility keys that current ZEO accepts and ignores.
-_IGNORED_WHY = {
+#: Compatibility keys that current ZEO accepts and ignores, and why.
+IGNORED_KEYS = {
     'max-disconnect-poll': 'ZEO retries every disconnect-poll seconds, '
                            'without back-off',
     'drop-cache-rather-verify': 'ZEO always verifies its cache against the '
@@ -45,101 +52,46 @@ _IGNORED_WHY = {
              'certificates',
 }
 
-_CHECK_HINT = 'zeoconf check FILE gives the line of each key'
-# The <zeoclient> keys of a section that has none (most): one shared,
-# read-only mapping.
-_NONE = types.MappingProxyType({})
+#: ZODB's marker of a blob directory's layout, and the layouts that fit a
+#: private blob cache and a shared blob directory.
+LAYOUT_MARKER = '.layout'
+_CACHE_LAYOUTS = ('zeocache',)
+_SHARED_LAYOUTS = ('bushy', 'lawn')
+
+CHECK_HINT = 'zeoconf check FILE gives the line of each key'
 
 
-class SectionError(ZConfig.ConfigurationError):
+class SectionError(ZConfig.ConfigurationSyntaxError):
     """A rule across keys of one section is broken.
 
-    ``keys`` names the keys involved, the one at fault first; ``lineno``
-    and ``url`` locate it when zeoconf's loader read the file, else None.
+    ``section`` is the parsed section (ZConfig's ``SectionValue``),
+    ``keys`` the keys involved, the one at fault first, ``occurrence``
+    which value of a repeated key is at fault, and ``text`` the message
+    without the pointer to ``zeoconf check``.
     """
 
-    def __init__(self, message, keys=(), position=None):
-        super().__init__(message)
-        self.keys = tuple(keys)
-        self.lineno, self.url = position if position else (None, None)
-
-
-def __getattr__(name):
-    # ZEOCompatibilityError, here in zeoconf 0.1, is defined with the code
-    # that raises it: a process that never opens a storage never creates it.
-    if name == 'ZEOCompatibilityError':
-        from zeoconf.poll import ZEOCompatibilityError
-        return ZEOCompatibilityError
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
-def _warn(message, *args):
-    # Only for the rare keys that are ignored: logging's lookup is left
-    # out of the process starts that have none.
-    import logging
-    logging.getLogger('zeoconf').warning(message, *args)
+    def __init__(self, section, text, *keys, occurrence=0):
+        super().__init__(f'{text} ({CHECK_HINT})' if keys else text, None,
+                         None)
+        self.section, self.text = section, text
+        self.keys, self.occurrence = keys, occurrence
 
 
 def _shown(value, datatype=None):
-    from zeoconf.wording import format_value
-    return format_value(value, datatype)
+    return datatypes.format_value(value, datatype)
 
 
-class _Section:
-    """Reading helpers shared by both section types."""
-
-    def __init__(self, config):
-        self.config = config
-        self.name = config.getSectionName()
-        # zeoconf's own loader, when one of its tools is reading: its
-        # ``positions(section)`` gives ``{key: [(lineno, url), ...]}``, and
-        # ``offline`` says that nothing on this machine may be looked at.
-        self.loader = keys.current_loader()
-
-    @property
-    def positions(self):
-        """``{key: [(lineno, url), ...]}``: where the section's keys were
-        given; empty unless zeoconf's own loader read the file."""
-        return self.loader.positions(self.config) if self.loader else {}
-
-    def where(self, key):
-        found = self.positions.get(key)
-        return found[0] if found else None
-
-    def key_at(self, key):
-        """``key (line N)`` (``key (FILE:N)`` for a line of another file
-        than the section's first key), or just ``key`` when the line is
-        unknown."""
-        position = self.where(key)
-        if not position:
-            return key
-        line, url = position
-        first = next(iter(self.positions.values()))[0]
-        if url == first[1] or not url:
-            return f'{key} (line {line})'
-        return f'{key} ({url.rsplit("/", 1)[-1]}:{line})'
-
-    def fail(self, message, *keys):
-        """Raise :class:`SectionError`: *message* names *keys*, the one
-        at fault first."""
-        located = self.where(keys[0]) if keys else None
-        text = f'{self.label()}: {message}'
-        if keys and self.loader is None:
-            text += f' ({_CHECK_HINT})'
-        raise SectionError(text, keys, located)
-
-
-class SSLOpener(_Section):
+class SSLOpener:
     """The ``<ssl>`` section: a checked, shared client ``SSLContext``.
 
-    Attributes: ``context`` (``ssl.SSLContext``; None when an offline
-    review left it out), ``check_hostname``, ``server_hostname`` (``None``
-    to use the host of the address) and the converted keys
+    Attributes: ``context`` (``ssl.SSLContext``; None in an offline
+    review), ``check_hostname``, ``server_hostname`` (None to check each
+    server against the host of its address) and the converted keys
     ``certificate``, ``key``, ``password_function`` and ``authenticate``.
     """
 
     def __init__(self, config):
-        super().__init__(config)
+        self.config = config
         self.certificate = config.certificate
         self.key = config.key
         self.password_function = config.password_function
@@ -147,57 +99,84 @@ class SSLOpener(_Section):
         self.server_hostname = config.server_hostname
         self.check_hostname = config.check_hostname
         if self.key and not self.certificate:
-            self.fail(f'{self.key_at("key")} {self.key!r} needs '
-                      f'certificate; add certificate (the client '
-                      f'certificate file)', 'key', 'certificate')
+            self.fail(f'key {self.key!r} needs certificate; add certificate '
+                      f'(the client certificate file)', 'key')
         if self.password_function and not self.certificate:
-            self.fail(f'{self.key_at("password-function")} '
-                      f'{_shown(self.password_function)} has no key '
-                      f'to unlock; add certificate (and key)',
-                      'password-function', 'certificate')
+            self.fail(f'password-function {self.password_function} has no '
+                      f'key to unlock; add certificate (and key)',
+                      'password-function')
         if self.server_hostname and not self.check_hostname:
-            self.fail(f'{self.key_at("check-hostname")} is false but '
-                      f'{self.key_at("server-hostname")} '
+            self.fail(f'check-hostname is false but server-hostname '
                       f'{self.server_hostname} asks for a host name check; '
                       f'remove one of them', 'check-hostname',
                       'server-hostname')
-        self.context = None
-        if self.loader is not None and self.loader.offline:
-            return
-        from zeoconf import tls
+        self.context = self.build_context()
+
+    def build_context(self):
         try:
-            self.context = tls.client_context(
+            return tls.client_context(
                 self.certificate, self.key, self.password_function,
                 self.authenticate, self.check_hostname)
         except tls.TLSSettingError as e:
-            self.fail(f'{e}', e.key)
+            self.fail(str(e), e.key)
 
-    def label(self):
-        return '<ssl>'
+    def fail(self, text, *keys):
+        raise SectionError(self.config, f'<ssl>: {text}', *keys)
 
 
-class ClientStorageOpener(_Section):
+class OfflineSSLOpener(SSLOpener):
+    """``<ssl>`` reviewed for another machine: no context is built."""
+
+    def build_context(self):
+        return None
+
+
+class ClientStorageOpener:
     """The ``<clientstorage>`` section.
 
     :meth:`kwargs` gives the keyword arguments of
     ``ZEO.ClientStorage.ClientStorage``; :meth:`open` creates it.
-    ``zeoclient`` holds the converted ``<zeoclient>`` compatibility keys
-    that were given.
+    Derived values: ``addresses`` (every server, in order), ``cache`` (the
+    cache file, from cache-path or client and var), ``disconnect_poll``
+    (what takes effect) and ``blob_cache_size`` (None where it is
+    ignored).
     """
 
+    #: Whether the rules may look at this machine (the blob directory).
+    check_disk = True
+
     def __init__(self, config):
-        super().__init__(config)
-        self.ssl = config.ssl
-        self._check(config)
+        self.config = c = config
+        self.name = config.getSectionName()
+        self.ssl = c.ssl
+        self.addresses = [a for line in c.server for a in line]
+        self._check_servers()
+        for key, why in IGNORED_KEYS.items():
+            if getattr(c, key.replace('-', '_')) is not None:
+                log.warning('%s: %s is ignored: %s.', self.label(), key, why)
+        self.blob_cache_size = self._blob_rules()
+        self.cache = self._cache_file()
+        if c.min_disconnect_poll is not None and c.disconnect_poll is not None:
+            self.fail(f'min-disconnect-poll {c.min_disconnect_poll:g}s and '
+                      f'disconnect-poll {c.disconnect_poll:g}s both set the '
+                      f'retry delay; keep disconnect-poll',
+                      'min-disconnect-poll', 'disconnect-poll')
+        self.disconnect_poll = (c.disconnect_poll or c.min_disconnect_poll
+                                or ZEO_DISCONNECT_POLL)
+        self._check_tls()
 
     def label(self):
+        """The section as messages name it."""
         if self.name:
             return f'<clientstorage {self.name}>'
         if self.config.name:
             return f'<clientstorage> (name {self.config.name})'
-        servers = self.config.server
-        first = format_address(servers[0]) if servers else '?'
-        return f'<clientstorage> for {first}'
+        first = self.addresses[0] if self.addresses else None
+        return f'<clientstorage> for {_shown(first)}'
+
+    def fail(self, text, *keys, occurrence=0):
+        raise SectionError(self.config, f'{self.label()}: {text}', *keys,
+                           occurrence=occurrence)
 
     def kwargs(self):
         """Keyword arguments for ``ClientStorage``, ``addr`` included.
@@ -207,16 +186,16 @@ class ClientStorageOpener(_Section):
         dict each call.
         """
         c = self.config
+        tls = self.ssl
         return {
-            'addr': [tuple(a) if isinstance(a, tuple) else a
-                     for a in c.server],
+            'addr': list(self.addresses),
             'storage': c.storage,
             'name': c.name,
             'cache_size': c.cache_size,
-            'cache': self._cache,
+            'cache': self.cache,
             'blob_dir': c.blob_dir,
             'shared_blob_dir': c.shared_blob_dir,
-            'blob_cache_size': self._blob_cache_size,
+            'blob_cache_size': self.blob_cache_size,
             'blob_cache_size_check': c.blob_cache_size_check,
             'read_only': c.read_only,
             'read_only_fallback': c.read_only_fallback,
@@ -224,152 +203,160 @@ class ClientStorageOpener(_Section):
             'wait_timeout': c.wait_timeout,
             'disconnect_poll': self.disconnect_poll,
             'client_label': c.client_label,
-            'wait': self._wait,
-            'ssl': self._ssl_context,
-            'ssl_server_hostname': self._ssl_server_hostname,
+            'wait': c.wait,
+            'ssl': tls.context if tls else None,
+            'ssl_server_hostname': tls.server_hostname if tls else None,
         }
 
     def open(self):
         """Create the ``ZEO.ClientStorage.ClientStorage``."""
-        self._check_blob_dir()
         from ZEO.ClientStorage import ClientStorage
-
-        from zeoconf.poll import client_factory
         kwargs = self.kwargs()
-        factory = client_factory(kwargs['disconnect_poll'])
+        factory = _client_factory(self.disconnect_poll)
         if factory is not None:
             kwargs['_client_factory'] = factory
         return ClientStorage(**kwargs)
 
-    def _check(self, c):
-        """Check the rules across keys; keep what they derive (the cache
-        file, the retry delay, the TLS context and host name, ...)."""
-        # The <zeoclient> keys: rare, so looked at only when there are any.
-        zeoclient = self._zeoclient(c) if c.zeoclient_keys else _NONE
-        self.zeoclient = zeoclient
-        self._wait = zeoclient.get('wait', True)
-        for key, why in _IGNORED_WHY.items():
-            if key in zeoclient:
-                _warn('%s: %s is ignored: %s.', self.label(),
-                      self.key_at(key), why)
+    def _check_servers(self):
+        seen = set()
+        for index, address in enumerate(self.addresses):
+            # DNS names are not case sensitive, and a final dot only says
+            # the name is absolute.
+            same = address if isinstance(address, str) else \
+                (address[0].lower().rstrip('.'), address[1])
+            if same in seen:
+                self.fail(f'server {_shown(address)} is given twice; give '
+                          f'each server once', 'server', occurrence=index)
+            seen.add(same)
 
-        self._blob_cache_size = c.blob_cache_size
+    def _blob_rules(self):
+        """Check the blob keys; the blob-cache-size that takes effect."""
+        c = self.config
         if c.blob_dir is None:
-            for key, needs in (('shared-blob-dir', c.shared_blob_dir),
+            for key, given in (('shared-blob-dir', c.shared_blob_dir),
                                ('blob-cache-size',
                                 c.blob_cache_size is not None)):
-                if needs:
-                    value = _shown(getattr(c, key.replace('-', '_')), 'size')
-                    self.fail(f'{self.key_at(key)} {value} needs blob-dir; '
-                              f'add blob-dir (the blob directory)', key,
-                              'blob-dir')
-        elif c.shared_blob_dir:
-            if c.blob_cache_size is not None:
-                _warn(
-                    '%s: %s is ignored with shared-blob-dir: the blobs are '
-                    'the server\'s own and are never removed by a client.',
-                    self.label(), self.key_at('blob-cache-size'))
-                self._blob_cache_size = None
-            if not self._offline() and not os.path.isdir(c.blob_dir):
-                self.fail(f'{self.key_at("blob-dir")} {c.blob_dir!r} does '
-                          f'not exist, but {self.key_at("shared-blob-dir")} '
-                          f"says it is the server's blob directory; mount "
-                          f'or create it', 'blob-dir', 'shared-blob-dir')
-        elif self.loader is not None and not self.loader.offline:
+                if given:
+                    value = getattr(c, key.replace('-', '_'))
+                    self.fail(f'{key} {_shown(value, "size")} needs '
+                              f'blob-dir; add blob-dir (the blob directory)',
+                              key, 'blob-dir')
+            return None
+        if self.check_disk:
             self._check_blob_dir()
-
-        self._cache = c.cache_path
-        client, var = zeoclient.get('client'), zeoclient.get('var')
-        if client:
-            if c.cache_path is not None:
-                _warn('%s: %s and %s are ignored: %s names the cache '
-                      'file.', self.label(), self.key_at('client'), 'var',
-                      self.key_at('cache-path'))
-            else:
-                try:
-                    # The storage name is the other part of the file name.
-                    datatypes.file_name_part(c.storage)
-                except ValueError as e:
-                    self.fail(f'{self.key_at("storage")} names the cache '
-                              f'file with {self.key_at("client")}: {e}',
-                              'storage', 'client')
-                self._cache = os.path.join(var or os.getcwd(),
-                                           f'{client}-{c.storage}.zec')
-        elif var is not None:
-            _warn('%s: %s is ignored without client, which names the '
-                  'cache file; or use cache-path.', self.label(),
-                  self.key_at('var'))
-
-        min_poll = zeoclient.get('min-disconnect-poll')
-        if min_poll is not None and c.disconnect_poll is not None:
-            self.fail(f'{self.key_at("min-disconnect-poll")} '
-                      f'{min_poll:g}s and {self.key_at("disconnect-poll")} '
-                      f'{c.disconnect_poll:g}s both set the retry delay; '
-                      f'keep disconnect-poll', 'min-disconnect-poll',
-                      'disconnect-poll')
-        self.disconnect_poll = (c.disconnect_poll or min_poll
-                                or ZEO_DISCONNECT_POLL)
-
-        self._ssl_context, self._ssl_server_hostname = self._tls(c.server)
-
-    def _offline(self):
-        return self.loader is not None and self.loader.offline
-
-    def _zeoclient(self, c):
-        try:
-            return keys.zeoclient_keys(c)
-        except ValueError as e:
-            # The key's own converter named it; ZConfig gave the "+"
-            # entry's datatype the text only, so the line is ours to add.
-            key = str(e).split(':', 1)[0]
-            self.fail(str(e).replace(key, self.key_at(key), 1), key)
+        if c.shared_blob_dir and c.blob_cache_size is not None:
+            log.warning('%s: blob-cache-size is ignored with shared-blob-dir:'
+                        " the blobs are the server's own and are never "
+                        'removed by a client.', self.label())
+            return None
+        return c.blob_cache_size
 
     def _check_blob_dir(self):
-        """blob-dir must not name something other than a directory.
-
-        Looked at by :meth:`open`, just before ZEO creates or uses the
-        directory, and when zeoconf's own tools read a file (``zeoconf
-        check`` gives the line): a plain ``ZODB.config`` parse, at every
-        start of every process, makes no system call for a directory that
-        ZEO creates and inspects when it opens anyway.
-        """
+        """What is at blob-dir can serve: a directory (ZEO creates a
+        private one when it opens), of the layout shared-blob-dir says."""
         c = self.config
-        if c.blob_dir is None or c.shared_blob_dir:
-            return      # none; or checked to be a directory by _check
         try:
-            from zeoconf.lookups import check_directory
-            check_directory(c.blob_dir, 'a blob directory')
+            datatypes.check_directory(c.blob_dir, 'a blob directory')
         except ValueError as e:
-            self.fail(f'{self.key_at("blob-dir")}: {e}', 'blob-dir')
+            self.fail(f'blob-dir: {e}', 'blob-dir')
+        if not os.path.isdir(c.blob_dir):
+            if c.shared_blob_dir:
+                self.fail(f'blob-dir {c.blob_dir!r} does not exist, but '
+                          f"shared-blob-dir says it is the server's blob "
+                          f'directory; mount or create it', 'blob-dir',
+                          'shared-blob-dir')
+            return
+        layout = _layout(os.path.join(c.blob_dir, LAYOUT_MARKER))
+        if layout is None:
+            return
+        if c.shared_blob_dir and layout not in _SHARED_LAYOUTS:
+            self.fail(f"blob-dir {c.blob_dir!r} holds a client's blob cache "
+                      f'(layout {layout!r}), but shared-blob-dir is true; '
+                      f"set shared-blob-dir false, or give the server's "
+                      f'blob directory', 'shared-blob-dir', 'blob-dir')
+        if not c.shared_blob_dir and layout not in _CACHE_LAYOUTS:
+            self.fail(f'blob-dir {c.blob_dir!r} is a shared blob directory '
+                      f'(layout {layout!r}), but shared-blob-dir is false; '
+                      f"set shared-blob-dir true if it is the server's blob "
+                      f'directory, or give a directory of its own for the '
+                      f'blob cache', 'shared-blob-dir', 'blob-dir')
 
-    def _tls(self, servers):
-        tls = self.ssl
-        if tls is None:
-            return None, None
-        sockets = [a for a in servers if isinstance(a, str)]
+    def _cache_file(self):
+        c = self.config
+        if c.client is None:
+            if c.var is not None:
+                log.warning('%s: var is ignored without client, which names '
+                            'the cache file; or use cache-path.',
+                            self.label())
+            return c.cache_path
+        if c.cache_path is not None:
+            log.warning('%s: client and var are ignored: cache-path names '
+                        'the cache file.', self.label())
+            return c.cache_path
+        try:
+            # The storage name is the other part of the file name.
+            datatypes.file_name_part(c.storage)
+        except ValueError as e:
+            self.fail(f'storage names the cache file with client: {e}',
+                      'storage', 'client')
+        return os.path.join(c.var or os.getcwd(),
+                            f"{c.client}-{c.storage}.zec")
+
+    def _check_tls(self):
+        if self.ssl is None:
+            return
+        sockets = [a for a in self.addresses if isinstance(a, str)]
         if sockets:
-            # ZEO 6 opens Unix sockets without a server_hostname, which
-            # asyncio refuses for TLS: every attempt would fail, forever.
-            self.fail(f'{self.key_at("server")} {sockets[0]!r} is a Unix '
-                      f"socket, and ZEO's client cannot use TLS over Unix "
-                      f'sockets; use HOST:PORT or remove <ssl>', 'server')
-        if not tls.check_hostname or tls.server_hostname:
-            return tls.context, tls.server_hostname
-        bare = [a for a in servers if isinstance(a, PortOnly)]
-        if bare:
-            self.fail(f'{self.key_at("server")} {bare[0][1]} gives no host '
-                      f'name for <ssl> to check the certificate against; '
-                      f'add server-hostname NAME to <ssl> (or write the '
-                      f'server as HOST:PORT)', 'server')
-        # DNS names are not case sensitive, and a final dot only says the
-        # name is absolute.
-        hosts = {}
-        for host, _ in servers:
-            hosts.setdefault(host.lower().rstrip('.'), host)
-        if len(hosts) > 1:
-            self.fail(f'the servers have different host names '
-                      f'({", ".join(sorted(hosts.values()))}), so <ssl> '
-                      f'cannot check one; add server-hostname NAME to '
-                      f'<ssl>', 'server')
-        # The name as certificates are matched: lower case, no final dot.
-        return tls.context, next(iter(hosts))
+            # ZEO opens a Unix socket without a server_hostname, which
+            # asyncio refuses with TLS: every attempt would fail, forever.
+            self.fail(f'server {sockets[0]!r} is a Unix socket, and ZEO\'s '
+                      f'client cannot use TLS over Unix sockets; use '
+                      f'HOST:PORT or remove <ssl>', 'server',
+                      occurrence=self.addresses.index(sockets[0]))
+        # Otherwise, without server-hostname, ZEO passes no host name and
+        # asyncio checks each server against the host of its own address.
+
+
+class OfflineClientStorageOpener(ClientStorageOpener):
+    """``<clientstorage>`` reviewed for another machine: the blob
+    directory is not looked at."""
+
+    check_disk = False
+
+
+def _layout(path):
+    """The layout named by ZODB's marker file at *path*, or None when
+    there is none. Only a small regular file is read."""
+    try:
+        datatypes.regular_file(path, 'a layout marker')
+        with open(path, encoding='ascii', errors='replace') as f:
+            return f.read(100).strip()
+    except (OSError, ValueError):
+        return None
+
+
+def _client_factory(disconnect_poll):
+    """A ``_client_factory`` for ``ClientStorage`` that honours
+    *disconnect_poll*, or None where it is not needed or not possible.
+
+    ``ClientStorage`` accepts ``disconnect_poll`` and drops it; its
+    connection thread, ``ZEO.asyncio.client.ClientThread``, does take the
+    value and waits that long (plus up to a second) after a failed
+    attempt. ``_client_factory`` is ZEO's private hook for choosing that
+    thread class; we pass the class with the poll bound. setup.cfg pins ZEO
+    to the releases on which tests/test_disconnect_poll.py proves it; a
+    ZEO without the hook gets one warning, never a crash.
+    """
+    from ZEO.asyncio.client import ClientThread
+    from ZEO.ClientStorage import ClientStorage
+    if ('_client_factory' in inspect.signature(ClientStorage).parameters
+            and 'disconnect_poll' in inspect.signature(
+                ClientThread).parameters):
+        return functools.partial(ClientThread,
+                                 disconnect_poll=disconnect_poll)
+    if disconnect_poll != ZEO_DISCONNECT_POLL:
+        log.warning('disconnect-poll %gs cannot take effect: the installed '
+                    'ZEO has no ClientStorage(_client_factory=...) hook, or '
+                    'its ClientThread takes no disconnect_poll; ZEO retries '
+                    'every %gs.', disconnect_poll, ZEO_DISCONNECT_POLL)
+    return None

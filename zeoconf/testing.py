@@ -10,11 +10,19 @@ Certificates for TLS come from :func:`make_certificates`, which uses
 ``localhost`` and ``127.0.0.1``, and a client certificate.
 """
 
+import datetime
 import os
 import shutil
 import ssl
 import tempfile
 import threading
+
+import trustme
+import ZODB
+import ZODB.FileStorage
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from ZEO.StorageServer import StorageServer
 
 __all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
 
@@ -89,10 +97,7 @@ class Certificates:
         the PEM files *revoked* (none: an empty list), signed by the CA
         (*issuer* ``'ca'``) or by the other one (``'other_ca'``); with
         *expired*, its next update is past."""
-        import datetime
 
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
         signer = {'ca': self._ca, 'other_ca': self._other_ca}[issuer]
         ca_cert = x509.load_pem_x509_certificate(signer.cert_pem.bytes())
         ca_key = serialization.load_pem_private_key(
@@ -114,7 +119,6 @@ class Certificates:
 
 
 def _encrypt_key(pem, password):
-    from cryptography.hazmat.primitives import serialization
     key = serialization.load_pem_private_key(pem, None)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -123,7 +127,6 @@ def _encrypt_key(pem, password):
 
 def make_certificates(directory):
     """Create a CA and certificates with trustme; see :class:`Certificates`."""
-    import trustme
     ca = trustme.CA()
     server = ca.issue_cert('localhost', '127.0.0.1', '::1')
     client = ca.issue_cert('client@zeoconf.invalid')
@@ -168,14 +171,11 @@ class ThrowawayServer:
         return f'{self.address[0]}:{self.address[1]}'
 
     def start(self):
-        import ZODB.FileStorage
-        from ZEO.StorageServer import StorageServer
         os.makedirs(self.blob_dir, exist_ok=True)
         path = os.path.join(self.directory, 'Data.fs')
         if self.read_only and not os.path.exists(path):
             # A read-only server is only useful with a database in it:
             # create the root object first, as a writable DB would.
-            import ZODB
             ZODB.DB(ZODB.FileStorage.FileStorage(
                 path, blob_dir=self.blob_dir)).close()
         storage = ZODB.FileStorage.FileStorage(
