@@ -38,7 +38,7 @@ bench-instructions: $(STAMP)
 	$(BIN)/python benchmarks/bench_instructions.py
 
 docs: $(STAMP)
-	$(BIN)/python -m zeoconf.reference > docs/reference.md
+	$(BIN)/python -m zeoconf.cli.reference > docs/reference.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -315,7 +315,7 @@ def main(argv=None):
                        'valgrind)\n')
     pick = 1 if args.quick else 0
     began = time.perf_counter()
-    from zeoconf.throwaway import make_certificates
+    from zeoconf.testing import make_certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-bench-')
     try:
         block = bench_parse.ssl_block(make_certificates(directory))

@@ -451,7 +451,7 @@ def main(argv=None):
     pick = 1 if args.quick else 0
     began = time.perf_counter()
 
-    from zeoconf.throwaway import make_certificates
+    from zeoconf.testing import make_certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-bench-')
     try:
         certs = make_certificates(directory)

@@ -307,7 +307,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     scale = 4 if args.quick else 1
     began = time.perf_counter()
-    from zeoconf.throwaway import make_certificates
+    from zeoconf.testing import make_certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-profile-')
     try:
         certs = make_certificates(directory)

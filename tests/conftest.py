@@ -1,10 +1,10 @@
 """Shared fixtures: real ZEO servers on 127.0.0.1 and real certificates.
 
-- ``make_server(**options)`` starts a :class:`zeoconf.throwaway.
+- ``make_server(**options)`` starts a :class:`zeoconf.testing.
   ThrowawayServer` (port 0, FileStorage with blobs in a temporary
   directory) and stops it after the test; ``zeo_server`` is one plain one.
 - ``certs`` is a session-wide set of trustme certificates
-  (:class:`zeoconf.throwaway.Certificates`).
+  (:class:`zeoconf.testing.Certificates`).
 - ``tls_server`` is a ZEO server that, as ZEO's own always does, requires a
   client certificate; ``tls_terminator_server`` does not (the situation of a
   server behind a TLS terminator).
@@ -20,7 +20,7 @@ import textwrap
 import pytest
 import ZODB.config
 
-from zeoconf.throwaway import ThrowawayServer, make_certificates
+from zeoconf.testing import ThrowawayServer, make_certificates
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import ZODB.config
 from example_files import EXAMPLES, example_text, leftovers, localize
 
 from zeoconf import cli
-from zeoconf.throwaway import ThrowawayServer
+from zeoconf.testing import ThrowawayServer
 
 ZODB_EXAMPLES = ['zodb.conf', 'zodb-tls.conf', 'zodb-unix-socket.conf',
                  'multi-database.conf']
@@ -43,7 +43,7 @@ def test_example_passes_zeoconf_check_as_written_apart_from_paths(
     # swapped (servers need not be up for a parse) it is valid.
     text = example_text(name)
     if '<ssl>' in text:
-        from zeoconf.throwaway import make_certificates
+        from zeoconf.testing import make_certificates
         certs = make_certificates(str(tmp_path))
     else:
         certs = None

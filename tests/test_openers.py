@@ -15,7 +15,7 @@ import ZODB.POSException
 from ZEO.Exceptions import ClientDisconnected
 
 import zeoconf
-from zeoconf.throwaway import ThrowawayServer
+from zeoconf.testing import ThrowawayServer
 
 
 def _commit_and_read_back(db, value='hello'):

@@ -12,7 +12,24 @@ change. Everything it starts is stopped and removed at the end.
 import os
 import tempfile
 
-__all__ = ['run']
+import transaction
+import ZODB.blob
+import ZODB.config
+
+from zeoconf.cli import common, show, storages
+
+__all__ = ['add_arguments', 'run']
+
+NAME = 'demo'
+HELP = ('run a throwaway ZEO server (plain and TLS) and use it through '
+        'zeoconf configurations')
+DESCRIPTION = (
+    'Start a throwaway ZEO server on a temporary FileStorage with blobs, '
+    'over plain TCP and then over TLS with throwaway certificates (needs '
+    "trustme: pip install 'zeoconf[demo]'); open it twice through zeoconf "
+    'configurations with ZODB.config, write through one client and read '
+    'through the other; remove everything it started.')
+EXIT_CODES = ('the demo ran', 'it failed')
 
 CONFIG = """\
 %import zeoconf
@@ -45,12 +62,6 @@ def _config(server, directory, label, certs=None):
 
 
 def _exercise(title, server, directory, out, certs=None):
-    import transaction
-    import ZODB.blob
-    import ZODB.config
-
-    from zeoconf import storages
-    from zeoconf.loader import load_path
     first_text = _config(server.config_address, directory, 'client-1', certs)
     second_text = _config(server.config_address, directory, 'client-2',
                           certs)
@@ -64,10 +75,10 @@ def _exercise(title, server, directory, out, certs=None):
     with open(path, 'w') as f:
         f.write(first_text)
     print('zeoconf show --only-set client-1.conf:', file=out)
-    loaded = load_path(path)
-    for label, opener in loaded.storages():
-        item = storages.describe(opener, loaded.url, label)
-        for line in storages.show_lines(item, only_set=True):
+    loaded, _ = common.load(path)
+    for label, opener in storages.find(loaded.config):
+        item = show.describe(opener, loaded, label)
+        for line in show.show_lines(item, only_set=True):
             print(f'  {line}'.rstrip(), file=out)
 
     first = ZODB.config.databaseFromString(first_text)
@@ -110,14 +121,17 @@ def _exercise(title, server, directory, out, certs=None):
     return 0
 
 
-def run(out):
+def add_arguments(parser):
+    pass
+
+
+def run(args, out):
     """Run the demo, printing to *out*; return the exit code."""
-    from zeoconf.throwaway import ThrowawayServer, make_certificates
     try:
-        import trustme  # noqa: F401  (only the demo and the tests need it)
+        from zeoconf.testing import ThrowawayServer, make_certificates
     except ImportError:
         print('zeoconf demo needs trustme for its throwaway certificates: '
-              "pip install 'zeoconf[test]' (make demo does)", file=out)
+              "pip install 'zeoconf[demo]' (make demo does)", file=out)
         return 1
     with tempfile.TemporaryDirectory(prefix='zeoconf-demo-') as directory:
         status = 0

@@ -36,12 +36,13 @@ from typing import NamedTuple
 
 import ZConfig
 
-from zeoconf import errors, loader, schemas
+from zeoconf import loader
+from zeoconf.cli import common, schemas
+from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.cli.storages import clients, path_label
 from zeoconf.datatypes import format_address
-from zeoconf.errors import internal_error
+from zeoconf.loader import internal_error
 from zeoconf.openers import ClientStorageOpener
-from zeoconf.scanner import scan, split_lines
-from zeoconf.storages import clients, path_label
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
            'find_clients', 'compare', 'run', 'DROPPED_KEYS']
@@ -825,17 +826,18 @@ def run(path, schema='zodb', write=False, out=None, err=None):
         err.write(f'{path}: {note}\n')
     url = pathlib.Path(os.path.abspath(path)).as_uri()
     try:
-        original = loader.load_text(text, schema, url, warnings=True)
+        original = loader.load_text(text, schema, url)
     except ZConfig.ConfigurationError as e:
-        err.write(errors.describe(e, path) + '\n')
+        err.write(common.describe(e, path) + '\n')
         return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
         err.write(f'{path}: {internal_error(e)}\n')
         return 1
     try:
-        result = loader.load_text(migration.text, schema, url, warnings=True)
+        with common.collecting_warnings() as warnings:
+            result = loader.load_text(migration.text, schema, url)
     except ZConfig.ConfigurationError as e:
-        err.write(f'{errors.describe(_in_original(e, migration, url), path)}'
+        err.write(f'{common.describe(_in_original(e, migration, url), path)}'
                   f' (after migration: zeoconf refuses it; {path} is '
                   f'unchanged)\n')
         return 1
@@ -844,7 +846,7 @@ def run(path, schema='zodb', write=False, out=None, err=None):
         return 1
 
     _say_changes(migration, path, err)
-    for warning in result.warnings:
+    for warning in warnings:
         err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
     before, after = find_clients(original.config), find_clients(result.config)
     scanned = scan(text)

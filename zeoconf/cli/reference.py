@@ -1,6 +1,6 @@
 """Generate docs/reference.md from component.xml.
 
-``python -m zeoconf.reference > docs/reference.md`` (``make docs``). The
+``python -m zeoconf.cli.reference > docs/reference.md`` (``make docs``). The
 schema is read by ZConfig itself, so the reference shows exactly the
 names, defaults and descriptions ZConfig will apply; a test fails when the
 committed file differs from what this prints.
@@ -24,16 +24,18 @@ displays, with the value syntax of each key in words.
 """
 
 import io
-import re
 import textwrap
+
+import ZConfig
 
 __all__ = ['render']
 
 # Generic datatype names (zeoconf.datatypes) as the reference shows them.
 TYPES = {
     'size': 'size (`20MB`, `1.5GB`, `512 MiB`, bytes)',
-    'server_address': 'address (`PORT`, `HOST:PORT`, `[IPV6]:PORT`, '
-                      '`/path/to/socket`)',
+    'server_addresses': 'addresses (`PORT`, `HOST:PORT`, `[IPV6]:PORT`, '
+                        '`/path/to/socket`; several separated by white '
+                        'space)',
     'boolean': 'boolean (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`)',
     'positive_interval': 'interval > 0 (`30`, `2.5`, `500ms`, `2m`, `1h`)',
     'percent': 'percent, 1-99 (`10`, `10%`)',
@@ -58,25 +60,7 @@ _SCHEMA = """\
 
 
 def _schema():
-    import ZConfig
     return ZConfig.loadSchemaFile(io.StringIO(_SCHEMA))
-
-
-# An item of the "+" entry's description: "- NAME (DEFAULT): text".
-_ITEM_RE = re.compile(r'^\s*- ([a-z][a-z0-9-]*) \(([^)]*)\): ', re.M)
-
-
-def zeoclient_docs(section):
-    """``{key: (default text, description)}`` of the <zeoclient> keys,
-    from the description of *section*'s "+" entry, in its order."""
-    info = dict(iter(section))['+']
-    text = info.description or ''
-    found = list(_ITEM_RE.finditer(text))
-    docs = {}
-    for item, after in zip(found, found[1:] + [None]):
-        end = after.start() if after else len(text)
-        docs[item.group(1)] = (item.group(2), text[item.end():end])
-    return docs
 
 
 def documentation(schema=None):
@@ -88,10 +72,7 @@ def documentation(schema=None):
         section = schema.gettype(name)
         entry = {'': section.description}
         for key, info in section:
-            if key == '+':
-                for item, (_, text) in zeoclient_docs(section).items():
-                    entry[item] = f'Compatibility (zeoclient): {text}'
-            elif key and not info.issection():
+            if key and not info.issection():
                 entry[key] = info.description
         docs[name] = entry
     return docs
@@ -128,16 +109,8 @@ def _subsections(out, section):
 
 def rows(section):
     """``(key, datatype name, default text, flags)`` for every key of a
-    section type, in schema order; the ``<zeoclient>`` keys in place of
-    the "+" entry that holds them."""
-    from zeoconf import keys
+    section type, in schema order."""
     for key, info in section:
-        if key == '+':
-            for name in zeoclient_docs(section):
-                convert, default = keys.ZEOCLIENT_KEYS[name]
-                yield (name, getattr(convert, 'datatype', None),
-                       _default_text(default), [])
-            continue
         if not key or info.issection():
             continue
         flags = []
@@ -171,7 +144,7 @@ def render():
     out.write(
         '# zeoconf option reference\n\n'
         '<!-- Generated from zeoconf/component.xml by '
-        '`python -m zeoconf.reference`; do not edit. -->\n\n'
+        '`make docs`; do not edit. -->\n\n'
         'Write `%import zeoconf` in a ZODB or Zope configuration file, then '
         'a `<clientstorage>` section wherever ZODB accepts a storage. Each '
         'key sets the `ZEO.ClientStorage.ClientStorage` argument of the '

@@ -1,83 +1,128 @@
-"""The schemas the tools read files with: ZODB's, Zope's, or a file.
+"""The schemas the commands read files with: ZODB's, Zope's, or a file.
 
-``--schema zodb`` is ``ZODB.config``'s (what ``zodb.conf`` files use),
-``--schema zope`` is Zope's (``zope.conf``), loaded by Zope's own option
-loader, since plain ``ZConfig.loadSchema`` trips on its conditional
-``tempstorage`` import; anything else is the path of a schema file.
-Without ``--schema``, a file that reads like a zope.conf (a
-``<zodb_db>`` section or an ``instancehome`` key) gets Zope's when Zope
-is installed, and every other file ZODB's.
+``--schema zodb`` is ``ZODB.config``'s database schema (``zodb.conf``);
+``--schema storage`` is its storage schema, a file whose top level is one
+storage section, as ``ZODB.config.storageFromFile`` reads it;
+``--schema zope`` is Zope's (``zope.conf``); anything else is the path of
+a schema file. Without ``--schema``, the file's text decides: a
+``<zodb_db>`` section or an ``instancehome`` key reads as a zope.conf
+(when Zope is installed), one top-level storage section as a storage-only
+file, anything else as a zodb.conf.
+
+Every schema is loaded through :func:`zeoconf.loader.schema_loader`, so
+that an offline review swaps the datatypes that look at this machine,
+Zope's ``existing-directory`` among them.
 """
 
+import importlib.util
+import io
 import os
+import xml.etree.ElementTree as ElementTree
 
 import ZConfig
+import ZODB.config
 
-__all__ = ['load_schema', 'looks_like_zope', 'choose']
+from zeoconf import datatypes, loader
+from zeoconf.cli.scanner import scan
+
+__all__ = ['load_schema', 'choose']
+
+# Section types of ZODB's database schema that are not storages.
+_NOT_STORAGES = ('zodb', 'zodb_db')
 
 
-def load_schema(name):
-    """The schema object for *name*: ``'zodb'``, ``'zope'`` or a path.
-    Raises ``ZConfig.ConfigurationError`` with a message for people."""
+def _zope_schema(offline):
+    """Zope's wsgischema.xml, loaded with this loader's registry.
+
+    Zope loads it with its own ``ConditionalSchemaParser``, whose result
+    is reachable only through a private attribute; so its one extension,
+    ``<import package="P" condition="M"/>`` (imported only when module M
+    can be imported), is applied here to the XML, and ZConfig's public
+    loader reads the rest.
+    """
+    spec = importlib.util.find_spec('Zope2.Startup')
+    path = os.path.join(os.path.dirname(spec.origin), 'wsgischema.xml')
+    tree = ElementTree.parse(path)
+    root = tree.getroot()
+    for element in list(root):
+        condition = element.get('condition')
+        if element.tag != 'import' or condition is None:
+            continue
+        del element.attrib['condition']
+        if importlib.util.find_spec(condition) is None:
+            root.remove(element)
+    text = ElementTree.tostring(root, encoding='unicode')
+    return loader.schema_loader(offline).loadFile(
+        io.StringIO(text), 'file://' + path)
+
+
+def load_schema(name, offline=False):
+    """The schema object for *name*: ``'zodb'``, ``'storage'``,
+    ``'zope'`` or a path. Raises ``ZConfig.ConfigurationError`` with a
+    message for people."""
     if name in (None, 'zodb'):
-        import ZODB.config
-        return ZODB.config.getDbSchema()
+        return loader.schema_loader(offline).loadURL(
+            ZODB.config.db_schema_path)
+    if name == 'storage':
+        return loader.schema_loader(offline).loadURL(
+            ZODB.config.s_schema_path)
     if name == 'zope':
-        try:
-            from Zope2.Startup.options import ZopeWSGIOptions
-        except ImportError:
+        if not _zope_installed():
             raise ZConfig.ConfigurationError(
                 '--schema zope needs Zope installed in this Python (pip '
-                'install Zope), or give the path of a schema file') from None
-        options = ZopeWSGIOptions()
-        options.load_schema()
-        return options.schema
-    import xml.sax
-
-    from zeoconf.loader import check_file
+                'install Zope), or give the path of a schema file')
+        return _zope_schema(offline)
     try:
-        check_file(name, 'schema file')
-    except ZConfig.ConfigurationError as e:
-        raise ZConfig.ConfigurationError(e.message) from None
-    try:
-        return ZConfig.loadSchema(os.path.abspath(name))
-    except (ZConfig.ConfigurationError, xml.sax.SAXException, OSError,
+        datatypes.regular_file(name, 'a schema file')
+        return loader.schema_loader(offline).loadURL(os.path.abspath(name))
+    except (ZConfig.ConfigurationError, ElementTree.ParseError, OSError,
             ValueError) as e:
-        problem = getattr(e, 'message', None) or e
+        problem = getattr(e, 'message', None) or getattr(e, 'strerror',
+                                                         None) or e
     except KeyboardInterrupt:
         raise
     except BaseException as e:
         # What a package the schema imports, or a datatype it names,
-        # raises while it is imported (SyntaxError, ImportError, ...).
-        problem = f'{type(e).__name__}: {e}'
+        # raises while it is imported: its type only.
+        problem = f'importing what it names raised {type(e).__name__}'
     raise ZConfig.ConfigurationError(
         f'{name}: not a usable ZConfig schema: {problem}')
 
 
-def looks_like_zope(text):
-    """Whether *text* reads like a zope.conf."""
-    from zeoconf.scanner import scan
-    scanned = scan(text)
-    return (any(s.type == 'zodb_db' for s in scanned.sections)
-            or bool(scanned.keys(None, 'instancehome')))
-
-
 def _zope_installed():
-    import importlib.util
     try:
         return importlib.util.find_spec('Zope2') is not None
     except (ImportError, ValueError):
         return False
 
 
-def choose(name, text):
+def kind(text):
+    """``'zope'``, ``'storage'`` or ``'zodb'``: what *text* reads like."""
+    scanned = scan(text)
+    if (any(s.type == 'zodb_db' for s in scanned.sections)
+            or scanned.keys(None, 'instancehome')):
+        return 'zope'
+    top = [s for s in scanned.sections if s.parent is None]
+    if len(top) == 1 and top[0].type not in _NOT_STORAGES:
+        return 'storage'
+    return 'zodb'
+
+
+def choose(name, text, offline=False):
     """``(schema, note)`` for a file of *text*: the schema *name* names,
     or, when *name* is None, the one the text reads like. *note* says
     which was chosen by looking, else None."""
-    if name is None and looks_like_zope(text):
+    if name is not None:
+        return load_schema(name, offline), None
+    found = kind(text)
+    if found == 'zope':
         if _zope_installed():
-            return load_schema('zope'), "read as a zope.conf (Zope's schema)"
-        return load_schema('zodb'), (
+            return (load_schema('zope', offline),
+                    "read as a zope.conf (Zope's schema)")
+        return load_schema('zodb', offline), (
             "looks like a zope.conf, but Zope is not installed in this "
             "Python: read with ZODB's schema")
-    return load_schema(name), None
+    if found == 'storage':
+        return load_schema('storage', offline), (
+            'read as a storage-only file (ZODB.config.storageFromFile)')
+    return load_schema('zodb', offline), None

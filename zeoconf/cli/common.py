@@ -1,0 +1,214 @@
+"""What every command shares: loading a file, reporting, writing.
+
+Errors are written ``FILE:LINE: message``. There is no colour, and
+control and format characters in values are written escaped (``\\x1b``,
+``\\u202e``), so that a value cannot drive or mislead the terminal.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import threading
+import unicodedata
+
+import ZConfig
+
+from zeoconf import loader
+from zeoconf.cli import hints, schemas
+
+__all__ = ['JSON_FORMAT', 'LoadError', 'load', 'collecting_warnings',
+           'describe', 'display_path', 'escaped', 'columns', 'say',
+           'print_json', 'Escaping']
+
+#: Version of the JSON that ``check``, ``show`` and ``ping`` print
+#: (docs/cli.md); raised when a field changes meaning or goes away.
+JSON_FORMAT = 1
+
+
+class LoadError(Exception):
+    """A configuration that cannot be loaded; ``str`` is FILE:LINE: text,
+    ``message`` the text alone and ``line`` the line (None when none)."""
+
+    def __init__(self, text, message=None, line=None):
+        super().__init__(text)
+        self.message = text if message is None else message
+        self.line = line
+
+
+def display_path(url):
+    """A file's URL as the command line shows it: relative to the working
+    directory when inside it."""
+    if not url:
+        return None
+    if url.startswith('file:'):
+        path = loader.file_of(url)
+        relative = os.path.relpath(path)
+        return path if relative.startswith('..') else relative
+    return url
+
+
+def describe(error, filename=None):
+    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``,
+    without the ``(line N, in URL)`` tail ZConfig's ``str()`` adds."""
+    message = getattr(error, 'message', None) or str(error)
+    lineno = getattr(error, 'lineno', None)
+    where = display_path(getattr(error, 'url', None)) or filename or \
+        '<config>'
+    if lineno is not None and lineno > 0:
+        return f'{where}:{lineno}: {message}'
+    return f'{where}: {message}'
+
+
+def load_error(error, path):
+    """A :class:`LoadError` for a ``ZConfig.ConfigurationError`` met
+    while *path* was read."""
+    message = getattr(error, 'message', None) or str(error)
+    line = getattr(error, 'lineno', None) or None
+    if line is None and message.startswith((f'{path} ', f'{path}: ')):
+        return LoadError(message, message, None)   # names the file already
+    return LoadError(describe(error, path), message, line)
+
+
+class _Collector(logging.Filter):
+    """Takes what zeoconf logs at WARNING or above in one thread, instead
+    of letting it be logged."""
+
+    def __init__(self, messages):
+        super().__init__()
+        self.messages, self.thread = messages, threading.get_ident()
+
+    def filter(self, record):
+        if (record.levelno < logging.WARNING
+                or threading.get_ident() != self.thread):
+            return True
+        self.messages.append(record.getMessage())
+        return False
+
+
+@contextlib.contextmanager
+def collecting_warnings():
+    """``with collecting_warnings() as messages``: what zeoconf logs in
+    this thread meanwhile, collected instead of logged (the commands print
+    warnings their own way)."""
+    messages = []
+    collector = _Collector(messages)
+    logger = logging.getLogger('zeoconf')
+    logger.addFilter(collector)
+    try:
+        yield messages
+    finally:
+        logger.removeFilter(collector)
+
+
+def load(path, schema_name=None, offline=False):
+    """Load *path*: ``(Loaded, warnings)``. *schema_name* is ``--schema``
+    (None: by what the file reads like). Raises :class:`LoadError`."""
+    try:
+        text = loader.read_text(path)
+        schema, note = schemas.choose(schema_name, text, offline)
+    except ZConfig.ConfigurationError as e:
+        if getattr(e, 'url', None) is None:
+            raise LoadError(e.message) from None    # the schema's own
+        raise load_error(e, path) from None
+    if note:
+        say(f'{path}: {note}')
+    url = 'file://' + os.path.abspath(path)
+    try:
+        with collecting_warnings() as warnings:
+            loaded = loader.load_text(text, schema, url)
+    except ZConfig.ConfigurationError as e:
+        raise load_error(hints.explain(e, {url: text}), path) from None
+    except Exception as e:
+        # Not the promised ConfigurationError: a bug, said as one.
+        raise LoadError(f'{path}: {loader.internal_error(e)}') from None
+    return loaded, warnings
+
+
+def _escape(character):
+    code = ord(character)
+    if code < 0x100:
+        return f'\\x{code:02x}'
+    if code < 0x10000:
+        return f'\\u{code:04x}'
+    return f'\\U{code:08x}'
+
+
+class _Escapes(dict):
+    """``str.translate`` table: control and format characters (Unicode
+    categories Cc and Cf: escape sequences, bidirectional overrides)
+    escaped; new lines and tabs are the output's own."""
+
+    def __missing__(self, code):
+        character = chr(code)
+        if code in (9, 10) or unicodedata.category(character) not in (
+                'Cc', 'Cf'):
+            raise LookupError(code)     # written as it is
+        value = self[code] = _escape(character)
+        return value
+
+
+ESCAPES = _Escapes()
+
+
+def escaped(text):
+    """*text* with control and format characters escaped."""
+    return str(text).translate(ESCAPES)
+
+
+class Escaping:
+    """A text stream that writes control characters escaped."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(escaped(text))
+
+    def flush(self):
+        flush = getattr(self.stream, 'flush', None)
+        if flush is not None:
+            flush()
+
+
+def say(text):
+    """A line on standard error, escaped; nothing when it is closed."""
+    if sys.stderr is not None:
+        print(escaped(text), file=sys.stderr)
+
+
+def print_json(data, out):
+    """*data* as indented JSON and a new line, written at once (JSON
+    escapes control characters itself)."""
+    out.write(json.dumps(data, indent=2) + '\n')
+
+
+def columns(rows):
+    """*rows* (lists of cells) as lines of columns, two spaces apart.
+
+    Rows may be shorter than others; the last cell of a row is never
+    padded. Cells are escaped before they are measured: an escape is wider
+    than the character.
+    """
+    rows = [[escaped(cell) for cell in row] for row in rows]
+    count = max(len(row) for row in rows)
+    widths = [max((len(row[i]) for row in rows if len(row) > i + 1),
+                  default=0) for i in range(count)]
+    return ['  '.join([c.ljust(w) for c, w in zip(row[:-1], widths)]
+                      + [row[-1]]).rstrip() for row in rows]
+
+
+SCHEMA_HELP = ('schema to read the file with: zodb (ZODB.config), storage '
+               '(one storage section, as storageFromFile reads it), zope '
+               "(Zope's zope.conf) or a schema file; by default chosen by "
+               'what the file reads like')
+
+# What --offline leaves out.
+OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
+                    'password-function', 'include-urls')
+OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
+                '(certificate, key, authenticate), the cache-path, '
+                'blob-dir and var directories, the password-function '
+                '(not imported), the existing-* paths of the schema; every '
+                'value was converted and every rule across keys checked')

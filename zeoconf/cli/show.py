@@ -1,0 +1,200 @@
+"""``zeoconf show``: every resolved value of every clientstorage.
+
+For each key: its value, where it came from (the line that set it, or
+``default``) and, where ClientStorage gets something else, how it
+resolves. Secrets are never shown.
+"""
+
+import os
+
+from zeoconf import datatypes, openers
+from zeoconf.cli import common, storages
+
+__all__ = ['add_arguments', 'run', 'describe', 'show_lines']
+
+NAME = 'show'
+HELP = ('every resolved value of every clientstorage and where it came '
+        'from')
+DESCRIPTION = (
+    'Every key of every clientstorage in FILE: its value, the line that '
+    'set it (or "default"), and how it resolves when ClientStorage gets '
+    'something else. Passwords are never shown.')
+EXIT_CODES = ('the file was read',
+              'the file has an error, printed as FILE:LINE: message')
+
+# Keys that do nothing unless written: left out when they were not.
+_UNLESS_WRITTEN = frozenset({'client', 'var', 'min-disconnect-poll',
+                             *openers.IGNORED_KEYS})
+# Datatypes of keys whose values are paths.
+_PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
+                    'directory_path', 'file_in_existing_directory',
+                    'path_text'})
+
+
+def add_arguments(parser):
+    parser.add_argument('file', metavar='FILE', help='a configuration file')
+    parser.add_argument('--schema', help=common.SCHEMA_HELP)
+    parser.add_argument('--json', action='store_true',
+                        help='print JSON (see docs/cli.md for its shape)')
+    parser.add_argument('--only-set', action='store_true',
+                        help='leave out keys at their defaults (the table '
+                             'only: --json always has every key)')
+    parser.add_argument('--offline', action='store_true',
+                        help='look at nothing on this machine (see check)')
+
+
+def run(args, out):
+    loaded, warnings = common.load(args.file, args.schema, args.offline)
+    data = [describe(opener, loaded, label)
+            for label, opener in storages.find(loaded.config)]
+    if args.json:
+        common.print_json({
+            'format': common.JSON_FORMAT, 'file': args.file,
+            'offline': args.offline, 'warnings': warnings,
+            'storages': [_without_text(item) for item in data]}, out)
+        return 0
+    for message in warnings:
+        common.say(f'{args.file}: warning: {message}')
+    if not data:
+        print(f'{args.file}: no clientstorage', file=out)
+    for number, item in enumerate(data):
+        if number:
+            print(file=out)
+        for line in show_lines(item, args.only_set):
+            print(line, file=out)
+    if args.offline:
+        print(f'({common.OFFLINE_NOTE})', file=out)
+    return 0
+
+
+def _without_text(data):
+    """*data* from :func:`describe` without the display texts."""
+    data = dict(data)
+    for part in ('keys', 'ssl'):
+        if data[part] is not None:
+            data[part] = {key: {k: v for k, v in row.items() if k != 'text'}
+                          for key, row in data[part].items()}
+    return data
+
+
+def _values(section, opener):
+    """``(key, value, datatype name)`` for every key of a parsed section,
+    in schema order; what takes effect where the opener derives it."""
+    for key, info in section.getSectionDefinition():
+        if not key or info.issection():
+            continue
+        value = getattr(section, info.attribute)
+        if key == 'disconnect-poll':
+            value = opener.disconnect_poll
+        elif key == 'server':
+            value = opener.addresses
+        yield key, value, getattr(info.datatype, 'datatype', None)
+
+
+def _rows(section, opener, loaded, notes):
+    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section.
+
+    The origin is ``default``, ``line N`` for a line of the file read, or
+    ``FILE:N`` for a line of an included file.
+    """
+    rows = {}
+    positions = loaded.loader.positions(section)
+    for key, value, datatype in _values(section, opener):
+        lines = positions.get(key)
+        if key in _UNLESS_WRITTEN and not lines:
+            continue
+        note = notes.get(key)
+        paths = value if isinstance(value, list) else [value]
+        relative = [p for p in paths if (datatype in _PATHS or key == 'server')
+                    and isinstance(p, str) and p and not os.path.isabs(p)]
+        if relative and note is None:
+            note = (f'relative: {os.path.abspath(relative[0])} from this '
+                    f'working directory')
+        if lines:
+            origin = ', '.join(
+                f'line {n}' if where == loaded.url else
+                f'{common.display_path(where) or "<config>"}:{n}'
+                for n, where in lines)
+        else:
+            origin = 'default'
+        rows[key] = {'value': storages.plain(value),
+                     'text': datatypes.format_value(value, datatype),
+                     'origin': origin, 'note': note}
+    return rows
+
+
+def _notes(opener):
+    """How keys resolve when ClientStorage gets something else:
+    ``({key: note}, {ssl key: note})``."""
+    c, kwargs = opener.config, opener.kwargs()
+    notes, ssl_notes = {}, {}
+    if c.client and c.cache_path is None:
+        notes['cache-path'] = (
+            f'cache file {kwargs["cache"]}, from client and ' +
+            ('var' if c.var else 'the current directory'))
+    elif c.client:
+        notes['client'] = 'ignored: cache-path names the cache file'
+    if c.var is not None and not c.client:
+        notes['var'] = 'ignored without client'
+    if c.min_disconnect_poll is not None:
+        notes['disconnect-poll'] = (
+            f'{kwargs["disconnect_poll"]:g}s, from min-disconnect-poll')
+    if c.blob_cache_size is not None and kwargs['blob_cache_size'] is None:
+        notes['blob-cache-size'] = 'ignored with shared-blob-dir'
+    if c.read_only and c.read_only_fallback:
+        notes['read-only'] = 'ignored: read-only-fallback is true'
+    for key in openers.IGNORED_KEYS:
+        notes[key] = 'accepted and ignored: current ZEO has no use for it'
+    tls = opener.ssl
+    if tls is not None and tls.server_hostname is None:
+        if tls.check_hostname:
+            ssl_notes['server-hostname'] = (
+                'each server is checked against the host of its address')
+        else:
+            ssl_notes['server-hostname'] = 'no host name is checked'
+    return notes, ssl_notes
+
+
+def describe(opener, loaded, label=None):
+    """Everything ``show`` says about one storage, as JSON-able data.
+
+    Keys map to ``{'value', 'text', 'origin', 'note'}`` (the shape
+    documented in docs/cli.md, where ``text`` is left out of the JSON);
+    ``kwargs`` are ClientStorage's keyword arguments.
+    """
+    resolved = {}
+    for name, value in opener.kwargs().items():
+        if name == 'ssl':
+            value = 'SSLContext' if value is not None else None
+        resolved[name] = storages.plain(value)
+    notes, ssl_notes = _notes(opener)
+    tls = opener.ssl
+    return {
+        'label': label or opener.label(),
+        'section': opener.name,
+        'keys': _rows(opener.config, opener, loaded, notes),
+        'ssl': (_rows(tls.config, tls, loaded, ssl_notes)
+                if tls is not None else None),
+        'kwargs': resolved,
+    }
+
+
+def show_lines(item, only_set=False):
+    """The lines ``show`` prints for one storage (*item* from
+    :func:`describe`): its label, then a table of keys, values, origins
+    and notes; with *only_set*, keys at their defaults are counted, not
+    listed."""
+    rows = [[f'  {key}', row['text'], row['origin'], row['note'] or '']
+            for key, row in item['keys'].items()]
+    if item['ssl'] is not None:
+        rows += [[f'  ssl.{key}', row['text'], row['origin'],
+                  row['note'] or ''] for key, row in item['ssl'].items()]
+    hidden = [row for row in rows if row[2] == 'default' and not row[3]]
+    if only_set:
+        rows = [row for row in rows if row not in hidden]
+    lines = [item['label']]
+    if rows:
+        lines += common.columns([['  KEY', 'VALUE', 'FROM', 'NOTE']] + rows)
+    if hidden and only_set:
+        lines.append(f'  ({len(hidden)} more keys at their defaults)')
+    return lines
