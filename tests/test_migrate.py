@@ -11,6 +11,7 @@ servers.
 import io
 import os
 import re
+import sys
 import textwrap
 
 import pytest
@@ -611,3 +612,43 @@ def test_a_failure_of_zeoconf_itself_is_one_line(tmp_path):
     code, out, err = _run(path)
     assert (code, out) == (1, '')
     assert err.startswith(f'{path}') and len(err.splitlines()) == 1
+
+
+def _traced_lines(function, *args):
+    """How many lines of Python *function* runs: a count of work that
+    does not depend on the machine's speed."""
+    count = [0]
+
+    def tracer(frame, event, arg):
+        count[0] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        function(*args)
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+@pytest.mark.parametrize('shape', ['chain', 'many'])
+def test_migrate_text_is_linear_in_the_defines_passwords_use(shape):
+    # A chain of %define lines the password goes through, or many
+    # passwords with a %define each: 10 times the lines must cost about
+    # 10 times the work (it cost 100 times, quadratic, before).
+    def text(n):
+        if shape == 'chain':
+            lines = [f'%define P{i} $P{i + 1}' for i in range(n)]
+            lines += [f'%define P{n} {PASSWORD}', '<zodb>', '<zeoclient>',
+                      'server 8100', 'password $P0']
+        else:
+            lines = [f'%define P{i} {PASSWORD}{i}' for i in range(n)]
+            lines += ['<zodb>', '<zeoclient>', 'server 8100']
+            lines += [f'password $P{i}' for i in range(n)]
+        return '\n'.join(lines + ['</zeoclient>', '</zodb>', ''])
+
+    small, large = text(100), text(1000)
+    assert PASSWORD not in migrate_text(large).text
+    ratio = (_traced_lines(migrate_text, large)
+             / _traced_lines(migrate_text, small))
+    assert ratio < 25, ratio

@@ -240,13 +240,19 @@ def migrate_text(text):
 def _drop_definitions(scanned, dropped, gone):
     """Add to *dropped* (and *gone*) every ``%define`` that only dropped
     lines use: its value may be the password. Return the definitions used
-    by a dropped line that must stay (other lines use them too)."""
+    by a dropped line that must stay (other lines use them too).
+
+    Linear in the size of the file: every line's references are read
+    once, and a count of the lines still using each definition says when
+    the last one went."""
     defines = {}
     for line in scanned.directives('define'):
         defines.setdefault(line.value.split()[0].lower(), []).append(line)
     if not defines:
         return []
-    uses = {}      # define name -> line numbers referring to it
+    refers = {}     # line number -> the define names it refers to
+    uses = {}       # define name -> line numbers referring to it
+    anything = set()    # lines ZConfig would not substitute: any name
     for line in scanned.lines:
         if line.kind in ('blank', 'comment'):
             continue
@@ -258,34 +264,49 @@ def _drop_definitions(scanned, dropped, gone):
             value = parts[1] if len(parts) == 2 else ''
         names = _references(value)
         if names is None:
-            names = set(defines)     # unreadable: assume any
+            anything.add(line.number)
+            continue
+        refers[line.number] = names
         for name in names:
             uses.setdefault(name, set()).add(line.number)
+    left = {name: len(where) for name, where in uses.items()}
+    unread = [len(anything)]        # lines referring to any name, left
+    wanted, todo = set(), set()
 
-    def used_by(numbers):
-        return {name for name, where in uses.items() if where & numbers}
+    def went(numbers):
+        """Lines *numbers* are gone: what they used may be unused now."""
+        for number in numbers:
+            if number in anything:
+                # Any name may be meant: every definition is wanted the
+                # first time, and may go once the last such line went.
+                if unread[0] == len(anything) or unread[0] == 1:
+                    todo.update(defines)
+                    wanted.update(defines)
+                unread[0] -= 1
+            for name in refers.get(number, ()):
+                left[name] -= 1
+                todo.add(name)
+                wanted.add(name)
 
-    wanted, todo = set(), used_by(gone)
+    went(gone)
     while todo:
         name = todo.pop()
-        wanted.add(name)
         lines = [line for line in defines.get(name, ())
                  if line.number not in gone]
-        if lines and uses.get(name, set()) <= gone:
+        if lines and not left.get(name) and not unread[0]:
             numbers = {line.number for line in lines}
             gone |= numbers
             dropped += [Dropped(line.number,
                                 f'%define {line.value.split()[0]}',
                                 'only the dropped lines used it')
                         for line in lines]
-            # What this definition referred to may be unused now.
-            todo |= used_by(numbers)
+            went(numbers)
     kept = []
     for name in sorted(wanted):
         lines = [line for line in defines.get(name, ())
                  if line.number not in gone]
         if lines:
-            users = sorted(uses.get(name, set()) - gone)
+            users = sorted((uses.get(name, set()) | anything) - gone)
             kept.append((lines[0].number, lines[0].value.split()[0], users))
     return kept
 
