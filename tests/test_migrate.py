@@ -652,3 +652,144 @@ def test_migrate_text_is_linear_in_the_defines_passwords_use(shape):
     ratio = (_traced_lines(migrate_text, large)
              / _traced_lines(migrate_text, small))
     assert ratio < 25, ratio
+
+
+# --write never damages the file.
+
+_SMALL = ('# mine\n<zodb>\n  <zeoclient>\n    server 8100\n'
+          '  </zeoclient>\n</zodb>\n')
+_SMALL_MIGRATED = ('# mine\n%import zeoconf\n<zodb>\n  <clientstorage>\n'
+                   '    server 8100\n  </clientstorage>\n</zodb>\n')
+
+
+def _run_limited(path, limit):
+    """``zeoconf migrate --write PATH`` in a child process that may write
+    no file beyond *limit* bytes (a full disk, as ``ulimit -f`` makes
+    one; SIGXFSZ ignored, so that a write fails with EFBIG)."""
+    import subprocess
+    script = textwrap.dedent(f"""\
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+        from zeoconf.cli import main
+        sys.exit(main(['migrate', '--write', {str(path)!r}]))
+        """)
+    done = subprocess.run([sys.executable, '-c', script],
+                          capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize('hard_link', [False, True])
+def test_write_on_a_full_disk_leaves_the_file_and_no_orig(tmp_path,
+                                                          hard_link):
+    path = tmp_path / 'zodb.conf'
+    # Padded so that the original fits under the limit and the result,
+    # longer by the %import line and two renames, does not.
+    original = _SMALL + '#' * (1000 - len(_SMALL) - 1) + '\n'
+    path.write_text(original)
+    path.chmod(0o640)
+    if hard_link:
+        os.link(path, tmp_path / 'other-name.conf')
+    code, err = _run_limited(path, 1010)
+    assert code == 1
+    assert err.endswith(f'; {path} is unchanged\n'), err
+    assert 'File too large' in err
+    assert path.read_text() == original
+    # No backup is left to block the next run, and no temporary file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ['zodb.conf'] + (['other-name.conf'] if hard_link else []))
+    code, out, err = _run(path, write=True)
+    assert code == 0, err
+    assert (tmp_path / 'zodb.conf.orig').read_text() == original
+
+
+def test_write_whose_backup_does_not_fit_leaves_everything(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text(_SMALL)
+    code, err = _run_limited(path, 20)
+    assert code == 1
+    assert err.endswith(f'{path}: not written: cannot write {path}.orig: '
+                        f'File too large; {path} is unchanged\n'), err
+    assert path.read_text() == _SMALL
+    assert [p.name for p in tmp_path.iterdir()] == ['zodb.conf']
+
+
+class _EditingErr(io.StringIO):
+    """Standard error that edits the file, as an operator might, once
+    the verdict is printed (after the file was read, before it is
+    written)."""
+
+    def __init__(self, path, edit):
+        super().__init__()
+        self.path, self.edit = path, edit
+
+    def write(self, text):
+        if text.startswith(f'{self.path}: same'):
+            self.edit(self.path)
+        return super().write(text)
+
+
+@pytest.mark.parametrize('edit', ['append', 'same-size', 'new-file'])
+def test_write_refuses_a_file_changed_while_migrate_ran(tmp_path, edit):
+    path = tmp_path / 'zodb.conf'
+    path.write_text(_SMALL)
+    edited = {'append': _SMALL + '# more\n',
+              'same-size': _SMALL.replace('mine', 'MINE'),
+              'new-file': _SMALL}[edit]
+
+    read = os.stat(path)
+
+    def change(name):
+        if edit == 'new-file':      # an editor that saves a new file
+            os.unlink(name)
+        with open(name, 'w') as f:
+            f.write(edited)
+        if edit == 'same-size':     # and the same mtime
+            os.utime(name, ns=(read.st_atime_ns, read.st_mtime_ns))
+
+    out, err = io.StringIO(), _EditingErr(str(path), change)
+    code = run(str(path), write=True, out=out, err=err)
+    assert code == 1
+    assert err.getvalue().endswith(
+        f'{path}: not written: it changed on disk while zeoconf migrate '
+        f'ran; run it again; {path} is unchanged\n')
+    assert path.read_text() == edited
+    assert not os.path.exists(f'{path}.orig')
+
+
+def test_write_keeps_mode_symlink_and_hard_links(tmp_path):
+    real = tmp_path / 'etc'
+    real.mkdir()
+    target = real / 'zodb.conf'
+    target.write_text(_SMALL)
+    target.chmod(0o640)
+    link = tmp_path / 'zodb.conf'
+    link.symlink_to(target)
+    other = real / 'also.conf'
+    os.link(target, other)
+    inode = target.stat().st_ino
+    code, out, err = _run(link, write=True)
+    assert code == 0, err
+    # The symlink is still one, and its target holds the result; the hard
+    # link is the same file still.
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == other.read_text() == _SMALL_MIGRATED
+    assert target.stat().st_ino == inode
+    assert target.stat().st_mode & 0o7777 == 0o640
+    assert (tmp_path / 'zodb.conf.orig').read_text() == _SMALL
+    assert sorted(p.name for p in real.iterdir()) == ['also.conf',
+                                                     'zodb.conf']
+
+
+def test_write_replaces_a_file_with_one_name_keeping_its_mode(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text(_SMALL)
+    path.chmod(0o604)
+    code, out, err = _run(path, write=True)
+    assert code == 0, err
+    assert path.read_text() == _SMALL_MIGRATED
+    assert path.stat().st_mode & 0o7777 == 0o604
+    assert (path.stat().st_uid, path.stat().st_gid) == (os.getuid(),
+                                                        os.getgid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'zodb.conf', 'zodb.conf.orig']

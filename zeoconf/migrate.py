@@ -31,7 +31,9 @@ import collections
 import os
 import pathlib
 import re
+import stat
 import sys
+import tempfile
 from typing import NamedTuple
 
 import ZConfig
@@ -778,19 +780,197 @@ def _say_comparison(differences, clients, lines, path, err):
     return 'intended' if 'intended' in verdicts else 'same'
 
 
-def _write(path, original, text):
-    """Keep *original* as PATH.orig, byte for byte (UTF-8 read, UTF-8
-    written) with the same permissions (it may hold a password), then
-    replace PATH with *text* in place."""
-    mode = os.stat(path).st_mode & 0o777
-    descriptor = os.open(path + '.orig', os.O_WRONLY | os.O_CREAT |
-                         os.O_EXCL, mode)
-    with os.fdopen(descriptor, 'wb') as f:
-        f.write(original.encode('utf-8'))
-        f.flush()
-        os.fsync(f.fileno())
-    with open(path, 'w', encoding='utf-8', newline='') as f:
-        f.write(text)
+class _NotWritten(Exception):
+    """The file could not be written. ``intact``: the file still holds
+    the original (False only when a rewrite in place failed half way and
+    could not be undone)."""
+
+    def __init__(self, message, intact=True):
+        super().__init__(message)
+        self.message, self.intact = message, intact
+
+
+def _state(path):
+    """What says whether *path* (its target, through symlinks) changed:
+    ``(device, inode, size, mtime in ns)``, or None when it cannot be
+    looked at."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _fsync_directory(directory):
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_all(descriptor, data, offset=None):
+    view = memoryview(data)
+    while view:
+        if offset is None:
+            done = os.write(descriptor, view)
+        else:
+            done = os.pwrite(descriptor, view, offset)
+            offset += done
+        view = view[done:]
+
+
+def _temporary(directory, name, data, mode):
+    """A new file in *directory* holding *data*, flushed to disk, with
+    *mode*: its path and descriptor (open). Removed when writing fails."""
+    descriptor, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f'.{name}.', suffix='.zeoconf-tmp')
+    try:
+        _write_all(descriptor, data)
+        os.fsync(descriptor)
+        os.fchmod(descriptor, mode)
+    except BaseException:
+        os.close(descriptor)
+        _remove(temporary)
+        raise
+    return temporary, descriptor
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _create(path, data, mode):
+    """Create *path*, which must not exist, holding *data* whole or not
+    at all: a temporary file beside it, linked to its name (the link
+    fails when the name exists)."""
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary, descriptor = _temporary(directory, name, data, mode)
+    os.close(descriptor)
+    try:
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # A file system without hard links: rename, after a look.
+            if os.path.lexists(path):
+                raise FileExistsError(path) from None
+            os.rename(temporary, path)
+    finally:
+        _remove(temporary)
+    _fsync_directory(directory)
+
+
+def _replace(target, data, st):
+    """Replace *target* by a new file holding *data*, with its mode and
+    owner; False (and nothing changed) when the owner cannot be kept or
+    no file can be created beside it."""
+    directory, name = os.path.split(target)
+    try:
+        temporary, descriptor = _temporary(directory, name, data,
+                                           stat.S_IMODE(st.st_mode))
+    except PermissionError:
+        return False
+    try:
+        made = os.fstat(descriptor)
+        if (made.st_uid, made.st_gid) != (st.st_uid, st.st_gid):
+            try:
+                os.fchown(descriptor, st.st_uid, st.st_gid)
+                # chown may clear the setuid and setgid bits.
+                os.fchmod(descriptor, stat.S_IMODE(st.st_mode))
+            except PermissionError:
+                _remove(temporary)
+                return False
+        os.replace(temporary, target)
+    except BaseException:
+        _remove(temporary)
+        raise
+    finally:
+        os.close(descriptor)
+    _fsync_directory(directory)
+    return True
+
+
+def _rewrite(target, data, old):
+    """Write *data* over *target* in place (its inode stays: hard links
+    see the change), growing the file first so that a full disk fails
+    before anything is overwritten; on failure, put *old* back."""
+    descriptor = os.open(target, os.O_WRONLY)
+    try:
+        if len(data) > len(old):
+            try:
+                _write_all(descriptor, data[len(old):], len(old))
+                os.fsync(descriptor)
+            except OSError as e:
+                os.ftruncate(descriptor, len(old))
+                raise _NotWritten(e.strerror or str(e)) from None
+        try:
+            _write_all(descriptor, data[:len(old)], 0)
+            os.ftruncate(descriptor, len(data))
+            os.fsync(descriptor)
+        except OSError as e:
+            try:
+                _write_all(descriptor, old, 0)
+                os.ftruncate(descriptor, len(old))
+                os.fsync(descriptor)
+            except OSError:
+                raise _NotWritten(e.strerror or str(e),
+                                  intact=False) from None
+            raise _NotWritten(e.strerror or str(e)) from None
+    finally:
+        os.close(descriptor)
+
+
+def _write(path, original, text, read_state):
+    """Keep *original* as PATH.orig, byte for byte, with the file's
+    permissions (it may hold a password), then put *text* in PATH.
+
+    PATH is written through a symlink to its target, keeps its mode and
+    owner, and is never left cut short: the new text goes to a temporary
+    file beside it that replaces it at once, or, for a file with several
+    hard links (all of which must see the change), over it in place
+    after the file was grown to its new size. Raises :class:`_NotWritten`
+    (then PATH.orig is removed again unless PATH may be damaged) or
+    ``FileExistsError`` for PATH.orig."""
+    target = os.path.realpath(path)
+    old, new = original.encode('utf-8'), text.encode('utf-8')
+    try:
+        st = os.stat(target)
+        with open(target, 'rb') as f:
+            now = f.read(len(old) + 1)
+    except OSError as e:
+        raise _NotWritten(f'cannot read it again: {e.strerror or e}') \
+            from None
+    if _state(target) != read_state or now != old:
+        raise _NotWritten('it changed on disk while zeoconf migrate ran; '
+                          'run it again')
+    backup = path + '.orig'
+    try:
+        _create(backup, old, stat.S_IMODE(st.st_mode) & 0o777)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise _NotWritten(f'cannot write {backup}: {e.strerror or e}') \
+            from None
+    try:
+        if st.st_nlink > 1 or not _replace(target, new, st):
+            _rewrite(target, new, old)
+    except _NotWritten as e:
+        if e.intact:
+            _remove(backup)
+        raise
+    except OSError as e:
+        _remove(backup)
+        raise _NotWritten(e.strerror or str(e)) from None
 
 
 def run(path, schema='zodb', write=False, out=None, err=None):
@@ -811,6 +991,7 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    read_state = _state(path)
     try:
         text = loader.read_text(path)
     except ZConfig.ConfigurationError as e:
@@ -886,9 +1067,20 @@ def run(path, schema='zodb', write=False, out=None, err=None):
                   f'above\n')
     if write:
         try:
-            _write(path, text, migration.text)
-        except OSError as e:
-            err.write(f'{path}: cannot write: {e.strerror or e}\n')
+            _write(path, text, migration.text, read_state)
+        except FileExistsError:
+            err.write(f'{path}.orig already exists: not overwriting it '
+                      f'(move it away to migrate {path} again); {path} is '
+                      f'unchanged\n')
+            return 1
+        except _NotWritten as e:
+            if e.intact:
+                err.write(f'{path}: not written: {e.message}; {path} is '
+                          f'unchanged\n')
+            else:
+                err.write(f'{path}: writing failed half way: {e.message}; '
+                          f'{path} may be damaged: the original is '
+                          f'{path}.orig\n')
             return 1
         err.write(f'{path}: written; the original is {path}.orig\n')
     else:
