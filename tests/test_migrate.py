@@ -793,3 +793,23 @@ def test_write_replaces_a_file_with_one_name_keeping_its_mode(tmp_path):
                                                         os.getgid())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         'zodb.conf', 'zodb.conf.orig']
+
+
+@pytest.mark.parametrize('component', ['zeoclient', 'ZEO'])
+def test_host_names_differing_in_case_are_the_same_servers(tmp_path,
+                                                           component):
+    # ZConfig lowercases the host of the original's server key; zeoconf
+    # keeps it as written. DNS ignores case: not a difference.
+    path = tmp_path / 'zodb.conf'
+    section = 'zeoclient' if component == 'zeoclient' else 'clientstorage'
+    head = '%import ZEO' if component == 'ZEO' else ''
+    code, out, err = _run(path, f'{head}\n<zodb>\n  <{section}>\n'
+                          f'    server ZEO.Example.COM:8100\n'
+                          f'    server zeo2.example.com:8100\n'
+                          f'  </{section}>\n</zodb>\n')
+    assert code == 0, err
+    assert ('  addr: zeo.example.com:8100, zeo2.example.com:8100 -> '
+            'ZEO.Example.COM:8100, zeo2.example.com:8100 (same effect): '
+            'the host names differ in case only') in err
+    assert 'DIFFERS' not in err
+    assert 'server ZEO.Example.COM:8100\n' in out

@@ -492,10 +492,14 @@ class _Resolved:
         fallback = bool(get('read_only_fallback'))
         ssl = get('ssl')
         hostname = get('ssl_server_hostname')
+        # ZConfig lowercases the host of ZODB's and ZEO's server key, and
+        # host names ignore case: compared in lower case.
+        folded = [(a[0].lower(),) + tuple(a[1:]) if isinstance(a, tuple)
+                  else a for a in addr]
         self.effective = {
-            'addr': [format_address(a) for a in addr],
+            'addr': [format_address(a) for a in folded],
             'storage': storage,
-            'name': get('name') or str(addr),
+            'name': get('name') or str(folded),
             'cache': cache,
             'cache_size': get('cache_size'),
             'blob_dir': blob_dir,
@@ -517,7 +521,7 @@ class _Resolved:
             # the host of the address (what asyncio does).
             'ssl_server_hostname': (
                 [hostname or (a[0] if isinstance(a, tuple) else None)
-                 for a in addr] if ssl is not None else None),
+                 for a in folded] if ssl is not None else None),
         }
         for name in kwargs:
             if (name not in self.effective and name not in
@@ -569,6 +573,11 @@ def _compare_one(original, migrated, origin, label, line, defaults,
                                   label, line))
             continue
         # The same effect: say so where it is written differently.
+        if name == 'addr' and was.addr != now.addr:
+            note('addr', 'the host names differ in case only: ZConfig '
+                 'lowercases the host of a server address, and host names '
+                 'ignore case: the same servers (a storage name made of '
+                 'the addresses differs in case only too)')
         if name == 'cache' and was.cache_from:
             client, var = was.cache_from
             note('cache', f"{origin} passes client {client!r} and var "
