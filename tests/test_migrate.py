@@ -8,6 +8,7 @@ with zeoconf after, and the migrated files are opened against real ZEO
 servers.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -849,3 +850,47 @@ def test_a_generated_file_gets_a_warning(tmp_path, header, generator, when):
             f'{generator} reads (see docs/migrate.md)\n') in err
     code, out, err = _run(path, _SMALL)
     assert code == 0 and 'warning' not in err
+
+
+def test_offline_reads_no_tls_file_and_says_what_it_left_out(tmp_path):
+    # A file for another machine: its TLS files, blob and cache
+    # directories are not here, and its password function cannot be
+    # imported here. Without --offline, ZEO's own component fails on it.
+    missing = tmp_path / 'not-here'
+    path = tmp_path / 'zodb.conf'
+    path.write_text(textwrap.dedent(f"""\
+        %import ZEO
+        <zodb main>
+          <clientstorage>
+            server zeo1.example.com:8100
+            blob-dir {missing}/blobs
+            <ssl>
+              certificate {missing}/client.pem
+              key {missing}/client.key
+              authenticate {missing}/ca.pem
+              password-function no_such_module.password
+            </ssl>
+          </clientstorage>
+        </zodb>
+        <zodb other>
+          <zeoclient>
+            server zeo2.example.com:8100
+            client c1
+            var {missing}/var
+          </zeoclient>
+        </zodb>
+        """))
+    code, out, err = _run(path)
+    assert code == 1
+    from zeoconf.cli import main
+    saved = io.StringIO()
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+        code = main(['migrate', '--offline', str(path)], out=saved)
+    err = stderr.getvalue()
+    assert code == 0, err
+    assert (f'{path}: offline: not looked at on this machine: the TLS '
+            f'files (certificate, key, authenticate)') in err
+    assert 'not compared: ssl and ssl_server_hostname' in err
+    assert err.endswith('after migration\n')
+    assert saved.getvalue().startswith('%import zeoconf\n')
+    assert not missing.exists()

@@ -337,7 +337,7 @@ def cmd_migrate(args, out):
     """Migrate a file from ``%import ZEO``/``<zeoclient>`` to zeoconf."""
     from zeoconf import migrate
     return migrate.run(args.file, args.schema, args.write, out=out,
-                       err=_Escaping(sys.stderr))
+                       err=_Escaping(sys.stderr), offline=args.offline)
 
 
 def cmd_demo(args, out):
@@ -445,11 +445,8 @@ def _parser():
         'its own component and the result with zeoconf, and say on '
         'standard error whether both resolve to the same ClientStorage '
         'arguments. See docs/migrate.md.', cmd_migrate)
-    migrate.add_argument('file', metavar='FILE', help='a configuration file')
-    migrate.add_argument('--schema', help=schema_help)
-    migrate.add_argument('--write', action='store_true',
-                         help='replace FILE, keeping the original as '
-                              'FILE.orig (default: print the result)')
+    from zeoconf.migrate import add_arguments
+    add_arguments(migrate)
 
     command(
         'demo', 'run a throwaway ZEO server (plain and TLS) and use it '

@@ -557,7 +557,7 @@ def _path_same(a, b):
 
 
 def _compare_one(original, migrated, origin, label, line, defaults,
-                 thread_poll):
+                 thread_poll, leave_out=()):
     """The differences between one original client and its migration."""
     # Only zeoconf makes disconnect_poll take effect.
     was = _Resolved(original.kwargs(), original.kind == 'zeoconf',
@@ -572,8 +572,9 @@ def _compare_one(original, migrated, origin, label, line, defaults,
             after if after is not None else now.given_text(argument),
             reason, effect, line))
 
-    names = list(_ORDER) + sorted(
+    names = [name for name in list(_ORDER) + sorted(
         (set(was.effective) | set(now.effective)) - set(_ORDER))
+        if name not in leave_out]
     for name in names:
         before, after = was.effective.get(name), now.effective.get(name)
         if name in ('cache', 'blob_dir'):
@@ -680,11 +681,12 @@ _ORIGIN = {'zeoclient': "ZODB's <zeoclient>",
            'zeoconf': 'zeoconf'}
 
 
-def compare(original, migrated, lines=None):
+def compare(original, migrated, lines=None, leave_out=()):
     """Compare the :class:`Client` lists of the original and the migrated
     configuration (matched in order); return a list of
     :class:`Difference`. *lines* gives, per original client, the line of
-    its section (or None)."""
+    its section (or None); the ClientStorage arguments named in
+    *leave_out* are not compared."""
     defaults, thread_poll = _defaults()
     found = []
     if len(original) != len(migrated) or any(
@@ -700,7 +702,8 @@ def compare(original, migrated, lines=None):
     for number, (before, after) in enumerate(zip(original, migrated)):
         line = lines[number] if lines else None
         found += _compare_one(before, after, _ORIGIN[before.kind],
-                              before.label, line, defaults, thread_poll)
+                              before.label, line, defaults, thread_poll,
+                              leave_out)
     return found
 
 
@@ -1014,7 +1017,46 @@ def _write(path, original, text, read_state):
         raise _NotWritten(e.strerror or str(e)) from None
 
 
-def run(path, schema='zodb', write=False, out=None, err=None):
+def add_arguments(parser):
+    """The arguments of ``zeoconf migrate`` on the argparse *parser*."""
+    parser.add_argument('file', metavar='FILE', help='a configuration file')
+    parser.add_argument(
+        '--schema', help='schema to read the file with: zodb (ZODB.config), '
+        'zope (Zope\'s zope.conf) or a schema file; by default a file with '
+        '<zodb_db> or instancehome is read as a zope.conf, any other as a '
+        'zodb.conf')
+    parser.add_argument('--write', action='store_true',
+                        help='replace FILE, keeping the original as '
+                             'FILE.orig (default: print the result)')
+    parser.add_argument('--offline', action='store_true',
+                        help='review a file meant for another machine: look '
+                             'at nothing on this one (TLS files, cache and '
+                             'blob directories, password functions); the '
+                             '<ssl> settings are then not compared')
+
+
+_OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
+                 '(certificate, key, authenticate), the cache-path, '
+                 'blob-dir and var directories, the password-function (not '
+                 'imported)')
+
+
+def _ssl_lines(scanned):
+    """``{line: ''}`` for every line of an ``<ssl>`` section in a ZEO
+    ``<clientstorage>``: ZEO's component reads the TLS files when it
+    parses them, which an offline review must not do."""
+    blank = {}
+    for section in scanned.sections:
+        if (section.type == 'ssl' and section.parent is not None
+                and section.parent.type == 'clientstorage'):
+            end = section.end or section.start
+            blank.update((number, '') for number in
+                         range(section.start, end + 1))
+    return blank
+
+
+def run(path, schema='zodb', write=False, out=None, err=None,
+        offline=False):
     """``zeoconf migrate FILE``: return the exit code (0 or 1).
 
     Prints the migrated text on *out* (standard output by default), or
@@ -1067,8 +1109,12 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     if note:
         err.write(f'{path}: {note}\n')
     url = pathlib.Path(os.path.abspath(path)).as_uri()
+    scanned = scan(text)
+    blank = _ssl_lines(scanned) if offline else {}
     try:
-        original = loader.load_text(text, schema, url, warnings=True)
+        reading = loader.Loader(schema, offline, {url: blank})
+        original = loader.load_text(text, schema, url, offline,
+                                    warnings=True, loader=reading)
     except ZConfig.ConfigurationError as e:
         err.write(errors.describe(e, path) + '\n')
         return 1
@@ -1076,7 +1122,8 @@ def run(path, schema='zodb', write=False, out=None, err=None):
         err.write(f'{path}: {internal_error(e)}\n')
         return 1
     try:
-        result = loader.load_text(migration.text, schema, url, warnings=True)
+        result = loader.load_text(migration.text, schema, url, offline,
+                                  warnings=True)
     except ZConfig.ConfigurationError as e:
         err.write(f'{errors.describe(_in_original(e, migration, url), path)}'
                   f' (after migration: zeoconf refuses it; {path} is '
@@ -1096,10 +1143,14 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     for warning in result.warnings:
         err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
     before, after = find_clients(original.config), find_clients(result.config)
-    scanned = scan(text)
     lines = [_section_line(original, client, scanned) for client in before]
-    differences = compare(before, after, lines)
+    leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
+    differences = compare(before, after, lines, leave_out)
     verdict = _say_comparison(differences, before, lines, path, err)
+    if offline:
+        err.write(f'{path}: {_OFFLINE_NOTE}; not compared: ssl and '
+                  f'ssl_server_hostname (the SSLContext needs the TLS '
+                  f'files)\n')
     if verdict == 'unexplained':
         err.write(f'{path}: not migrated: the result would not open the '
                   f'same storages as the original (see above)\n')
