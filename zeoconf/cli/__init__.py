@@ -19,16 +19,11 @@ from zeoconf.cli import check, common, demo, migrate, ping, show, storages
 
 __all__ = ['main']
 
-# ping and migrate keep their command-line glue here until they have
-# their own.
+# ping keeps its command-line glue here until it has its own.
 _EXIT_CODES = {
     'ping': ('every storage has a usable server',
              'a storage none of whose servers is usable, or a file that '
              'cannot be read'),
-    'migrate': ('migrated (or nothing to migrate), and both versions '
-                'resolve to the same ClientStorage arguments',
-                'the original does not parse, the result does not, or they '
-                'differ in a way that is not explained'),
 }
 
 
@@ -88,12 +83,6 @@ def cmd_ping(args, out):
     return 0 if usable == len(results) else 1
 
 
-def cmd_migrate(args, out):
-    """Migrate a file from ``%import ZEO``/``<zeoclient>`` to zeoconf."""
-    return migrate.run(args.file, args.schema, args.write, out=out,
-                       err=common.Escaping(sys.stderr))
-
-
 def _seconds(text):
     try:
         value = float(text)
@@ -124,7 +113,7 @@ def _parser():
         sub.set_defaults(run=run)
         return sub
 
-    for module in (check, show):
+    for module in (check, show, migrate):
         module.add_arguments(command(module.NAME, module.HELP,
                                      module.DESCRIPTION, module.EXIT_CODES,
                                      module.run))
@@ -143,22 +132,6 @@ def _parser():
                        '(default 5)')
     ping_.add_argument('--json', action='store_true',
                        help='print JSON (see docs/cli.md for its shape)')
-
-    migrate_ = command(
-        'migrate', 'move a file from %%import ZEO or <zeoclient> to zeoconf',
-        'Turn %import ZEO into %import zeoconf and <zeoclient> into '
-        '<clientstorage>, keeping every other line; drop username, '
-        'password and realm (ZEO ignores them). Parse the original with '
-        'its own component and the result with zeoconf, and say on '
-        'standard error whether both resolve to the same ClientStorage '
-        'arguments. See docs/migrate.md.', _EXIT_CODES['migrate'],
-        cmd_migrate)
-    migrate_.add_argument('file', metavar='FILE',
-                          help='a configuration file')
-    migrate_.add_argument('--schema', help=common.SCHEMA_HELP)
-    migrate_.add_argument('--write', action='store_true',
-                          help='replace FILE, keeping the original as '
-                               'FILE.orig (default: print the result)')
 
     demo.add_arguments(command(demo.NAME, demo.HELP, demo.DESCRIPTION,
                                demo.EXIT_CODES, demo.run))

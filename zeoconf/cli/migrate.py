@@ -31,13 +31,15 @@ import collections
 import os
 import pathlib
 import re
+import stat
 import sys
+import tempfile
 from typing import NamedTuple
 
 import ZConfig
 
 from zeoconf import loader
-from zeoconf.cli import common, schemas
+from zeoconf.cli import common, hints, schemas
 from zeoconf.cli.scanner import scan, split_lines
 from zeoconf.cli.storages import clients, path_label
 from zeoconf.datatypes import format_address
@@ -45,7 +47,8 @@ from zeoconf.loader import internal_error
 from zeoconf.openers import ClientStorageOpener
 
 __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
-           'find_clients', 'compare', 'run', 'DROPPED_KEYS']
+           'find_clients', 'compare', 'run', 'migrate_file', 'add_arguments',
+           'DROPPED_KEYS']
 
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
 # drops their lines.
@@ -66,6 +69,8 @@ _ORDER = ('addr', 'storage', 'name', 'cache', 'cache_size', 'blob_dir',
           'ssl_server_hostname')
 
 _WHY_DROPPED = 'ZEO ignores it since 5.0 (it authenticates with <ssl>)'
+_WHY_VAR = ('ZEO ignores it without client, which names the cache file '
+            'in it')
 
 
 # The rewrite.
@@ -193,6 +198,16 @@ def migrate_text(text):
                if line.kind == 'key' and line.name in DROPPED_KEYS
                and line.section is not None
                and line.section.type == 'zeoclient']
+    # var names the directory of the cache file that client names:
+    # without client, ZEO ignores it (zeoconf would check that it exists).
+    for section in zeoclients:
+        keys = [line for line in scanned.lines if line.section is section]
+        if any(line.kind == 'directive' for line in keys) or any(
+                line.kind == 'key' and line.name == 'client'
+                for line in keys):
+            continue
+        dropped += [Dropped(line.number, 'var', _WHY_VAR) for line in keys
+                    if line.kind == 'key' and line.name == 'var']
     gone = {d.line for d in dropped}
     kept_defines = _drop_definitions(scanned, dropped, gone)
 
@@ -241,13 +256,19 @@ def migrate_text(text):
 def _drop_definitions(scanned, dropped, gone):
     """Add to *dropped* (and *gone*) every ``%define`` that only dropped
     lines use: its value may be the password. Return the definitions used
-    by a dropped line that must stay (other lines use them too)."""
+    by a dropped line that must stay (other lines use them too).
+
+    Linear in the size of the file: every line's references are read
+    once, and a count of the lines still using each definition says when
+    the last one went."""
     defines = {}
     for line in scanned.directives('define'):
         defines.setdefault(line.value.split()[0].lower(), []).append(line)
     if not defines:
         return []
-    uses = {}      # define name -> line numbers referring to it
+    refers = {}     # line number -> the define names it refers to
+    uses = {}       # define name -> line numbers referring to it
+    anything = set()    # lines ZConfig would not substitute: any name
     for line in scanned.lines:
         if line.kind in ('blank', 'comment'):
             continue
@@ -259,34 +280,49 @@ def _drop_definitions(scanned, dropped, gone):
             value = parts[1] if len(parts) == 2 else ''
         names = _references(value)
         if names is None:
-            names = set(defines)     # unreadable: assume any
+            anything.add(line.number)
+            continue
+        refers[line.number] = names
         for name in names:
             uses.setdefault(name, set()).add(line.number)
+    left = {name: len(where) for name, where in uses.items()}
+    unread = [len(anything)]        # lines referring to any name, left
+    wanted, todo = set(), set()
 
-    def used_by(numbers):
-        return {name for name, where in uses.items() if where & numbers}
+    def went(numbers):
+        """Lines *numbers* are gone: what they used may be unused now."""
+        for number in numbers:
+            if number in anything:
+                # Any name may be meant: every definition is wanted the
+                # first time, and may go once the last such line went.
+                if unread[0] == len(anything) or unread[0] == 1:
+                    todo.update(defines)
+                    wanted.update(defines)
+                unread[0] -= 1
+            for name in refers.get(number, ()):
+                left[name] -= 1
+                todo.add(name)
+                wanted.add(name)
 
-    wanted, todo = set(), used_by(gone)
+    went(gone)
     while todo:
         name = todo.pop()
-        wanted.add(name)
         lines = [line for line in defines.get(name, ())
                  if line.number not in gone]
-        if lines and uses.get(name, set()) <= gone:
+        if lines and not left.get(name) and not unread[0]:
             numbers = {line.number for line in lines}
             gone |= numbers
             dropped += [Dropped(line.number,
                                 f'%define {line.value.split()[0]}',
                                 'only the dropped lines used it')
                         for line in lines]
-            # What this definition referred to may be unused now.
-            todo |= used_by(numbers)
+            went(numbers)
     kept = []
     for name in sorted(wanted):
         lines = [line for line in defines.get(name, ())
                  if line.number not in gone]
         if lines:
-            users = sorted(uses.get(name, set()) - gone)
+            users = sorted((uses.get(name, set()) | anything) - gone)
             kept.append((lines[0].number, lines[0].value.split()[0], users))
     return kept
 
@@ -470,10 +506,14 @@ class _Resolved:
         fallback = bool(get('read_only_fallback'))
         ssl = get('ssl')
         hostname = get('ssl_server_hostname')
+        # ZConfig lowercases the host of ZODB's and ZEO's server key, and
+        # host names ignore case: compared in lower case.
+        folded = [(a[0].lower(),) + tuple(a[1:]) if isinstance(a, tuple)
+                  else a for a in addr]
         self.effective = {
-            'addr': [format_address(a) for a in addr],
+            'addr': [format_address(a) for a in folded],
             'storage': storage,
-            'name': get('name') or str(addr),
+            'name': get('name') or str(folded),
             'cache': cache,
             'cache_size': get('cache_size'),
             'blob_dir': blob_dir,
@@ -495,7 +535,7 @@ class _Resolved:
             # the host of the address (what asyncio does).
             'ssl_server_hostname': (
                 [hostname or (a[0] if isinstance(a, tuple) else None)
-                 for a in addr] if ssl is not None else None),
+                 for a in folded] if ssl is not None else None),
         }
         for name in kwargs:
             if (name not in self.effective and name not in
@@ -519,7 +559,7 @@ def _path_same(a, b):
 
 
 def _compare_one(original, migrated, origin, label, line, defaults,
-                 thread_poll):
+                 thread_poll, leave_out=()):
     """The differences between one original client and its migration."""
     # Only zeoconf makes disconnect_poll take effect.
     was = _Resolved(original.kwargs(), original.kind == 'zeoconf',
@@ -534,8 +574,9 @@ def _compare_one(original, migrated, origin, label, line, defaults,
             after if after is not None else now.given_text(argument),
             reason, effect, line))
 
-    names = list(_ORDER) + sorted(
+    names = [name for name in list(_ORDER) + sorted(
         (set(was.effective) | set(now.effective)) - set(_ORDER))
+        if name not in leave_out]
     for name in names:
         before, after = was.effective.get(name), now.effective.get(name)
         if name in ('cache', 'blob_dir'):
@@ -547,6 +588,11 @@ def _compare_one(original, migrated, origin, label, line, defaults,
                                   label, line))
             continue
         # The same effect: say so where it is written differently.
+        if name == 'addr' and was.addr != now.addr:
+            note('addr', 'the host names differ in case only: ZConfig '
+                 'lowercases the host of a server address, and host names '
+                 'ignore case: the same servers (a storage name made of '
+                 'the addresses differs in case only too)')
         if name == 'cache' and was.cache_from:
             client, var = was.cache_from
             note('cache', f"{origin} passes client {client!r} and var "
@@ -637,11 +683,12 @@ _ORIGIN = {'zeoclient': "ZODB's <zeoclient>",
            'zeoconf': 'zeoconf'}
 
 
-def compare(original, migrated, lines=None):
+def compare(original, migrated, lines=None, leave_out=()):
     """Compare the :class:`Client` lists of the original and the migrated
     configuration (matched in order); return a list of
     :class:`Difference`. *lines* gives, per original client, the line of
-    its section (or None)."""
+    its section (or None); the ClientStorage arguments named in
+    *leave_out* are not compared."""
     defaults, thread_poll = _defaults()
     found = []
     if len(original) != len(migrated) or any(
@@ -657,11 +704,32 @@ def compare(original, migrated, lines=None):
     for number, (before, after) in enumerate(zip(original, migrated)):
         line = lines[number] if lines else None
         found += _compare_one(before, after, _ORIGIN[before.kind],
-                              before.label, line, defaults, thread_poll)
+                              before.label, line, defaults, thread_poll,
+                              leave_out)
     return found
 
 
 # The command.
+
+# The first lines of files that tools generate, and what regenerates them.
+_GENERATED = (
+    ("# Generated from template; don't edit manually!",
+     'plone.recipe.zope2instance', 'the next buildout run'),
+    ('# This file was generated by "cookiecutter-zope-instance"',
+     'cookiecutter-zope-instance', 'the next cookiecutter run'),
+)
+
+
+def _generated(text):
+    """``(line, generator, what overwrites it)`` when *text* is a file a
+    known tool generated (its header among the first lines), else
+    None."""
+    for number, line in enumerate(text.splitlines()[:5], 1):
+        for header, generator, when in _GENERATED:
+            if line.strip() == header:
+                return number, generator, when
+    return None
+
 
 def _section_line(loaded, client, lines):
     """The line where *client*'s section opens in the file *loaded* read
@@ -758,22 +826,257 @@ def _say_comparison(differences, clients, lines, path, err):
     return 'intended' if 'intended' in verdicts else 'same'
 
 
-def _write(path, original, text):
-    """Keep *original* as PATH.orig, byte for byte (UTF-8 read, UTF-8
-    written) with the same permissions (it may hold a password), then
-    replace PATH with *text* in place."""
-    mode = os.stat(path).st_mode & 0o777
-    descriptor = os.open(path + '.orig', os.O_WRONLY | os.O_CREAT |
-                         os.O_EXCL, mode)
-    with os.fdopen(descriptor, 'wb') as f:
-        f.write(original.encode('utf-8'))
-        f.flush()
-        os.fsync(f.fileno())
-    with open(path, 'w', encoding='utf-8', newline='') as f:
-        f.write(text)
+class _NotWritten(Exception):
+    """The file could not be written. ``intact``: the file still holds
+    the original (False only when a rewrite in place failed half way and
+    could not be undone)."""
+
+    def __init__(self, message, intact=True):
+        super().__init__(message)
+        self.message, self.intact = message, intact
 
 
-def run(path, schema='zodb', write=False, out=None, err=None):
+def _state(path):
+    """What says whether *path* (its target, through symlinks) changed:
+    ``(device, inode, size, mtime in ns)``, or None when it cannot be
+    looked at."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _fsync_directory(directory):
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_all(descriptor, data, offset=None):
+    view = memoryview(data)
+    while view:
+        if offset is None:
+            done = os.write(descriptor, view)
+        else:
+            done = os.pwrite(descriptor, view, offset)
+            offset += done
+        view = view[done:]
+
+
+def _temporary(directory, name, data, mode):
+    """A new file in *directory* holding *data*, flushed to disk, with
+    *mode*: its path and descriptor (open). Removed when writing fails."""
+    descriptor, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f'.{name}.', suffix='.zeoconf-tmp')
+    try:
+        _write_all(descriptor, data)
+        os.fsync(descriptor)
+        os.fchmod(descriptor, mode)
+    except BaseException:
+        os.close(descriptor)
+        _remove(temporary)
+        raise
+    return temporary, descriptor
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _create(path, data, mode):
+    """Create *path*, which must not exist, holding *data* whole or not
+    at all: a temporary file beside it, linked to its name (the link
+    fails when the name exists)."""
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary, descriptor = _temporary(directory, name, data, mode)
+    os.close(descriptor)
+    try:
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # A file system without hard links: rename, after a look.
+            if os.path.lexists(path):
+                raise FileExistsError(path) from None
+            os.rename(temporary, path)
+    finally:
+        _remove(temporary)
+    _fsync_directory(directory)
+
+
+def _replace(target, data, st):
+    """Replace *target* by a new file holding *data*, with its mode and
+    owner; False (and nothing changed) when the owner cannot be kept or
+    no file can be created beside it."""
+    directory, name = os.path.split(target)
+    try:
+        temporary, descriptor = _temporary(directory, name, data,
+                                           stat.S_IMODE(st.st_mode))
+    except PermissionError:
+        return False
+    try:
+        made = os.fstat(descriptor)
+        if (made.st_uid, made.st_gid) != (st.st_uid, st.st_gid):
+            try:
+                os.fchown(descriptor, st.st_uid, st.st_gid)
+                # chown may clear the setuid and setgid bits.
+                os.fchmod(descriptor, stat.S_IMODE(st.st_mode))
+            except PermissionError:
+                _remove(temporary)
+                return False
+        os.replace(temporary, target)
+    except BaseException:
+        _remove(temporary)
+        raise
+    finally:
+        os.close(descriptor)
+    _fsync_directory(directory)
+    return True
+
+
+def _rewrite(target, data, old):
+    """Write *data* over *target* in place (its inode stays: hard links
+    see the change), growing the file first so that a full disk fails
+    before anything is overwritten; on failure, put *old* back."""
+    descriptor = os.open(target, os.O_WRONLY)
+    try:
+        if len(data) > len(old):
+            try:
+                _write_all(descriptor, data[len(old):], len(old))
+                os.fsync(descriptor)
+            except OSError as e:
+                os.ftruncate(descriptor, len(old))
+                raise _NotWritten(e.strerror or str(e)) from None
+        try:
+            _write_all(descriptor, data[:len(old)], 0)
+            os.ftruncate(descriptor, len(data))
+            os.fsync(descriptor)
+        except OSError as e:
+            try:
+                _write_all(descriptor, old, 0)
+                os.ftruncate(descriptor, len(old))
+                os.fsync(descriptor)
+            except OSError:
+                raise _NotWritten(e.strerror or str(e),
+                                  intact=False) from None
+            raise _NotWritten(e.strerror or str(e)) from None
+    finally:
+        os.close(descriptor)
+
+
+def _write(path, original, text, read_state):
+    """Keep *original* as PATH.orig, byte for byte, with the file's
+    permissions (it may hold a password), then put *text* in PATH.
+
+    PATH is written through a symlink to its target, keeps its mode and
+    owner, and is never left cut short: the new text goes to a temporary
+    file beside it that replaces it at once, or, for a file with several
+    hard links (all of which must see the change), over it in place
+    after the file was grown to its new size. Raises :class:`_NotWritten`
+    (then PATH.orig is removed again unless PATH may be damaged) or
+    ``FileExistsError`` for PATH.orig."""
+    target = os.path.realpath(path)
+    old, new = original.encode('utf-8'), text.encode('utf-8')
+    try:
+        st = os.stat(target)
+        with open(target, 'rb') as f:
+            now = f.read(len(old) + 1)
+    except OSError as e:
+        raise _NotWritten(f'cannot read it again: {e.strerror or e}') \
+            from None
+    if _state(target) != read_state or now != old:
+        raise _NotWritten('it changed on disk while zeoconf migrate ran; '
+                          'run it again')
+    backup = path + '.orig'
+    try:
+        _create(backup, old, stat.S_IMODE(st.st_mode) & 0o777)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise _NotWritten(f'cannot write {backup}: {e.strerror or e}') \
+            from None
+    try:
+        if st.st_nlink > 1 or not _replace(target, new, st):
+            _rewrite(target, new, old)
+    except _NotWritten as e:
+        if e.intact:
+            _remove(backup)
+        raise
+    except OSError as e:
+        _remove(backup)
+        raise _NotWritten(e.strerror or str(e)) from None
+
+
+def add_arguments(parser):
+    """The arguments of ``zeoconf migrate`` on the argparse *parser*."""
+    parser.add_argument('file', metavar='FILE', help='a configuration file')
+    parser.add_argument('--schema', help=common.SCHEMA_HELP)
+    parser.add_argument('--write', action='store_true',
+                        help='replace FILE, keeping the original as '
+                             'FILE.orig (default: print the result)')
+    parser.add_argument('--offline', action='store_true',
+                        help='review a file meant for another machine: look '
+                             'at nothing on this one (TLS files, cache and '
+                             'blob directories, password functions); the '
+                             '<ssl> settings are then not compared')
+
+
+_OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
+                 '(certificate, key, authenticate), the cache-path, '
+                 'blob-dir and var directories, the password-function (not '
+                 'imported)')
+
+
+def _ssl_lines(scanned):
+    """``{line: ''}`` for every line of an ``<ssl>`` section in a ZEO
+    ``<clientstorage>``: ZEO's component reads the TLS files when it
+    parses them, which an offline review must not do."""
+    blank = {}
+    for section in scanned.sections:
+        if (section.type == 'ssl' and section.parent is not None
+                and section.parent.type == 'clientstorage'):
+            end = section.end or section.start
+            blank.update((number, '') for number in
+                         range(section.start, end + 1))
+    return blank
+
+
+NAME = 'migrate'
+HELP = 'move a file from %%import ZEO or <zeoclient> to zeoconf'
+DESCRIPTION = (
+    'Turn %import ZEO into %import zeoconf and <zeoclient> into '
+    '<clientstorage>, keeping every other line; drop username, password '
+    'and realm (ZEO ignores them). Parse the original with its own '
+    'component and the result with zeoconf, and say on standard error '
+    'whether both resolve to the same ClientStorage arguments. See '
+    'docs/migrate.md.')
+EXIT_CODES = ('migrated (or nothing to migrate), and both versions resolve '
+              'to the same ClientStorage arguments',
+              'the original does not parse, the result does not, or they '
+              'differ in a way that is not explained')
+
+
+def run(args, out):
+    """``zeoconf migrate``, from the parsed command line."""
+    return migrate_file(args.file, args.schema, args.write, out=out,
+                        err=common.Escaping(sys.stderr),
+                        offline=args.offline)
+
+
+def migrate_file(path, schema=None, write=False, out=None, err=None,
+                 offline=False):
     """``zeoconf migrate FILE``: return the exit code (0 or 1).
 
     Prints the migrated text on *out* (standard output by default), or
@@ -791,6 +1094,7 @@ def run(path, schema='zodb', write=False, out=None, err=None):
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    read_state = _state(path)
     try:
         text = loader.read_text(path)
     except ZConfig.ConfigurationError as e:
@@ -818,17 +1122,21 @@ def run(path, schema='zodb', write=False, out=None, err=None):
         return 1
 
     try:
-        schema, note = schemas.choose(schema, text)
+        schema, note = schemas.choose(schema, text, offline)
     except ZConfig.ConfigurationError as e:
         err.write(f'{path}: {e.message}\n')
         return 1
     if note:
         err.write(f'{path}: {note}\n')
     url = pathlib.Path(os.path.abspath(path)).as_uri()
+    scanned = scan(text)
+    blank = _ssl_lines(scanned) if offline else {}
     try:
-        original = loader.load_text(text, schema, url)
+        reading = loader.Loader(schema, {url: blank})
+        original = loader.load_text(text, schema, url, reading)
     except ZConfig.ConfigurationError as e:
-        err.write(common.describe(e, path) + '\n')
+        err.write(common.describe(hints.explain(e, reading.texts), path)
+                  + '\n')
         return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
         err.write(f'{path}: {internal_error(e)}\n')
@@ -846,13 +1154,23 @@ def run(path, schema='zodb', write=False, out=None, err=None):
         return 1
 
     _say_changes(migration, path, err)
+    generated = _generated(text)
+    if generated:
+        number, generator, when = generated
+        err.write(f'{path}:{number}: warning: {generator} generated this '
+                  f'file: {when} overwrites the change; carry it into '
+                  f'the settings {generator} reads (see docs/migrate.md)\n')
     for warning in warnings:
         err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
     before, after = find_clients(original.config), find_clients(result.config)
-    scanned = scan(text)
     lines = [_section_line(original, client, scanned) for client in before]
-    differences = compare(before, after, lines)
+    leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
+    differences = compare(before, after, lines, leave_out)
     verdict = _say_comparison(differences, before, lines, path, err)
+    if offline:
+        err.write(f'{path}: {_OFFLINE_NOTE}; not compared: ssl and '
+                  f'ssl_server_hostname (the SSLContext needs the TLS '
+                  f'files)\n')
     if verdict == 'unexplained':
         err.write(f'{path}: not migrated: the result would not open the '
                   f'same storages as the original (see above)\n')
@@ -867,9 +1185,20 @@ def run(path, schema='zodb', write=False, out=None, err=None):
                   f'above\n')
     if write:
         try:
-            _write(path, text, migration.text)
-        except OSError as e:
-            err.write(f'{path}: cannot write: {e.strerror or e}\n')
+            _write(path, text, migration.text, read_state)
+        except FileExistsError:
+            err.write(f'{path}.orig already exists: not overwriting it '
+                      f'(move it away to migrate {path} again); {path} is '
+                      f'unchanged\n')
+            return 1
+        except _NotWritten as e:
+            if e.intact:
+                err.write(f'{path}: not written: {e.message}; {path} is '
+                          f'unchanged\n')
+            else:
+                err.write(f'{path}: writing failed half way: {e.message}; '
+                          f'{path} may be damaged: the original is '
+                          f'{path}.orig\n')
             return 1
         err.write(f'{path}: written; the original is {path}.orig\n')
     else:
