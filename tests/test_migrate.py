@@ -365,7 +365,7 @@ def test_min_disconnect_poll_is_an_intended_difference(tmp_path):
                           '    min-disconnect-poll 3\n  </zeoclient>\n'
                           '</zodb>\n')
     assert code == 0, err
-    assert '  disconnect_poll: 1 -> 3.0 (differs, as intended): ' in err
+    assert '  disconnect_poll: 1.0 -> 3.0 (differs, as intended): ' in err
     assert err.endswith(f'{path}: same, but for the intended differences '
                         f'listed above\n')
     assert '    min-disconnect-poll 3\n' in out

@@ -30,7 +30,8 @@ from zeoconf import datatypes, tls
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'OfflineClientStorageOpener',
            'OfflineSSLOpener', 'SectionError', 'IGNORED_KEYS',
-           'ZEO_DISCONNECT_POLL', 'CHECK_HINT']
+           'AUTHENTICATION_KEYS', 'ZEO_DISCONNECT_POLL', 'ZEO_WAIT_TIMEOUT',
+           'CHECK_HINT', 'cache_file']
 
 log = logging.getLogger('zeoconf')
 
@@ -38,18 +39,23 @@ log = logging.getLogger('zeoconf')
 #: min-disconnect-poll is given.
 ZEO_DISCONNECT_POLL = 1.0
 
+#: ZEO's own wait for the first connection when ``wait_timeout`` is not
+#: given (component.xml's default of wait-timeout says the same).
+ZEO_WAIT_TIMEOUT = 30.0
+
+#: The authentication keys of ZODB's <zeoclient>; ZEO ignores them since
+#: 5.0 (``zeoconf migrate`` drops their lines).
+AUTHENTICATION_KEYS = ('username', 'password', 'realm')
+_AUTHENTICATION = ('ZEO no longer authenticates with a user name, password '
+                   'or realm; use <ssl> client certificates')
+
 #: Compatibility keys that current ZEO accepts and ignores, and why.
 IGNORED_KEYS = {
     'max-disconnect-poll': 'ZEO retries every disconnect-poll seconds, '
                            'without back-off',
     'drop-cache-rather-verify': 'ZEO always verifies its cache against the '
                                 'server and drops it when it cannot',
-    'username': 'ZEO no longer authenticates with a user name; use <ssl> '
-                'client certificates',
-    'password': 'ZEO no longer authenticates with a password; use <ssl> '
-                'client certificates',
-    'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
-             'certificates',
+    **dict.fromkeys(AUTHENTICATION_KEYS, _AUTHENTICATION),
 }
 
 #: ZODB's marker of a blob directory's layout, and the layouts that fit a
@@ -299,8 +305,7 @@ class ClientStorageOpener:
         except ValueError as e:
             self.fail(f'storage names the cache file with client: {e}',
                       'storage', 'client')
-        return os.path.join(c.var or os.getcwd(),
-                            f"{c.client}-{c.storage}.zec")
+        return cache_file(c.client, c.var, c.storage)
 
     def _check_tls(self):
         if self.ssl is None:
@@ -322,6 +327,12 @@ class OfflineClientStorageOpener(ClientStorageOpener):
     directory is not looked at."""
 
     check_disk = False
+
+
+def cache_file(client, var, storage):
+    """The persistent cache file ZEO names with ``client`` and ``var``:
+    VAR/CLIENT-STORAGE.zec, in the working directory without var."""
+    return os.path.join(var or os.getcwd(), f'{client}-{storage}.zec')
 
 
 def _layout(path):

@@ -27,7 +27,7 @@ compare (it reads the defaults of ``ClientStorage``); parsing with
 zeoconf never needs it.
 """
 
-import collections
+import inspect
 import os
 import pathlib
 import re
@@ -37,11 +37,12 @@ import tempfile
 from typing import NamedTuple
 
 import ZConfig
+from ZConfig.substitution import substitute
 
-from zeoconf import loader
+from zeoconf import loader, openers
 from zeoconf.cli import common, hints, schemas
 from zeoconf.cli.scanner import scan, split_lines
-from zeoconf.cli.storages import clients, path_label
+from zeoconf.cli.storages import clients, numbered, path_label
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
 from zeoconf.openers import ClientStorageOpener
@@ -52,14 +53,14 @@ __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
 
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
 # drops their lines.
-DROPPED_KEYS = ('username', 'password', 'realm')
+DROPPED_KEYS = openers.AUTHENTICATION_KEYS
 
-# Arguments ClientStorage takes and does nothing with (ZEO 5 and 6).
-# disconnect_poll is one of them, but zeoconf makes it take effect: it is
-# compared on its own.
-_IGNORED_ARGUMENTS = ('min_disconnect_poll', 'max_disconnect_poll',
-                      'drop_cache_rather_verify', 'credentials',
-                      'username', 'password', 'realm')
+# Arguments ClientStorage takes and does nothing with (ZEO 5 and 6):
+# those of the keys zeoconf ignores, min_disconnect_poll (which zeoconf
+# reads as disconnect-poll) and credentials. disconnect_poll is one of
+# them too, but zeoconf makes it take effect: it is compared on its own.
+_IGNORED_ARGUMENTS = (*(key.replace('-', '_') for key in openers.IGNORED_KEYS),
+                      'min_disconnect_poll', 'credentials')
 
 # The order in which arguments are compared and reported.
 _ORDER = ('addr', 'storage', 'name', 'cache', 'cache_size', 'blob_dir',
@@ -152,7 +153,6 @@ class _Names:
 def _references(value):
     """The ``%define`` names (lower case) *value* refers to, or None when
     ZConfig would not substitute it (then any name may be meant)."""
-    from ZConfig.substitution import substitute
     names = _Names()
     try:
         substitute(value, names)
@@ -405,13 +405,8 @@ def find_clients(config):
             found.append(Client('zeoclient' if kind == 'zeoclient' else 'ZEO',
                                 path + ((kind, section.getSectionName()),),
                                 section))
-    counts = collections.Counter(client.label for client in found)
-    numbered = collections.Counter()
-    for client in found:
-        label = client.label
-        if counts[label] > 1:
-            numbered[label] += 1
-            client.label = f'{label} #{numbered[label]}'
+    for client, label in zip(found, numbered([c.label for c in found])):
+        client.label = label
     return found
 
 
@@ -445,21 +440,13 @@ class Difference:
 
 
 def _defaults():
-    """ClientStorage's own defaults, and its connection thread's retry
-    delay (the one that applies when ClientStorage drops
-    ``disconnect_poll``)."""
-    import inspect
-
-    from ZEO.asyncio.client import ClientThread
+    """ClientStorage's own defaults (its constructor's signature), and the
+    retry delay that applies when it drops ``disconnect_poll``."""
     from ZEO.ClientStorage import ClientStorage
     defaults = {name: p.default for name, p in inspect.signature(
-        ClientStorage.__init__).parameters.items()
+        ClientStorage).parameters.items()
         if p.default is not inspect.Parameter.empty}
-    poll = inspect.signature(ClientThread.__init__).parameters.get(
-        'disconnect_poll')
-    thread_poll = 1 if poll is None or poll.default is \
-        inspect.Parameter.empty else poll.default
-    return defaults, thread_poll
+    return defaults, openers.ZEO_DISCONNECT_POLL
 
 
 def _ssl_settings(context):
@@ -496,9 +483,7 @@ class _Resolved:
         cache = get('cache')
         self.cache_from = None
         if cache is None and get('client'):
-            # ClientStorage's rule for a persistent cache file.
-            cache = os.path.join(get('var') or os.getcwd(),
-                                 f'{get("client")}-{storage}.zec')
+            cache = openers.cache_file(get('client'), get('var'), storage)
             self.cache_from = (get('client'), get('var'))
         blob_cache_size = get('blob_cache_size')
         if blob_dir is None or shared:
@@ -525,7 +510,7 @@ class _Resolved:
             'read_only': None if fallback else bool(get('read_only')),
             'read_only_fallback': fallback,
             'server_sync': bool(get('server_sync')),
-            'wait_timeout': get('wait_timeout') or 30,
+            'wait_timeout': get('wait_timeout') or openers.ZEO_WAIT_TIMEOUT,
             'disconnect_poll': (get('disconnect_poll') if honours_poll
                                 else thread_poll),
             'wait': bool(get('wait')),

@@ -14,7 +14,8 @@ from ZConfig.matcher import SectionValue
 from zeoconf.datatypes import NamedCallable, Secret, format_address
 from zeoconf.openers import ClientStorageOpener
 
-__all__ = ['clients', 'path_label', 'find', 'summary', 'plain', 'other_client',
+__all__ = ['clients', 'path_label', 'find', 'numbered', 'summary', 'plain',
+           'other_client',
            'OTHER_CLIENTS']
 
 # Section types that open ZEO clients without zeoconf: ZEO's own
@@ -93,12 +94,20 @@ def find(config, others=None):
     counts = collections.Counter(short)
     labels = [_join(where, opener.label()) if counts[label] > 1 else label
               for (where, opener), label in zip(found, short)]
-    counts, numbered = collections.Counter(labels), collections.Counter()
-    for index, label in enumerate(labels):
+    return [(label, opener)
+            for label, (_, opener) in zip(numbered(labels), found)]
+
+
+def numbered(labels):
+    """*labels* with ``#1``, ``#2``, ... added to those that are alike."""
+    counts, seen = collections.Counter(labels), collections.Counter()
+    result = []
+    for label in labels:
         if counts[label] > 1:
-            numbered[label] += 1
-            labels[index] = f'{label} #{numbered[label]}'
-    return [(label, opener) for label, (_, opener) in zip(labels, found)]
+            seen[label] += 1
+            label = f'{label} #{seen[label]}'
+        result.append(label)
+    return result
 
 
 def plain(value):
