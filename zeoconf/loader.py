@@ -25,6 +25,7 @@ import io
 import os
 import re
 import urllib.parse
+import urllib.request
 
 import ZConfig
 import ZConfig.datatypes
@@ -38,6 +39,19 @@ __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
+
+#: The longest value a line may have once ``$name`` references are
+#: substituted: far more than any real value, and a bound on what a chain
+#: of ``%define``s (each doubling the last) may make ZConfig build.
+MAX_VALUE_LENGTH = 1 << 16
+#: How deep ``%include`` may nest.
+MAX_INCLUDE_DEPTH = 50
+#: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
+FETCH_TIMEOUT = 10
+
+_DEFINE = re.compile(r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)', re.IGNORECASE)
+_REFERENCE = re.compile(r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
+                        r'([A-Za-z_][A-Za-z0-9_]*))')
 
 
 def offline_registry():
@@ -106,13 +120,18 @@ class Loader(ZConfig.loader.ConfigLoader):
     *blank*: ``{url: {line number: text}}``, lines read as other text
     (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
     file that starts with a UTF-8 byte order mark (``marked`` lists them)
-    instead of refusing it.
+    instead of refusing it. *offline*: a ``%include`` of a URL that is not
+    a file is not fetched but read as empty (``unfetched`` lists them).
     """
 
-    def __init__(self, schema, blank=None, allow_marks=False):
+    def __init__(self, schema, blank=None, allow_marks=False,
+                 offline=False):
         super().__init__(schema)
         self.blank = blank or {}
         self.allow_marks = allow_marks
+        self.offline = offline
+        self.unfetched = []         # URLs an offline review did not fetch
+        self._lengths = {}          # {%define name: its longest value}
         self.texts = {}             # {url: text} of every file read
         self.marked = []            # urls of files that had a UTF-8 BOM
         self.located = None         # a SectionError, at its key's line
@@ -173,10 +192,28 @@ class Loader(ZConfig.loader.ConfigLoader):
 
     def openResource(self, url):
         url = str(url)
-        if not url.startswith('file:'):
+        if url.startswith('file:'):
+            text = read_text(file_of(url))     # raises ConfigurationError
+        elif url.split(':', 1)[0].lower() in ('http', 'https', 'ftp'):
+            text = self._fetch(url)
+        else:
             return super().openResource(url)
-        text = read_text(file_of(url))     # raises ConfigurationError
         return self.createResource(io.StringIO(text), url)
+
+    def _fetch(self, url):
+        if self.offline:
+            self.unfetched.append(url)
+            return ''
+        try:
+            with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
+                data = f.read(datatypes.MAX_FILE_SIZE + 1)
+        except (OSError, ValueError) as e:
+            raise ZConfig.ConfigurationError(
+                f'{url} cannot be fetched: {type(e).__name__}') from None
+        if len(data) > datatypes.MAX_FILE_SIZE:
+            raise ZConfig.ConfigurationError(
+                f'{url} is more than {datatypes.MAX_FILE_SIZE >> 20} MB')
+        return _decoded(data, url, url)
 
     def createResource(self, file, url):
         if url and str(url).startswith('package:'):
@@ -191,6 +228,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self.texts[url] = text
         if self.blank.get(url):
             text = _blanked(text, self.blank[url])
+        _check_lengths(text, url, self._lengths)
         self._reading.append(url)
         return _Resource(io.StringIO(text), url, self._reading)
 
@@ -208,6 +246,10 @@ class Loader(ZConfig.loader.ConfigLoader):
 
     def includeConfiguration(self, section, url, defines):
         lineno, here = self._directive('include')
+        if len(self._reading) >= MAX_INCLUDE_DEPTH:
+            raise _at_line(f'%include: includes nested too deeply (more '
+                           f'than {MAX_INCLUDE_DEPTH} files, one inside the '
+                           f'other)', here, lineno)
         if self.normalizeURL(url) in self._reading:
             raise _at_line(f'%include: {file_of(url)} includes itself '
                            f'(through this %include); include each file '
@@ -256,6 +298,37 @@ def _directive_lines(text, name):
     pattern = re.compile(rf'[ \t]*%{name}\b', re.IGNORECASE)
     return [number for number, line in enumerate(text.split('\n'), 1)
             if pattern.match(line)]
+
+
+class _TooLong(ZConfig.ConfigurationSyntaxError):
+    """A value too long once substituted (words of zeoconf's own)."""
+
+
+def _check_lengths(text, url, lengths):
+    """Refuse a line whose value would pass :data:`MAX_VALUE_LENGTH` once
+    substituted, before ZConfig builds it; *lengths* holds the longest
+    value of each ``%define`` seen so far, and learns this text's."""
+    if '$' not in text:
+        return
+    for number, line in enumerate(text.split('\n'), 1):
+        define = _DEFINE.match(line)
+        if define is None and '$' not in line:
+            continue
+        value = define.group(2) if define else line
+        length = len(value)
+        for found in _REFERENCE.finditer(value):
+            name = found.group(1) or found.group(2)
+            length += (lengths.get(name.lower(), 0) if name else 1) \
+                - len(found.group(0))
+        if length > MAX_VALUE_LENGTH:
+            what = '%define' if define else 'this line'
+            raise _TooLong(
+                f'{what}: its value would be {length} characters long once '
+                f'every $name is substituted, more than the '
+                f'{MAX_VALUE_LENGTH} a value may have', url, number)
+        if define:
+            name = define.group(1).lower()
+            lengths[name] = max(lengths.get(name, 0), length)
 
 
 def _blanked(text, lines):
@@ -334,6 +407,22 @@ def _substitution(error, texts):
     return _at_line(message, url, lineno)
 
 
+def _without_definition(error, texts):
+    """*error*, or, when it stands on a ``%define`` line, words of ours
+    that quote nothing of it: ZConfig quotes the name as it read it, up to
+    the first white space, and ``%define PW=SECRET`` has none."""
+    lineno = getattr(error, 'lineno', None)
+    line = _line(texts.get(getattr(error, 'url', None), ''), lineno) \
+        if lineno else None
+    if line is None or not _DEFINE.match(line) or isinstance(error,
+                                                                _TooLong):
+        return error
+    return _at_line('%define: ZConfig refused this definition (it is not '
+                    'shown); write %define NAME VALUE, NAME of letters, '
+                    'digits and _, and define each name once', error.url,
+                    lineno)
+
+
 def _line(text, lineno):
     lines = text.split('\n')
     return lines[lineno - 1] if 0 < lineno <= len(lines) else None
@@ -387,12 +476,25 @@ def read_text(path):
         raise ZConfig.ConfigurationError(
             f'{path} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
             f'configuration file is at most that', url)
+    return _decoded(data, path, url)
+
+
+def _decoded(data, name, url):
+    """The text of a configuration file's bytes *data*; what is no
+    configuration file (binary data, PEM keys and certificates) is refused
+    without quoting any of it."""
+    if b'\0' in data or b'-----BEGIN ' in data:
+        what = 'binary data' if b'\0' in data else 'PEM data (a key or a ' \
+            'certificate)'
+        raise ZConfig.ConfigurationError(
+            f'{name} is not a configuration file: it holds {what}; nothing '
+            f'of it is shown', url)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b'\n') + 1
         raise ZConfig.ConfigurationSyntaxError(
-            f'{path} is not UTF-8 text (byte {e.start + 1})', url,
+            f'{name} is not UTF-8 text (byte {e.start + 1})', url,
             line) from None
 
 
@@ -407,14 +509,15 @@ class Loaded:
         self.config, self.loader, self.url = config, loader, url
 
 
-def load_text(text, schema, url=None, loader=None):
+def load_text(text, schema, url=None, loader=None, offline=False):
     """Load configuration *text* with *schema*: a :class:`Loaded`.
 
     Every problem raises a ``ZConfig.ConfigurationError`` whose
     ``lineno`` and ``url`` locate it wherever anything can. *loader*, a
-    :class:`Loader` made by the caller, is used instead of a new one.
+    :class:`Loader` made by the caller, is used instead of a new one;
+    *offline* makes a new one fetch nothing.
     """
-    loader = loader or Loader(schema)
+    loader = loader or Loader(schema, offline=offline)
     try:
         config, _ = loader.loadFile(io.StringIO(text), url)
     except openers.SectionError as e:
@@ -426,7 +529,7 @@ def load_text(text, schema, url=None, loader=None):
         if isinstance(e, (ZConfig.SubstitutionReplacementError,
                           ZConfig.SubstitutionSyntaxError)):
             raise _substitution(e, loader.texts) from None
-        raise
+        raise _without_definition(e, loader.texts) from None
     except RecursionError:
         raise ZConfig.ConfigurationError(
             'sections or includes nested too deeply', url) from None
@@ -438,7 +541,7 @@ def load_text(text, schema, url=None, loader=None):
     return Loaded(config, loader, url)
 
 
-def load_path(path, schema, loader=None):
+def load_path(path, schema, loader=None, offline=False):
     """Load the configuration file at *path*: see :func:`load_text`."""
     return load_text(read_text(path), schema,
-                     'file://' + os.path.abspath(path), loader)
+                     'file://' + os.path.abspath(path), loader, offline)

@@ -89,7 +89,7 @@ def _check_file(path, args, out):
         return document
     if note and not args.json:
         common.say(f'{path}: {note}')
-    report = check(path, schema, text)
+    report = check(path, schema, text, offline=args.offline)
     # After a problem, what parsed is the file with the lines at fault
     # read as blank: not the file's storages.
     loaded = None if report.problems else report.loaded
@@ -172,9 +172,11 @@ def _message(error):
     return getattr(error, 'message', None) or str(error)
 
 
-def check(path, schema, text=None, limit=MAX_PROBLEMS):
+def check(path, schema, text=None, limit=MAX_PROBLEMS, offline=False):
     """Every problem of the configuration file at *path* (whose *text*
-    was read already, or is read here): a :class:`Report`."""
+    was read already, or is read here): a :class:`Report`. *offline*:
+    fetch no ``%include``d URL (the schema decides what else is looked
+    at: see ``schemas.choose``)."""
     url = 'file://' + os.path.abspath(path)
     if text is None:
         try:
@@ -189,7 +191,8 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
     rounds = text.count('\n') + 2
     loaded = None
     for _ in range(rounds):
-        reading = loader.Loader(schema, blank, allow_marks=True)
+        reading = loader.Loader(schema, blank, allow_marks=True,
+                                offline=offline)
         scans.texts = reading.texts
         try:
             with common.collecting_warnings() as warnings:
@@ -247,6 +250,9 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
     notes = [note for read in order if read in texts
              for note in _inline_comments(read, texts[read], scans)
              if (note.url, note.line) not in at_fault]
+    notes += [Problem(url, None, f'%include {unfetched}: not fetched '
+                                 f'(offline), not checked')
+              for unfetched in reading.unfetched]
     return Report(_ordered(problems, order, scans), False, loaded,
                   _ordered(notes, order, scans),
                   warnings if loaded else ())
