@@ -138,6 +138,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
         self._seen = {}             # {(url, directive): how many so far}
+        self._directives = {}       # {(url, directive): [line numbers]}
 
     # The matchers: ours stand for ZConfig's while the parser fills them.
 
@@ -276,7 +277,10 @@ class Loader(ZConfig.loader.ConfigLoader):
             return None, None
         url = self._reading[-1]
         count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
-        lines = _directive_lines(self.texts.get(url, ''), name)
+        lines = self._directives.get((url, name))
+        if lines is None:
+            lines = self._directives[url, name] = _directive_lines(
+                self.texts.get(url, ''), name)
         return (lines[count - 1] if len(lines) >= count else None), url
 
 

@@ -68,14 +68,17 @@ def _hint(error, scanned, line):
     return None
 
 
-def explain(error, texts):
+def explain(error, texts, scans=None):
     """*error* with a hint added where one helps; *texts* maps the URLs
-    of the files read to their text."""
+    of the files read to their text, *scans* (optional) the URLs to
+    their scans, where they were scanned already."""
     url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
-    text = texts.get(url)
-    if text is None and len(texts) == 1:
-        text = next(iter(texts.values()))
-    scanned = scan(text or '')
+    if url not in texts and len(texts) == 1:
+        url = next(iter(texts))
+    if scans is not None and url in texts:
+        scanned = scans[url]
+    else:
+        scanned = scan(texts.get(url) or '')
     if words.import_collision(error):
         # Point at the %import ZEO, wherever it stands.
         for directive in scanned.directives('import'):
