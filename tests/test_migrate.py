@@ -22,10 +22,15 @@ import ZODB.config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zeoconf.loader import load_text
-from zeoconf.cli.migrate import (compare, find_clients, migrate_file,
-                                  migrate_text)
+from zeoconf.cli import main
+from zeoconf.cli.migrate import (
+    compare,
+    find_clients,
+    migrate_file,
+    migrate_text,
+)
 from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.loader import load_text
 
 PASSWORD = 'Pl0ne-s3cret-pw'
 
@@ -894,3 +899,34 @@ def test_offline_reads_no_tls_file_and_says_what_it_left_out(tmp_path):
     assert err.endswith('after migration\n')
     assert saved.getvalue().startswith('%import zeoconf\n')
     assert not missing.exists()
+
+
+SEED_TLS = ('%import ZEO\n\n<clientstorage>\n  server zeo.example.com:8100\n'
+            '  <ssl>\n  </ssl>\n</clientstorage>\n')
+
+
+def test_the_seeds_tls_example_migrates_although_zeo_refuses_it(tmp_path):
+    # The seed's storage-only TLS example: ZEO's own component refuses its
+    # empty <ssl>; migrate says so and writes what the documentation
+    # describes, which zeoconf then reads as a storage-only file.
+    path = tmp_path / 'storage.conf'
+    code, out, err = _run(path, SEED_TLS)
+    assert code == 0, err
+    assert out == SEED_TLS.replace('%import ZEO', '%import zeoconf')
+    assert f"{path}:5: the original never opens: ZEO's component refuses " \
+           f"an empty <ssl>" in err
+    storage = ZODB.config.storageFromString(out.replace(
+        '  <ssl>\n', '  wait false\n  <ssl>\n'))
+    try:
+        assert storage.getName()
+    finally:
+        storage.close()
+
+
+def test_check_explains_zeos_refusal_of_the_seeds_tls_example(tmp_path):
+    path = tmp_path / 'storage.conf'
+    path.write_text(SEED_TLS)
+    out = io.StringIO()
+    assert main(['check', str(path)], out=out) == 1
+    assert f"{path}:6: no values for 'certificate'; 1 required; ZEO's own " \
+           f"component refuses an empty <ssl>" in out.getvalue()

@@ -56,6 +56,13 @@ def _hint(error, scanned, line):
         elif line is not None and name in known - {'name'}:
             return (f'{name} belongs inside a <clientstorage> section, '
                     f'which is missing around it')
+    if line is not None and line.section is not None and (
+            line.section.type == 'ssl' and not scanned.keys(line.section)
+            and any(d.value.strip().lower() == 'zeo'
+                    for d in scanned.directives('import'))):
+        return ("ZEO's own component refuses an empty <ssl>, although its "
+                "documentation shows one; zeoconf reads it as documented: "
+                "run zeoconf migrate, or write %import zeoconf")
     if line is not None and line.kind == 'key' and re.search(
             r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
         return ('ZConfig comments stand on lines of their own: the text '
