@@ -1,11 +1,12 @@
 # The whole set-up on a fresh machine with Python 3 and make:
-#   make demo   create .venv if needed, install, run the demo against a
-#               throwaway ZEO server
+#   make demo   create .venv if needed, install with the demo extra only
+#               (trustme), run the demo against a throwaway ZEO server
 #   make test   create .venv if needed, install, lint and run the tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint bench bench-instructions docs clean
 
@@ -21,7 +22,12 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml Makefile
 		--config-settings editable_mode=compat
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): $(BIN)/python setup.cfg pyproject.toml Makefile
+	$(BIN)/python -m pip install --quiet -e '.[demo]' \
+		--config-settings editable_mode=compat
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/zeoconf demo
 
 lint: $(STAMP)

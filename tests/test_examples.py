@@ -12,6 +12,7 @@ not opened): a reader copies them as much as the files.
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -55,6 +56,26 @@ def test_example_passes_zeoconf_check_as_written_apart_from_paths(
     out = _Capture()
     assert cli.main(['check', *schema, str(path)], out=out) == 0, out.text
     assert ': ok, ' in out.text
+
+
+@pytest.mark.parametrize('name', ZODB_EXAMPLES + ZOPE_EXAMPLES)
+def test_example_as_written_passes_zeoconf_check_offline(name):
+    # The file as a user copies it names hosts, certificates and
+    # directories of another machine (zope.conf's instancehome among
+    # them): reviewed offline, it is valid as it stands, each storage
+    # read with its own servers.
+    path = os.path.join(EXAMPLES, name)
+    out = _Capture()
+    assert cli.main(['check', '--offline', path], out=out) == 0, out.text
+    assert ': ok, ' in out.text
+    out = _Capture()
+    assert cli.main(['show', '--offline', '--json', path], out=out) == 0
+    servers = [a for storage in json.loads(out.text)['storages']
+               for a in storage['keys']['server']['value']]
+    written = re.findall(r'^\s*server\s+(.+)$', example_text(name), re.M)
+    assert servers
+    assert sorted(servers) == sorted(a for line in written
+                                     for a in line.split())
 
 
 class _StandIn:

@@ -167,3 +167,27 @@ def test_migration_changes_only_what_zeo_got_wrong(zeo_server, tmp_path):
     assert before[:-1] == after[:-1]
     assert before[2] == f'{tmp_path}/srv-plone/var/zeoclient1-1.zec'
     assert (before[-1], after[-1]) == (1, 2)
+
+
+def test_a_server_list_in_one_variable_under_zopes_loader(
+        zeo_server, tmp_path, monkeypatch):
+    # plone-backend's image: `server $(ZEO_ADDRESS)` in zope.conf, the
+    # variable a whitespace-separated list (the first address refuses).
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        refused = f'127.0.0.1:{s.getsockname()[1]}'
+    monkeypatch.setenv('ZEO_ADDRESS',
+                       f'{refused} {zeo_server.config_address}')
+    path = tmp_path / 'zope.conf'
+    path.write_text(f'%import zeoconf\ninstancehome {tmp_path}\n'
+                    '<zodb_db main>\n  mount-point /\n  <clientstorage>\n'
+                    '    server $(ZEO_ADDRESS)\n  </clientstorage>\n'
+                    '</zodb_db>\n')
+    db = _load_zope_conf(path).dbtab.getDatabase('/', is_root=1)
+    try:
+        assert db.storage._addr == [('127.0.0.1', int(refused[10:])),
+                                    ('127.0.0.1', zeo_server.port)]
+        _roundtrip(db, 'from a list')
+    finally:
+        db.close()

@@ -54,18 +54,21 @@ def add_arguments(parser):
                              'rule, but look at nothing on this one (TLS '
                              'files, cache and blob paths, password '
                              'functions, the existing-* paths of Zope)')
+    common.add_env_file_argument(parser)
 
 
 def run(args, out):
     status, documents = 0, []
-    for path in args.files:
-        document = _check_file(path, args, out)
-        documents.append(document)
-        if document['problems']:
-            status = 1
+    with common.environment(common.read_env_file(args.env_file)):
+        for path in args.files:
+            document = _check_file(path, args, out)
+            documents.append(document)
+            if document['problems']:
+                status = 1
     if args.json:
         common.print_json({
             'format': common.JSON_FORMAT, 'offline': args.offline,
+            'env_file': args.env_file,
             'left_out': list(common.OFFLINE_LEFT_OUT) if args.offline
             else [], 'files': documents}, out)
     return status

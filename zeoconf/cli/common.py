@@ -9,16 +9,20 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import unicodedata
 
 import ZConfig
 
-from zeoconf import loader
+from zeoconf import keys, loader
 from zeoconf.cli import hints, schemas
+from zeoconf.cli.scanner import scan
 
 __all__ = ['JSON_FORMAT', 'LoadError', 'load', 'collecting_warnings',
+           'add_env_file_argument', 'read_env_file', 'environment',
+           'variables',
            'describe', 'display_path', 'escaped', 'columns', 'say',
            'print_json', 'Escaping']
 
@@ -102,9 +106,15 @@ def collecting_warnings():
         logger.removeFilter(collector)
 
 
-def load(path, schema_name=None, offline=False):
+def load(path, schema_name=None, offline=False, env_file=None):
     """Load *path*: ``(Loaded, warnings)``. *schema_name* is ``--schema``
-    (None: by what the file reads like). Raises :class:`LoadError`."""
+    (None: by what the file reads like); *env_file* is ``--env-file``: its
+    variables are set while the file is read. Raises :class:`LoadError`."""
+    with environment(read_env_file(env_file)):
+        return _load(path, schema_name, offline)
+
+
+def _load(path, schema_name, offline):
     try:
         text = loader.read_text(path)
         schema, note = schemas.choose(schema_name, text, offline)
@@ -126,6 +136,112 @@ def load(path, schema_name=None, offline=False):
     for unfetched in loaded.loader.unfetched:
         warnings.append(f'%include {unfetched}: not fetched (offline)')
     return loaded, warnings
+
+
+ENV_FILE_HELP = ("read the file with the variables of FILE set (NAME=value "
+                 "lines, as Docker's --env-file and compose's .env: quotes, "
+                 "comments and 'export' allowed), for $(NAME) in the "
+                 "configuration; needs python-dotenv: pip install "
+                 "'zeoconf[env]'")
+
+
+def add_env_file_argument(parser):
+    """``--env-file FILE``, for every command that reads a file."""
+    parser.add_argument('--env-file', metavar='FILE', help=ENV_FILE_HELP)
+
+
+def read_env_file(path):
+    """``{name: value}`` from the env file at *path* (None: ``{}``),
+    parsed by python-dotenv. A name without ``=`` takes its value from
+    the environment, as Docker does, and is left out when unset there.
+    Raises :class:`LoadError`."""
+    if path is None:
+        return {}
+    try:
+        import dotenv  # only --env-file needs it: an extra
+    except ImportError:
+        raise LoadError(f"{path}: --env-file needs python-dotenv: pip "
+                        f"install 'zeoconf[env]'") from None
+    try:
+        loader.read_text(path)      # a readable regular file, not a FIFO
+        values = dotenv.dotenv_values(path, interpolate=False)
+    except ZConfig.ConfigurationError as e:
+        raise LoadError(f'--env-file {e.message}') from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise LoadError(f'--env-file {path}: cannot read: '
+                        f'{type(e).__name__}') from None
+    found = {}
+    for name, value in values.items():
+        if value is None:
+            value = os.environ.get(name)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+@contextlib.contextmanager
+def environment(values):
+    """``with environment(values)``: *values* set in ``os.environ``
+    (ZConfig's ``$(NAME)`` reads it), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# $(NAME) as ZConfig reads it; "$$" is a literal "$".
+_VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
+_DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
+
+
+def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
+    """The environment variables the files (``{url: text}``) use, in the
+    order met: ``[{'name', 'set', 'from', 'secret', 'lines'}]``.
+
+    ``from`` is ``'env-file'`` or ``'environment'`` (None when unset);
+    ``secret`` is true when the variable feeds a key of *secret_keys*
+    (directly or through a ``%define``), whose value must not be shown;
+    ``lines`` are ``[url, line]`` pairs.
+    """
+    env_values = env_values or {}
+    found = {}
+    defines, secret_lines = [], []
+    for url, text in texts.items():
+        for line in scan(text).lines:
+            if line.kind in ('blank', 'comment'):
+                continue
+            names = [m.group(1) for m in _VARIABLE.finditer(line.text)
+                     if m.group(1)]
+            for name in names:
+                entry = found.setdefault(name, {
+                    'name': name, 'set': name in env_values
+                    or name in os.environ,
+                    'from': 'env-file' if name in env_values else
+                    'environment' if name in os.environ else None,
+                    'secret': False, 'lines': []})
+                entry['lines'].append([url, line.number])
+            if line.kind == 'directive' and line.name == 'define':
+                words = line.value.split(None, 1)
+                if words:
+                    defines.append((words[0].lower(), names))
+            elif line.kind == 'key' and line.name.startswith(
+                    tuple(secret_keys)):
+                secret_lines.append(line.text)
+                for name in names:
+                    found[name]['secret'] = True
+    # A %define whose name a secret line uses passes its variables on.
+    for define, names in defines:
+        pattern = re.compile(_DEFINE_USE.format(re.escape(define)), re.I)
+        if any(pattern.search(text) for text in secret_lines):
+            for name in names:
+                found[name]['secret'] = True
+    return list(found.values())
 
 
 def _escape(character):

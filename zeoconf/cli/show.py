@@ -41,16 +41,21 @@ def add_arguments(parser):
                              'only: --json always has every key)')
     parser.add_argument('--offline', action='store_true',
                         help='look at nothing on this machine (see check)')
+    common.add_env_file_argument(parser)
 
 
 def run(args, out):
-    loaded, warnings = common.load(args.file, args.schema, args.offline)
-    data = [describe(opener, loaded, label)
-            for label, opener in storages.find(loaded.config)]
+    values = common.read_env_file(args.env_file)
+    with common.environment(values):
+        loaded, warnings = common.load(args.file, args.schema, args.offline)
+        data = [describe(opener, loaded, label)
+                for label, opener in storages.find(loaded.config)]
+        used = variables(loaded, values)
     if args.json:
         common.print_json({
             'format': common.JSON_FORMAT, 'file': args.file,
-            'offline': args.offline, 'warnings': warnings,
+            'offline': args.offline, 'env_file': args.env_file,
+            'warnings': warnings, 'variables': used,
             'storages': [_without_text(item) for item in data]}, out)
         return 0
     for message in warnings:
@@ -62,9 +67,50 @@ def run(args, out):
             print(file=out)
         for line in show_lines(item, args.only_set):
             print(line, file=out)
+    if used:
+        print(file=out)
+        for line in variable_lines(used, args.env_file):
+            print(line, file=out)
     if args.offline:
         print(f'({common.OFFLINE_NOTE})', file=out)
     return 0
+
+
+def variables(loaded, env_values):
+    """The environment variables the files read use (``$(NAME)``):
+    ``[{'name', 'set', 'from', 'value', 'lines'}]``, ``value`` None
+    when unset or when it feeds a secret (``password``), which is never
+    shown; ``lines`` are ``line N`` or ``FILE:N``. Called while the env
+    file's variables are set."""
+    found = []
+    for item in common.variables(loaded.loader.texts, env_values):
+        value = None
+        if item['set'] and not item['secret']:
+            value = os.environ.get(item['name'])
+        lines = [f'line {n}' if url == loaded.url else
+                 f'{common.display_path(url) or "<config>"}:{n}'
+                 for url, n in item['lines']]
+        found.append({'name': item['name'], 'set': item['set'],
+                      'from': item['from'], 'secret': item['secret'],
+                      'value': value, 'lines': lines})
+    return found
+
+
+def variable_lines(used, env_file=None):
+    """The lines ``show`` prints for the variables of :func:`variables`."""
+    where = {'env-file': env_file or 'env file',
+             'environment': 'environment', None: 'not set'}
+    rows = [['  NAME', 'FROM', 'VALUE', 'USED AT']]
+    for item in used:
+        if item['secret'] and item['set']:
+            value = '(feeds a secret: not shown)'
+        elif item['value'] is None:
+            value = '-'
+        else:
+            value = repr(item['value'])
+        rows.append([f'  {item["name"]}', where[item['from']], value,
+                     ', '.join(item['lines'])])
+    return ['environment variables'] + common.columns(rows)
 
 
 def _without_text(data):
