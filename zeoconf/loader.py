@@ -401,6 +401,12 @@ def _substitution(error, texts):
         what, hide = first, False
     else:
         what, hide = first[:60], first.startswith(keys.SECRET_KEYS)
+    name = getattr(error, 'name', None)
+    if name and re.search(rf'\$\({re.escape(name)}\)', line, re.IGNORECASE):
+        # $(NAME): a variable of the environment, named by the line itself.
+        return _at_line(f'{what}: the environment variable {name} is not '
+                        f'set; set it, or write $$ for a literal $', url,
+                        lineno)
     if hide:
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "
