@@ -18,7 +18,6 @@ never do, ``ping``, ``migrate`` and ``demo`` do when they need to.
 
 import argparse
 import json
-import logging
 import sys
 
 from zeoconf.storages import ESCAPES
@@ -35,8 +34,8 @@ EXIT_CODES = {
     'show': ('the file was read',
              'the file has an error, printed as FILE:LINE: message'),
     'ping': ('every storage has a usable server',
-             'a storage none of whose servers is usable, or a file that '
-             'cannot be read'),
+             'a storage none of whose servers is usable (2: the file '
+             'cannot be read)'),
     'migrate': ('migrated (or nothing to migrate), and both versions '
                 'resolve to the same ClientStorage arguments',
                 'the original does not parse, the result does not, or they '
@@ -288,49 +287,9 @@ def cmd_show(args, out):
 
 
 def cmd_ping(args, out):
-    """Probe every server of every storage; a table or JSON."""
+    """Probe every server of every storage (:mod:`zeoconf.ping`)."""
     from zeoconf import ping
-
-    # ZEO's client logs its connection attempts; the report says what
-    # matters, so they are not echoed to the terminal.
-    logging.getLogger('ZEO').addHandler(logging.NullHandler())
-    others = []
-    loaded = load(args.file, args.schema)
-    storages = loaded.storages(others)
-    _print_warnings(args.file, loaded.warnings)
-    for label in others:
-        _say(f'{args.file}: {label}: not probed: {_other_client(label)}')
-    results = ping.ping_storages(storages, args.timeout,
-                                 progress=_Escaping(sys.stderr))
-    usable = sum(1 for s in results if s['usable'])
-    if args.json:
-        _print_json({'format': JSON_FORMAT, 'file': args.file,
-                     'timeout': args.timeout, 'storages': results,
-                     'not_probed': others}, out)
-    elif results:
-        rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
-        for storage in results:
-            for server in storage['servers']:
-                latency = server['latency_ms']
-                rows.append([
-                    storage['label'], server['server'], server['status'],
-                    server['mode'] or '-',
-                    f'{latency:.1f}ms' if latency is not None else '-',
-                    server['detail'] or ''])
-        _table(rows, out)
-        print(f'{usable} of {len(results)} storage'
-              f'{"" if len(results) == 1 else "s"} usable', file=out)
-    elif others:
-        print(f'{args.file}: no zeoconf clientstorage; {len(others)} ZEO '
-              f'client section{"" if len(others) == 1 else "s"} not probed',
-              file=out)
-    else:
-        print(f'{args.file}: no clientstorage', file=out)
-    if others and not results:
-        # ZEO clients were configured and none could be probed: a health
-        # check must not read that as "reachable".
-        return 1
-    return 0 if usable == len(results) else 1
+    return ping.run(args, out)
 
 
 def cmd_migrate(args, out):
@@ -344,17 +303,6 @@ def cmd_demo(args, out):
     """Run the demo of ``make demo``."""
     from zeoconf import demo
     return demo.run(out)
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if not 0 < value < 86400:
-        raise argparse.ArgumentTypeError(
-            f'{text!r} is not a number of seconds above zero')
-    return value
 
 
 def _wrap(text):
@@ -428,14 +376,10 @@ def _parser():
         'Connect to every server of every clientstorage in FILE, all at '
         'once, with the configured TLS; report per server whether it is '
         'usable, read-only or writable, and the round trip of one ZEO '
-        'call. Progress goes to standard error.', cmd_ping)
-    ping_.add_argument('file', metavar='FILE', help='a configuration file')
-    ping_.add_argument('--schema', help=schema_help)
-    ping_.add_argument('--timeout', type=_seconds, default=5.0,
-                       metavar='S', help='seconds the whole ping may take '
-                       '(default 5)')
-    ping_.add_argument('--json', action='store_true',
-                       help='print JSON (see docs/cli.md for its shape)')
+        'call, as a table, JSON, a Nagios plugin or Prometheus metrics. '
+        'Progress goes to standard error.', cmd_ping)
+    from zeoconf import ping
+    ping.add_arguments(ping_, schema_help)
 
     migrate = command(
         'migrate', 'move a file from %%import ZEO or <zeoclient> to zeoconf',
@@ -468,7 +412,15 @@ def main(argv=None, out=None):
 
     *out* receives the report (standard output by default).
     """
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:
+        if e.code != 2:
+            raise
+        # ping --format nagios says UNKNOWN (3).
+        from zeoconf import ping
+        return ping.usage_status(argv, out)
     stream = out or sys.stdout
     if stream is None:
         _say('zeoconf: standard output is closed')
