@@ -564,7 +564,7 @@ def ping_storages(storages, timeout, progress=None, light=False,
 
 # Thresholds: the monitoring-plugins range syntax.
 
-_NUMBER = r'-?(?:\d+(?:\.\d*)?|\.\d+)'
+_NUMBER = r'-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)'
 _RANGE = re.compile(rf'(@)?(?:(~|{_NUMBER})?:)?({_NUMBER})?')
 
 
