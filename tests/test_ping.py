@@ -651,3 +651,86 @@ def test_numbers_keep_the_c_locale():
     assert ping._plain_number(12345678.5) == '12345678.5'
     assert ping._plain_number(3) == '3'
     assert math.isinf(Range('10:').end)
+
+
+# docs/monitoring.md: every recipe's command, run.
+
+MONITORING = os.path.join(os.path.dirname(__file__), '..', 'docs',
+                          'monitoring.md')
+TEXTFILES = '/var/lib/node_exporter/textfile_collector'
+
+
+def recipe_commands():
+    """``(kind, command)`` of each recipe in docs/monitoring.md: 'argv'
+    for an exec form (a JSON list), 'sh' for a shell command line; the
+    Nagios command's $ARG1$ is the service's argument."""
+    with open(MONITORING) as f:
+        text = f.read()
+    commands = []
+    for block in re.findall(r'```[a-z]*\n(.*?)```', text, re.S):
+        argument = re.search(r'check_zeo!(\S+)', block)
+        for line in block.splitlines():
+            array = re.search(r'\["zeoconf", "ping".*?\]', line)
+            start = re.search(r'(/usr/local/bin/)?zeoconf ping ', line)
+            if array:
+                commands.append(('argv', json.loads(array.group())))
+            elif start and re.search(r'/etc/zodb\.conf|\$ARG1\$', line):
+                command = line[start.start():]
+                if argument:
+                    command = command.replace('$ARG1$', argument.group(1))
+                commands.append(('sh', command))
+    return commands
+
+
+def run_recipe(kind, command, path, textfiles):
+    def local(text):
+        return (text.replace('/usr/local/bin/zeoconf', 'zeoconf')
+                .replace('/etc/zodb.conf', path)
+                .replace(TEXTFILES, textfiles))
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ['PATH'])
+    if kind == 'argv':
+        argv = [local(arg) for arg in command]
+    else:
+        argv = ['sh', '-c', local(command)]
+    return subprocess.run(argv, capture_output=True, text=True, env=env,
+                          timeout=180)
+
+
+def test_every_recipe_of_the_monitoring_page_runs(conf, zeo_server,
+                                                  tmp_path):
+    commands = recipe_commands()
+    # Nagios, cron, systemd, Docker, Kubernetes readiness, compose, init
+    # container: a recipe that drops out of the extraction fails here.
+    assert len(commands) == 7, commands
+    textfiles = tmp_path / 'textfile_collector'
+    textfiles.mkdir()
+    healthy = conf(f'    server {zeo_server.config_address}',
+                   name='healthy.conf')
+    down = conf(f'    server {zeo_server.config_address}',
+                f'    server 127.0.0.1:{dead_port()}', name='down.conf')
+    unreadable = str(tmp_path / 'missing.conf')
+    for kind, command in commands:
+        result = run_recipe(kind, command, healthy, str(textfiles))
+        assert result.returncode == 0, (command, result.stdout,
+                                        result.stderr)
+        assert result.stderr == ''      # all are --quiet, or nagios
+        if 'nagios' in command:
+            assert check_nagios(result.stdout) == 'OK'
+        if '--output' in command:
+            found = families((textfiles / 'zeo.prom').read_text())
+            assert found['zeo_up'].samples[0].value == 1
+            assert os.listdir(textfiles) == ['zeo.prom']
+        if '--wait' in command:
+            continue    # down, it would wait for its --timeout
+        result = run_recipe(kind, command, down, str(textfiles))
+        expected = 2 if 'nagios' in command else 1
+        assert result.returncode == expected, command
+        if '--output' in command:
+            found = families((textfiles / 'zeo.prom').read_text())
+            assert {s.labels['storage']: s.value
+                    for s in found['zeo_up'].samples} == {
+                        '<zodb db0>': 1, '<zodb db1>': 0}
+        if 'CMD' in command or '|| exit 1' in command:
+            # Docker's: exit 2 (unreadable) mapped to 1.
+            result = run_recipe(kind, command, unreadable, str(textfiles))
+            assert result.returncode == 1

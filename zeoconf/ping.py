@@ -502,6 +502,9 @@ def ping_storages(storages, timeout, progress=None, light=False,
         return results
     if deadline is None:
         deadline = time.monotonic() + timeout
+    if not light:
+        # Imported once here, not inside the first probes' time.
+        import ZEO.ClientStorage  # noqa: F401
     pending = queue.SimpleQueue()
     for number in range(len(jobs)):
         pending.put(number)
@@ -905,11 +908,11 @@ def _other_client(label):
 # The command line.
 
 EPILOG = """\
-exit codes (text, json, prometheus):
+exit codes:
   0  every storage has a usable server
   1  a storage none of whose servers is usable
-  2  the configuration cannot be read, or wrong command-line usage
-exit codes (--format nagios): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+  2  wrong command-line usage, or a configuration that cannot be read
+exit codes with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   OK        every storage has a usable server, every threshold holds
   WARNING   a server is not usable (another is), a read-only fallback is
             in use, or a probe took longer than --warning allows
@@ -939,7 +942,7 @@ def add_arguments(parser, schema_help=None):
     parser.add_argument('--timeout', type=_seconds, default=5.0,
                         metavar='S', help='seconds the whole ping may take, '
                         'every server probed at once (default 5)')
-    parser.add_argument('--format', default='text',
+    parser.add_argument('--format', default='text', metavar='FORMAT',
                         choices=('text', 'json', 'nagios', 'prometheus'),
                         help='text (default), json, nagios (a plugin\'s '
                         'output and exit code) or prometheus (the text '
