@@ -541,13 +541,16 @@ def ping_storages(storages, timeout, progress=None, light=False,
                          daemon=True).start()
     done = {}
     while len(done) < len(jobs):
-        left = deadline + GRACE - time.monotonic()
-        if left <= 0:
+        now = time.monotonic()
+        if now >= deadline and len(done) >= len(started):
+            break       # what was started has reported; nothing starts now
+        if now >= deadline + GRACE:
             break
+        wait = deadline - now if now < deadline else 0.05
         try:
-            number, result = finished.get(timeout=left)
+            number, result = finished.get(timeout=max(0.001, wait))
         except queue.Empty:
-            break
+            continue
         done[number] = result
         if progress is not None:
             label, addr = jobs[number][3], result['server']
