@@ -604,7 +604,8 @@ def test_ping_live_tls_server(write, tls_server, certs):
     assert storage['usable'] is True and storage['label'] == '<zodb db0>'
     [server] = storage['servers']
     assert set(server) == {'server', 'status', 'mode', 'connect_ms',
-                           'latency_ms', 'detail', 'usable'}
+                           'latency_ms', 'duration_ms', 'detail', 'usable',
+                           'fallback', 'stats'}
     assert server['server'] == f'localhost:{tls_server.port}'
     assert server['status'] == 'ok' and server['mode'] == 'writable'
     assert server['usable'] is True and server['detail'] is None
@@ -737,9 +738,9 @@ def test_ping_one_usable_server_is_enough(write, zeo_server, make_server):
 
 def test_show_and_ping_report_a_bad_file_with_its_line(write, tmp_path):
     write('zodb.conf', _zodb('    server zeo:8100\n    wait-timeout 0'))
-    for command in ('show', 'ping'):
+    for command, code in (('show', 1), ('ping', 2)):
         result = zeoconf(command, 'zodb.conf', cwd=tmp_path)
-        assert result.returncode == 1
+        assert result.returncode == code
         assert result.stdout == ''
         assert result.stderr.startswith('zodb.conf:5: wait-timeout: ')
 

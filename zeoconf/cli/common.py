@@ -106,15 +106,16 @@ def collecting_warnings():
         logger.removeFilter(collector)
 
 
-def load(path, schema_name=None, offline=False, env_file=None):
+def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
     """Load *path*: ``(Loaded, warnings)``. *schema_name* is ``--schema``
     (None: by what the file reads like); *env_file* is ``--env-file``: its
-    variables are set while the file is read. Raises :class:`LoadError`."""
+    variables are set while the file is read; *quiet*: the schema chosen
+    is not said. Raises :class:`LoadError`."""
     with environment(read_env_file(env_file)):
-        return _load(path, schema_name, offline)
+        return _load(path, schema_name, offline, quiet)
 
 
-def _load(path, schema_name, offline):
+def _load(path, schema_name, offline, quiet):
     try:
         text = loader.read_text(path)
         schema, note = schemas.choose(schema_name, text, offline)
@@ -122,7 +123,7 @@ def _load(path, schema_name, offline):
         if getattr(e, 'url', None) is None:
             raise LoadError(e.message) from None    # the schema's own
         raise load_error(e, path) from None
-    if note:
+    if note and not quiet:
         say(f'{path}: {note}')
     url = 'file://' + os.path.abspath(path)
     try:
@@ -291,9 +292,15 @@ class Escaping:
 
 
 def say(text):
-    """A line on standard error, escaped; nothing when it is closed."""
-    if sys.stderr is not None:
-        print(escaped(text), file=sys.stderr)
+    """A line on standard error, escaped; nothing when it is closed
+    (``2>&-``) or cannot be written."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(escaped(text) + '\n')
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def print_json(data, out):
