@@ -462,3 +462,71 @@ def test_var_without_client_warns(zeo_server, zodb_conf, open_db, tmp_path,
     [warning] = zeoconf_warnings()
     assert 'var is ignored without client' in warning
     assert _opener(text).kwargs()['cache'] is None
+
+
+# The layout ZODB writes into a blob directory decides what it can serve.
+
+def _layout_config(blob_dir, shared):
+    return (f'<clientstorage>\nserver zeo:8100\nblob-dir {blob_dir}\n'
+            f'shared-blob-dir {shared}\n</clientstorage>\n')
+
+
+@pytest.fixture
+def private_blob_cache(zeo_server, zodb_conf, tmp_path):
+    """A blob directory ZEO's own client made: layout 'zeocache'."""
+    path = tmp_path / 'private'
+    db = ZODB.config.databaseFromString(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {path}"""))
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize('made_by, shared, layout, fix', [
+    ('server', 'false', 'bushy', 'set shared-blob-dir true if it is the '
+                                 "server's blob directory"),
+    ('client', 'true', 'zeocache', 'set shared-blob-dir false, or give the '
+                                   "server's blob directory"),
+])
+def test_a_blob_directory_of_the_other_layout_is_refused_naming_both_keys(
+        zeo_server, private_blob_cache, made_by, shared, layout, fix):
+    blob_dir = zeo_server.blob_dir if made_by == 'server' else \
+        str(private_blob_cache)
+    assert (open(os.path.join(blob_dir, '.layout')).read().strip()
+            == layout)           # ZODB's own marker
+    text = _layout_config(blob_dir, shared)
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.parse_clientstorage(text)
+    message = e.value.message
+    assert e.value.lineno == 4
+    assert f'blob-dir {blob_dir!r}' in message
+    assert f'(layout {layout!r}), but shared-blob-dir is {shared}' in message
+    assert fix in message
+    assert message.endswith('(blob-dir: line 3)')
+    # Under ZODB.config too, at parse time.
+    with pytest.raises(ZConfig.ConfigurationError) as plain:
+        ZODB.config.storageFromString('%import zeoconf\n' + text)
+    assert f'(layout {layout!r}), but shared-blob-dir is {shared}' in \
+        plain.value.message
+    # Reviewed for another machine, the disk is not looked at.
+    opener = zeoconf.parse_clientstorage(text, offline=True)
+    assert opener.kwargs()['blob_dir'] == blob_dir
+
+
+def test_a_private_blob_cache_made_by_zeo_serves_again(
+        zeo_server, zodb_conf, open_db, private_blob_cache):
+    _commit_and_read_back(open_db(zodb_conf(f"""
+        server {zeo_server.config_address}
+        blob-dir {private_blob_cache}
+        shared-blob-dir false""")))
+
+
+def test_several_servers_on_one_line_under_zodb_config(
+        zeo_server, zodb_conf, open_db):
+    dead = _free_port()
+    text = zodb_conf(f"""
+        server 127.0.0.1:{dead} {zeo_server.config_address}
+        wait-timeout 10""")
+    assert _opener(text).kwargs()['addr'] == [
+        ('127.0.0.1', dead), ('127.0.0.1', zeo_server.port)]
+    _commit_and_read_back(open_db(text))
