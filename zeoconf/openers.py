@@ -349,7 +349,7 @@ def _client_factory(disconnect_poll):
     value and waits that long (plus up to a second) after a failed
     attempt. ``_client_factory`` is ZEO's private hook for choosing that
     thread class; we pass the class with the poll bound. setup.cfg pins ZEO
-    to the releases on which tests/test_disconnect_poll.py proves it; a
+    to the releases on which tests/test_zeo_state.py proves it; a
     ZEO without the hook gets one warning, never a crash.
     """
     from ZEO.asyncio.client import ClientThread
