@@ -194,37 +194,31 @@ def test_empty_ssl_with_system_cas_in_a_hashed_directory_only(
     _roundtrip(db)
 
 
-def test_plain_client_to_tls_server_fails_within_wait_timeout(
-        tls_server, zodb_conf):
+@pytest.mark.parametrize('server, ssl_body', [
+    # A plain client to a TLS server, and a TLS client to a plain one.
+    ('tls_server', None),
+    ('zeo_server', 'authenticate {ca}'),
+    # The server's certificate from a CA the client does not trust.
+    ('tls_server', 'authenticate {other_ca}\n{client}'),
+    # A server-hostname the certificate does not name.
+    ('tls_server', 'authenticate {ca}\nserver-hostname zeo.example.com\n'
+                   '{client}'),
+    # ZEO's server demands a client certificate.
+    ('tls_server', 'authenticate {ca}'),
+])
+def test_a_connection_tls_refuses_fails_within_wait_timeout(
+        request, certs, zodb_conf, server, ssl_body):
+    port = request.getfixturevalue(server).port
+    if ssl_body is None:
+        text = zodb_conf(f"""
+            server localhost:{port}
+            wait-timeout 1""")
+    else:
+        text = _conf(f'server localhost:{port}', ssl_body.format(
+            ca=certs.ca, other_ca=certs.other_ca,
+            client=_client_cert_lines(certs)), 'wait-timeout 1')
     with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(zodb_conf(f"""
-            server localhost:{tls_server.port}
-            wait-timeout 1"""))
-
-
-def test_tls_client_to_plain_server_fails_within_wait_timeout(
-        zeo_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{zeo_server.port}',
-            f'authenticate {certs.ca}', 'wait-timeout 1'))
-
-
-def test_untrusted_server_certificate_is_refused(tls_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}', f"""
-            authenticate {certs.other_ca}
-            {_client_cert_lines(certs)}""", 'wait-timeout 1'))
-
-
-def test_wrong_server_hostname_is_refused(tls_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}', f"""
-            authenticate {certs.ca}
-            server-hostname zeo.example.com
-            {_client_cert_lines(certs)}""", 'wait-timeout 1'))
+        ZODB.config.databaseFromString(text)
 
 
 def _server_named(make_server, certs, name):
@@ -241,14 +235,6 @@ def test_server_hostname_is_what_gets_checked(make_server, certs, open_db):
         authenticate {certs.ca}
         server-hostname zeo.internal"""))
     _roundtrip(db)
-
-
-def test_server_requiring_client_certificate_refuses_none(tls_server,
-                                                          certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}',
-            f'authenticate {certs.ca}', 'wait-timeout 1'))
 
 
 def test_check_hostname_false_connects_without_a_name(make_server, certs,
