@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zeoconf import datatypes as dt
-from zeoconf import lookups
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -69,9 +68,46 @@ def test_server_address_forms(text, expected):
     assert dt.server_address(text) == expected
 
 
-def test_bare_port_is_marked_as_having_no_host_name():
-    assert isinstance(dt.server_address('8100'), dt.PortOnly)
-    assert not isinstance(dt.server_address('127.0.0.1:8100'), dt.PortOnly)
+@pytest.mark.parametrize('text, expected', [
+    ('zeo1:8100', [('zeo1', 8100)]),
+    ('zeo1:8100 zeo2:8100', [('zeo1', 8100), ('zeo2', 8100)]),
+    ('  zeo1:8100\tzeo2:8101   8102 ',
+     [('zeo1', 8100), ('zeo2', 8101), ('127.0.0.1', 8102)]),
+    ('[::1]:8100 /run/zeo.sock', [('::1', 8100), '/run/zeo.sock']),
+])
+def test_server_addresses_takes_white_space_separated_addresses_in_order(
+        text, expected):
+    assert dt.server_addresses(text) == expected
+
+
+@pytest.mark.parametrize('text, words', [
+    ('zeo1:8100,zeo2:8100', ['with white space', 'not with commas']),
+    ('zeo1:8100, zeo2:8100', ['not with commas']),
+    ('zeo 8100', ['write HOST:PORT, as zeo:8100']),
+    ('zeo.example.com 8100', ['write HOST:PORT, as zeo.example.com:8100']),
+    ('zeo://zeo1:8100', ['is a URL', 'write HOST:PORT']),
+    ('zeo1:8100 tcp://zeo2:8100', ["'tcp://zeo2:8100' is a URL"]),
+    ('/', ['is a directory, not a Unix socket']),
+    ('zeo1:8100 /', ['is a directory, not a Unix socket']),
+    ('', ['no address given']),
+])
+def test_server_addresses_refuses_other_separators_and_forms_with_a_hint(
+        text, words):
+    with pytest.raises(ValueError) as e:
+        dt.server_addresses(text)
+    for word in words:
+        assert word in str(e.value)
+
+
+@pytest.mark.parametrize('text, readings', [
+    ('zeo18100', ['zeo1:8100', 'zeo:18100']),
+    ('10.0.0.58100', ['10.0.0.5:8100']),
+    ('zeo.example.com8200', ['zeo.example.com:8200']),
+])
+def test_a_lost_colon_is_answered_with_every_valid_reading(text, readings):
+    with pytest.raises(ValueError) as e:
+        dt.server_address(text)
+    assert f"did you mean {' or '.join(readings)}?" in str(e.value)
 
 
 def test_socket_path_expands_home():
@@ -169,11 +205,11 @@ def test_percent_refuses(text):
 def test_existing_file(tmp_path):
     path = tmp_path / 'cert.pem'
     path.write_text('x')
-    assert lookups.existing_file(str(path)) == str(path)
+    assert dt.existing_file(str(path)) == str(path)
     with pytest.raises(ValueError, match='no such file'):
-        lookups.existing_file(str(tmp_path / 'missing.pem'), 'a certificate')
+        dt.existing_file(str(tmp_path / 'missing.pem'), 'a certificate')
     with pytest.raises(ValueError, match='is a directory'):
-        lookups.existing_file(str(tmp_path))
+        dt.existing_file(str(tmp_path))
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason='root reads every file')
@@ -182,23 +218,23 @@ def test_existing_file_unreadable(tmp_path):
     path.write_text('x')
     path.chmod(0)
     with pytest.raises(ValueError, match='permission denied'):
-        lookups.existing_file(str(path))
+        dt.existing_file(str(path))
 
 
 def test_paths_expand_home(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     (tmp_path / 'ca.pem').write_text('x')
-    assert lookups.existing_file('~/ca.pem') == str(tmp_path / 'ca.pem')
-    assert lookups.existing_directory('~') == str(tmp_path)
+    assert dt.existing_file('~/ca.pem') == str(tmp_path / 'ca.pem')
+    assert dt.existing_directory('~') == str(tmp_path)
 
 
 def test_existing_directory(tmp_path):
-    assert lookups.existing_directory(str(tmp_path)) == str(tmp_path)
+    assert dt.existing_directory(str(tmp_path)) == str(tmp_path)
     with pytest.raises(ValueError, match='no such directory'):
-        lookups.existing_directory(str(tmp_path / 'nope'))
+        dt.existing_directory(str(tmp_path / 'nope'))
     (tmp_path / 'f').write_text('x')
     with pytest.raises(ValueError, match='is not a directory'):
-        lookups.existing_directory(str(tmp_path / 'f'))
+        dt.existing_directory(str(tmp_path / 'f'))
 
 
 def test_directory_path_does_not_look_at_the_disk(tmp_path):
@@ -208,21 +244,21 @@ def test_directory_path_does_not_look_at_the_disk(tmp_path):
 
 
 def test_check_directory_accepts_nothing_or_a_directory_only(tmp_path):
-    lookups.check_directory(str(tmp_path / 'new'))
-    lookups.check_directory(str(tmp_path))
+    dt.check_directory(str(tmp_path / 'new'))
+    dt.check_directory(str(tmp_path))
     (tmp_path / 'f').write_text('x')
     with pytest.raises(ValueError, match="'.*f' exists and is not a "
                                          "directory; expected blobs"):
-        lookups.check_directory(str(tmp_path / 'f'), 'blobs')
+        dt.check_directory(str(tmp_path / 'f'), 'blobs')
 
 
 def test_file_in_existing_directory(tmp_path):
     target = tmp_path / 'cache.zec'
-    assert lookups.file_in_existing_directory(str(target)) == str(target)
+    assert dt.file_in_existing_directory(str(target)) == str(target)
     with pytest.raises(ValueError, match='does not exist'):
-        lookups.file_in_existing_directory(str(tmp_path / 'no' / 'cache.zec'))
+        dt.file_in_existing_directory(str(tmp_path / 'no' / 'cache.zec'))
     with pytest.raises(ValueError, match='is a directory'):
-        lookups.file_in_existing_directory(str(tmp_path))
+        dt.file_in_existing_directory(str(tmp_path))
 
 
 def test_relative_paths_are_kept_as_written_and_checked_from_here(
@@ -233,13 +269,13 @@ def test_relative_paths_are_kept_as_written_and_checked_from_here(
     assert dt.directory_path('blobs') == 'blobs'
     assert dt.directory_path('~/blobs') == os.path.expanduser('~/blobs')
     (tmp_path / 'ca.pem').write_text('x')
-    assert lookups.existing_file('ca.pem') == 'ca.pem'
+    assert dt.existing_file('ca.pem') == 'ca.pem'
     with pytest.raises(ValueError, match='no such file'):
-        lookups.existing_file('missing.pem')
+        dt.existing_file('missing.pem')
 
 
 def test_dotted_callable_imports():
-    assert lookups.dotted_callable('os.path.join') is os.path.join
+    assert dt.dotted_callable('os.path.join') is os.path.join
 
 
 @pytest.mark.parametrize('text, words', [
@@ -251,7 +287,7 @@ def test_dotted_callable_imports():
 ])
 def test_dotted_callable_refuses(text, words):
     with pytest.raises(ValueError) as e:
-        lookups.dotted_callable(text)
+        dt.dotted_callable(text)
     for word in words:
         assert word in str(e.value)
 
@@ -327,9 +363,9 @@ def test_size_is_number_times_unit_up_to_the_bound(number, unit, space):
 @settings(max_examples=500, deadline=None)
 @given(path=st.text(min_size=1))
 def test_path_converters_raise_only_valueerror(path):
-    for convert in (lookups.existing_file, lookups.existing_directory,
-                    dt.directory_path, lookups.file_in_existing_directory,
-                    lookups.existing_path):
+    for convert in (dt.existing_file, dt.existing_directory,
+                    dt.directory_path, dt.file_in_existing_directory,
+                    dt.existing_path):
         try:
             assert isinstance(convert(path), str)
         except ValueError:
@@ -340,7 +376,7 @@ def test_a_path_with_a_nul_character_is_refused_with_its_value():
     with pytest.raises(ValueError, match=r"'/tmp/a\\x00b' holds a NUL "
                                          r"character; expected the path of "
                                          r"a key"):
-        lookups.existing_file('/tmp/a\0b', 'a key')
+        dt.existing_file('/tmp/a\0b', 'a key')
     with pytest.raises(ValueError, match='NUL'):
         dt.directory_path('blobs\0')
 
@@ -520,7 +556,7 @@ def fifo(tmp_path):
 
 def test_existing_file_refuses_a_fifo_without_opening_it(fifo, no_open):
     with pytest.raises(ValueError) as e:
-        lookups.existing_file(fifo, 'a PEM certificate file')
+        dt.existing_file(fifo, 'a PEM certificate file')
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
                             f'expected a PEM certificate file')
 
@@ -530,7 +566,7 @@ def test_existing_file_refuses_a_device(device, no_open):
     if not os.path.exists(device):
         pytest.skip(f'no {device}')
     with pytest.raises(ValueError) as e:
-        lookups.existing_file(device, 'a PEM private key file')
+        dt.existing_file(device, 'a PEM private key file')
     assert str(e.value) == (f'{device!r} is a character device, not a '
                             f'regular file; expected a PEM private key file')
 
@@ -543,7 +579,7 @@ def test_existing_file_refuses_a_socket(no_open):
         sock.bind(path)
         with pytest.raises(ValueError, match=r"is a socket, not a regular "
                                              r"file; expected a key"):
-            lookups.existing_file(path, 'a key')
+            dt.existing_file(path, 'a key')
     finally:
         sock.close()
         os.remove(path)
@@ -554,45 +590,45 @@ def test_existing_file_follows_a_link_to_a_fifo(fifo, tmp_path, no_open):
     link = tmp_path / 'cert.pem'
     link.symlink_to(fifo)
     with pytest.raises(ValueError, match='is a FIFO, not a regular file'):
-        lookups.existing_file(str(link))
+        dt.existing_file(str(link))
 
 
 def test_existing_path_takes_a_file_or_a_directory_only(fifo, tmp_path,
                                                         no_open):
     what = 'a CA file or a directory of CA certificates'
-    assert lookups.existing_path(str(tmp_path), what) == str(tmp_path)
+    assert dt.existing_path(str(tmp_path), what) == str(tmp_path)
     with pytest.raises(ValueError) as e:
-        lookups.existing_path(fifo, what)
+        dt.existing_path(fifo, what)
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file or a '
                             f'directory; expected {what}')
     with pytest.raises(ValueError, match="'/dev/null' is a character device"):
-        lookups.existing_path('/dev/null', what)
+        dt.existing_path('/dev/null', what)
     with pytest.raises(ValueError, match='no such file or directory'):
-        lookups.existing_path(str(tmp_path / 'none'), what)
+        dt.existing_path(str(tmp_path / 'none'), what)
 
 
 def test_existing_path_keeps_regular_files(tmp_path):
     (tmp_path / 'ca.pem').write_text('x')
-    assert lookups.existing_path(str(tmp_path / 'ca.pem')) == \
+    assert dt.existing_path(str(tmp_path / 'ca.pem')) == \
         str(tmp_path / 'ca.pem')
 
 
 def test_cache_file_that_exists_must_be_a_regular_file(fifo, tmp_path,
                                                        no_open):
     with pytest.raises(ValueError) as e:
-        lookups.file_in_existing_directory(fifo, 'a cache file')
+        dt.file_in_existing_directory(fifo, 'a cache file')
     assert str(e.value) == (f'{fifo!r} is a FIFO, not a regular file; '
                             f'expected a cache file')
     with pytest.raises(ValueError, match="'/dev/zero' is a character device, "
                                          "not a regular file"):
-        lookups.file_in_existing_directory('/dev/zero', 'a cache file')
+        dt.file_in_existing_directory('/dev/zero', 'a cache file')
 
 
 def test_cache_file_may_be_absent_or_a_regular_file(tmp_path):
     (tmp_path / 'old.zec').write_bytes(b'')
     for name in ('old.zec', 'new.zec'):
         path = str(tmp_path / name)
-        assert lookups.file_in_existing_directory(path) == path
+        assert dt.file_in_existing_directory(path) == path
 
 
 # Import errors of a password-function module.
@@ -620,7 +656,7 @@ def test_an_import_error_inside_the_module_is_named_by_type_only(
         module_dir, source):
     module_dir('zc_dt_vault', source)
     with pytest.raises(ValueError) as e:
-        lookups.dotted_callable('zc_dt_vault.password')
+        dt.dotted_callable('zc_dt_vault.password')
     kind = 'ImportError' if source.startswith('raise ImportError') else \
         'ModuleNotFoundError'
     assert str(e.value) == (f"'zc_dt_vault.password': importing zc_dt_vault "
@@ -633,7 +669,7 @@ def test_a_module_not_found_error_naming_the_module_is_in_our_words(
     module_dir('zc_dt_self', 'raise ModuleNotFoundError("token S3CRET", '
                              'name=__name__)\n')
     with pytest.raises(ValueError) as e:
-        lookups.dotted_callable('zc_dt_self.password')
+        dt.dotted_callable('zc_dt_self.password')
     assert str(e.value) == ("'zc_dt_self.password' cannot be imported: no "
                             "module named 'zc_dt_self'; expected "
                             "module.function of a module on sys.path")
@@ -646,7 +682,7 @@ def test_a_module_not_found_error_naming_the_module_is_in_our_words(
 ])
 def test_a_missing_module_or_package_is_named(text, missing):
     with pytest.raises(ValueError) as e:
-        lookups.dotted_callable(text)
+        dt.dotted_callable(text)
     assert str(e.value).startswith(
         f"{text!r} cannot be imported: no module named {missing!r}")
 
@@ -679,7 +715,7 @@ def test_a_bare_cache_file_name_is_in_the_working_directory(tmp_path,
                                                             monkeypatch):
     # As in ZEO's own configuration tests: "cache-path test".
     monkeypatch.chdir(tmp_path)
-    assert lookups.file_in_existing_directory('test') == 'test'
+    assert dt.file_in_existing_directory('test') == 'test'
     import zeoconf
     kwargs = zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
                                    'cache-path cache.zec\n</clientstorage>\n')
@@ -692,4 +728,19 @@ def test_offline_and_online_refuse_the_same_dotted_names(text):
     with pytest.raises(ValueError, match='not a dotted name'):
         dt.dotted_name(text)
     with pytest.raises(ValueError, match='not a dotted name'):
-        lookups.dotted_callable(text)
+        dt.dotted_callable(text)
+
+
+@pytest.mark.parametrize('convert', [
+    dt.existing_file, dt.existing_directory, dt.existing_path,
+    dt.file_in_existing_directory])
+def test_a_symlink_loop_is_called_a_loop_not_a_missing_file(convert,
+                                                             tmp_path):
+    loop = tmp_path / 'loop'
+    loop.symlink_to(loop)
+    with pytest.raises(ValueError) as e:
+        convert(str(loop), 'a CA file')
+    message = str(e.value)
+    assert 'no such' not in message
+    assert 'symbolic links' in message and str(loop) in message
+    assert 'expected a CA file' in message

@@ -6,17 +6,17 @@ behind a TLS terminator). The server certificate names ``localhost``,
 ``127.0.0.1`` and ``::1``.
 """
 
-import collections
+import functools
 import io
 import os
 import random
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import pytest
 import trustme
@@ -26,7 +26,7 @@ from fifos import without_blocking
 from ZEO.Exceptions import ClientDisconnected
 
 import zeoconf
-from zeoconf import tls
+from zeoconf import datatypes, tls
 
 PASSWORD_MODULE = 'zeoconf_test_passwords'
 
@@ -95,8 +95,25 @@ def test_context_is_secure_by_default(certs):
     context = kwargs['ssl']
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname is True
-    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
-    assert kwargs['ssl_server_hostname'] == 'zeo.example.com'
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert context.verify_flags & ssl.VERIFY_X509_STRICT
+    # No one name for every server: asyncio checks each against its own.
+    assert kwargs['ssl_server_hostname'] is None
+
+
+def test_a_context_is_never_weaker_than_this_pythons_default(certs):
+    """Whatever CPython's default context adds on this release (issue 22:
+    VERIFY_X509_PARTIAL_CHAIN, VERIFY_X509_STRICT on 3.13), zeoconf's
+    contexts carry it too, and TLS 1.2 is the least they speak."""
+    default = ssl.create_default_context()
+    for authenticate in (certs.ca, None):
+        context = tls.client_context(authenticate=authenticate)
+        assert context.verify_flags & default.verify_flags == \
+            default.verify_flags
+        assert context.options & default.options == default.options
+        assert context.minimum_version >= max(default.minimum_version,
+                                              ssl.TLSVersion.TLSv1_2)
+        assert context.verify_mode == ssl.CERT_REQUIRED
 
 
 def test_ip_address_host_is_checked_against_the_certificate(
@@ -177,37 +194,31 @@ def test_empty_ssl_with_system_cas_in_a_hashed_directory_only(
     _roundtrip(db)
 
 
-def test_plain_client_to_tls_server_fails_within_wait_timeout(
-        tls_server, zodb_conf):
+@pytest.mark.parametrize('server, ssl_body', [
+    # A plain client to a TLS server, and a TLS client to a plain one.
+    ('tls_server', None),
+    ('zeo_server', 'authenticate {ca}'),
+    # The server's certificate from a CA the client does not trust.
+    ('tls_server', 'authenticate {other_ca}\n{client}'),
+    # A server-hostname the certificate does not name.
+    ('tls_server', 'authenticate {ca}\nserver-hostname zeo.example.com\n'
+                   '{client}'),
+    # ZEO's server demands a client certificate.
+    ('tls_server', 'authenticate {ca}'),
+])
+def test_a_connection_tls_refuses_fails_within_wait_timeout(
+        request, certs, zodb_conf, server, ssl_body):
+    port = request.getfixturevalue(server).port
+    if ssl_body is None:
+        text = zodb_conf(f"""
+            server localhost:{port}
+            wait-timeout 1""")
+    else:
+        text = _conf(f'server localhost:{port}', ssl_body.format(
+            ca=certs.ca, other_ca=certs.other_ca,
+            client=_client_cert_lines(certs)), 'wait-timeout 1')
     with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(zodb_conf(f"""
-            server localhost:{tls_server.port}
-            wait-timeout 1"""))
-
-
-def test_tls_client_to_plain_server_fails_within_wait_timeout(
-        zeo_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{zeo_server.port}',
-            f'authenticate {certs.ca}', 'wait-timeout 1'))
-
-
-def test_untrusted_server_certificate_is_refused(tls_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}', f"""
-            authenticate {certs.other_ca}
-            {_client_cert_lines(certs)}""", 'wait-timeout 1'))
-
-
-def test_wrong_server_hostname_is_refused(tls_server, certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}', f"""
-            authenticate {certs.ca}
-            server-hostname zeo.example.com
-            {_client_cert_lines(certs)}""", 'wait-timeout 1'))
+        ZODB.config.databaseFromString(text)
 
 
 def _server_named(make_server, certs, name):
@@ -224,14 +235,6 @@ def test_server_hostname_is_what_gets_checked(make_server, certs, open_db):
         authenticate {certs.ca}
         server-hostname zeo.internal"""))
     _roundtrip(db)
-
-
-def test_server_requiring_client_certificate_refuses_none(tls_server,
-                                                          certs):
-    with pytest.raises(ClientDisconnected):
-        ZODB.config.databaseFromString(_conf(
-            f'server localhost:{tls_server.port}',
-            f'authenticate {certs.ca}', 'wait-timeout 1'))
 
 
 def test_check_hostname_false_connects_without_a_name(make_server, certs,
@@ -304,17 +307,6 @@ def many_cas(tmp_path_factory):
     return files
 
 
-class _WidenedCache(collections.OrderedDict):
-    """The context cache with a thread switch offered right after each
-    lookup: what an unguarded lookup-then-reorder needs to break under
-    threads (it did, as a raw KeyError, 12 times in 71,000 parses)."""
-
-    def get(self, *args):
-        value = super().get(*args)
-        time.sleep(0)
-        return value
-
-
 def _in_threads(count, work):
     """Run work(i) in *count* threads started together; return what each
     raised (nothing, when all is well)."""
@@ -335,11 +327,9 @@ def _in_threads(count, work):
     return errors
 
 
-def test_threads_share_the_context_cache_without_errors(many_cas,
-                                                        monkeypatch):
+def test_threads_share_the_context_cache_without_errors(many_cas):
     """8 threads, 40 settings differing in authenticate (more than the
     cache keeps, so contexts are evicted while others look them up)."""
-    monkeypatch.setattr(tls, '_cache', _WidenedCache())
     switch = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     before = dict(tls.stats)
@@ -363,26 +353,6 @@ def test_threads_share_the_context_cache_without_errors(many_cas,
     # Every call is counted once, as built or as reused.
     assert (tls.stats['built'] - before['built']
             + tls.stats['reused'] - before['reused']) == 8 * calls
-
-
-def test_threads_racing_on_the_same_settings_get_one_context(many_cas,
-                                                             monkeypatch):
-    """Fewer settings than the cache keeps: however the threads interleave,
-    each setup ends with one context, built once as far as stats say."""
-    monkeypatch.setattr(tls, '_cache', _WidenedCache())
-    settings = many_cas[:24]
-    before = dict(tls.stats)
-    seen = collections.defaultdict(set)
-
-    def work(i):
-        for path in settings:
-            seen[path].add(tls.client_context(authenticate=path,
-                                              check_hostname=False))
-    assert _in_threads(8, work) == []
-    assert {path: len(contexts) for path, contexts in seen.items()} == \
-        {path: 1 for path in settings}
-    assert tls.stats['built'] - before['built'] == 24
-    assert tls.stats['reused'] - before['reused'] == 8 * 24 - 24
 
 
 def _same_length_pems(*cas):
@@ -419,66 +389,6 @@ def test_a_ca_file_replaced_in_place_with_size_and_mtime_kept_is_reloaded(
     assert _organization(new) == ['Second CA']
 
 
-def test_content_decides_while_a_change_time_could_repeat(tmp_path,
-                                                          monkeypatch):
-    """On a file system that keeps time in coarse ticks, a file rewritten
-    within one tick keeps its change time: a file changed that recently is
-    compared by content. Simulated by freezing both times in the stamp."""
-    frozen = time.time_ns()
-    stamp = tls._stamp
-
-    def coarse(*args):
-        value = stamp(*args)
-        return value if value == 'unreadable' else value[:3] + (frozen,) * 2
-    monkeypatch.setattr(tls, '_stamp', coarse)
-    first, second = _same_length_pems(
-        trustme.CA(organization_name='First CA'),
-        trustme.CA(organization_name='Second CA'))
-    path = tmp_path / 'ca.pem'
-    path.write_bytes(first)
-    tls.clear_cache()
-    old = tls.client_context(authenticate=str(path), check_hostname=False)
-    assert tls.client_context(authenticate=str(path),
-                              check_hostname=False) is old
-    with open(path, 'r+b') as f:
-        f.write(second)
-    new = tls.client_context(authenticate=str(path), check_hostname=False)
-    assert _organization(new) == ['Second CA']
-    assert tls.client_context(authenticate=str(path),
-                              check_hostname=False) is new
-
-
-def _counting_reads(monkeypatch):
-    reads = []
-    read = tls._read_regular
-
-    def counting(path):
-        reads.append(path)
-        return read(path)
-    monkeypatch.setattr(tls, '_read_regular', counting)
-    return reads
-
-
-def test_a_reused_context_reads_recent_files_only(certs, tmp_path,
-                                                  monkeypatch):
-    files = [str(shutil.copy(f, tmp_path)) for f in
-             (certs.client_cert, certs.client_key, certs.ca)]
-    tls.clear_cache()
-    reads = _counting_reads(monkeypatch)
-    first = tls.client_context(*files[:2], None, files[2])
-    assert sorted(reads) == sorted(files * 2)      # before and after loading
-    # Just copied: each use compares their content.
-    del reads[:]
-    assert tls.client_context(*files[:2], None, files[2]) is first
-    assert sorted(reads) == sorted(files)
-    # Older than the window (here: a window of nothing), a use is a stat.
-    monkeypatch.setattr(tls, '_RACY_NS', 0)
-    tls.client_context(*files[:2], None, files[2])
-    del reads[:]
-    assert tls.client_context(*files[:2], None, files[2]) is first
-    assert reads == []
-
-
 @pytest.fixture
 def fifo(tmp_path):
     path = str(tmp_path / 'fifo.pem')
@@ -498,21 +408,16 @@ def test_a_fifo_among_the_tls_files_is_refused_without_reading_it(
     with pytest.raises(tls.TLSSettingError) as e:
         without_blocking(fifo, lambda: tls.client_context(**files))
     assert e.value.key == key
-    assert str(e.value) == (f'{key}: {fifo!r} is a FIFO, not a regular '
+    assert str(e.value) == (f'{key}: {fifo} is a FIFO, not a regular '
                             f'file; expected {what}')
 
 
 def test_a_device_as_certificate_is_refused_by_what_it_is(certs):
     with pytest.raises(tls.TLSSettingError) as e:
         tls.client_context(certificate='/dev/zero', authenticate=certs.ca)
-    assert str(e.value) == ("certificate: '/dev/zero' is a character "
+    assert str(e.value) == ("certificate: /dev/zero is a character "
                             "device, not a regular file; expected a PEM "
                             "certificate file")
-
-
-def test_pem_sniffing_does_not_read_a_fifo(fifo):
-    assert without_blocking(
-        fifo, lambda: tls._is_pem(fifo, b'-----BEGIN')) is False
 
 
 def _write_hashed(directory, name, data):
@@ -532,34 +437,96 @@ def test_a_ca_directory_of_garbage_hashed_files_is_refused(tmp_path):
     assert e.value.key == 'authenticate'
     assert str(e.value) == (
         f'authenticate: {str(cadir)!r} holds no certificate: none of its '
-        f'2 hashed files (such as abcdef01.0) is a regular file with a PEM '
-        f'certificate; expected a directory of CA certificates as '
-        f'`openssl rehash` makes it, or a CA file')
+        f'2 hashed files (such as abcdef01.0) is a PEM CA certificate; '
+        f'expected a directory of CA certificates as `openssl rehash` '
+        f'makes it, or a CA file')
 
 
-def test_a_ca_directory_whose_only_hashed_file_is_a_fifo_is_refused(
-        tmp_path):
+@pytest.mark.parametrize('name, special', [
+    ('abcdef01.0', 'fifo'),
+    ('00000000.1', 'fifo-beside-a-certificate'),
+    ('abcdef01.0', 'socket'),
+    ('abcdef01.0', 'device'),
+])
+def test_a_special_file_among_a_ca_directorys_hashed_names_is_refused(
+        certs, tmp_path, name, special):
+    """OpenSSL opens hashed names at handshake time, past wait-timeout: a
+    FIFO there would hang the connection forever. Refused when read,
+    named, without being opened."""
     cadir = tmp_path / 'cas'
     cadir.mkdir()
-    os.mkfifo(cadir / 'abcdef01.0')
-    with pytest.raises(tls.TLSSettingError, match='holds no certificate'):
-        without_blocking(str(cadir / 'abcdef01.0'),
-                          lambda: tls.client_context(authenticate=str(cadir)))
+    path = cadir / name
+    if special == 'socket':
+        what = 'a socket'
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    elif special == 'device':
+        what = 'a character device'
+        path.symlink_to('/dev/zero')
+    else:
+        what = 'a FIFO'
+        os.mkfifo(path)
+        if special == 'fifo-beside-a-certificate':
+            shutil.copy(certs.ca, cadir / '00000000.0')
+    parse = functools.partial(
+        zeoconf.client_kwargs,
+        f'<clientstorage>\nserver zeo:8100\n<ssl>\n'
+        f'authenticate {cadir}\n</ssl>\n</clientstorage>\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        without_blocking(str(path), parse) if what == 'a FIFO' else parse()
+    assert e.value.lineno == 4
+    assert e.value.message == (
+        f'<ssl>: authenticate: {path} is {what}, not a regular file; '
+        f'expected a CA certificate file')
 
 
-@pytest.mark.skipif(shutil.which('openssl') is None,
-                    reason='needs the openssl command to hash a CA file')
-def test_a_ca_directory_with_one_certificate_among_garbage_and_fifos(
-        certs, tmp_path):
-    cadir = _hashed_ca_directory(certs, tmp_path)
-    os.mkfifo(cadir / '00000000.0')
-    _write_hashed(cadir, '00000001.0', b'garbage\n')
-    context = without_blocking(
-        str(cadir / '00000000.0'),
-        lambda: tls.client_context(authenticate=str(cadir),
-                                   check_hostname=False))
-    # Still read by OpenSSL lazily, by hash: nothing loaded up front.
-    assert context.get_ca_certs() == []
+def test_a_ca_file_holding_only_a_crl_is_refused(certs, tmp_path):
+    crl_only = tmp_path / 'crl.pem'
+    crl_only.write_bytes(certs.crl())
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(
+            f'<clientstorage>\nserver zeo:8100\n<ssl>\n'
+            f'authenticate {crl_only}\n</ssl>\n</clientstorage>\n')
+    assert e.value.lineno == 4
+    assert e.value.message == (
+        f"<ssl>: authenticate: {str(crl_only)!r} holds no PEM CA "
+        f"certificate; expected a PEM file of CA certificates or a "
+        f"directory of them")
+
+
+def test_ssl_cert_file_naming_a_fifo_does_not_hang_an_empty_ssl(
+        tmp_path, monkeypatch):
+    fifo = tmp_path / 'cert.pem'
+    os.mkfifo(fifo)
+    monkeypatch.setenv('SSL_CERT_FILE', str(fifo))
+    monkeypatch.setenv('SSL_CERT_DIR', str(tmp_path / 'none'))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        without_blocking(str(fifo), lambda: zeoconf.client_kwargs(
+            '<clientstorage>\nserver zeo:8100\n<ssl>\n</ssl>\n'
+            '</clientstorage>\n'))
+    assert e.value.message == (
+        f'<ssl>: authenticate: {fifo} is a FIFO, not a regular file; '
+        f'expected the system CA file (SSL_CERT_FILE)')
+
+
+def test_a_symlink_loop_as_authenticate_is_said_to_be_one(tmp_path):
+    loop = tmp_path / 'ca.pem'
+    loop.symlink_to(loop)
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs(
+            f'<clientstorage>\nserver zeo:8100\n<ssl>\n'
+            f'authenticate {loop}\n</ssl>\n</clientstorage>\n')
+    assert e.value.lineno == 4
+    assert e.value.message.startswith(
+        f"authenticate: {str(loop)!r} cannot be looked at: too many levels "
+        f"of symbolic links")
+    assert 'no such file' not in e.value.message
+
+
+def _named(function):
+    """*function* as the password-function key gives it."""
+    return datatypes.NamedCallable(f'{__name__}.{function.__name__}',
+                                   function)
 
 
 def five_thousand():
@@ -579,8 +546,8 @@ def lone_surrogate():
 def test_a_password_longer_than_openssl_takes_names_the_key_and_the_limit(
         certs, function, length):
     with pytest.raises(tls.TLSSettingError) as e:
-        tls.client_context(certs.client_cert, certs.encrypted_key, function,
-                           certs.ca)
+        tls.client_context(certs.client_cert, certs.encrypted_key,
+                           _named(function), certs.ca)
     assert e.value.key == 'password-function'
     assert str(e.value) == (
         f'password-function: {__name__}.{function.__name__} returned a '
@@ -600,26 +567,134 @@ def test_a_password_of_1024_bytes_reaches_openssl(certs):
 def test_a_password_that_is_no_utf8_text_is_not_quoted(certs):
     with pytest.raises(tls.TLSSettingError) as e:
         tls.client_context(certs.client_cert, certs.encrypted_key,
-                           lone_surrogate, certs.ca)
-    assert str(e.value) == (f'password-function: {__name__}.lone_surrogate '
-                            f'failed: it returned text that cannot be '
-                            f'encoded as UTF-8')
+                           _named(lone_surrogate), certs.ca)
+    assert str(e.value) == (
+        f'password-function: the password returned by {__name__}.'
+        f'lone_surrogate does not decrypt the key in '
+        f'{certs.encrypted_key!r}')
 
 
-def test_server_host_names_compare_as_dns_names(certs):
-    # DNS names are not case sensitive, and a final dot only says the name
-    # is absolute: one host name for <ssl> to check.
+@pytest.mark.parametrize('servers', [
+    'server zeo1.example.com:8100\nserver zeo2.example.com:8100',
+    'server zeo1.example.com:8100 zeo2.example.com:8100',
+    'server ZEO.example.com:8100\nserver 10.0.0.5:8100',
+])
+def test_servers_of_different_host_names_share_one_ssl(certs, servers):
     kwargs = zeoconf.client_kwargs(
-        f'<clientstorage>\nserver ZEO.example.com:8100\n'
-        f'server zeo.example.com.:8101\n<ssl>\n'
-        f'authenticate {certs.ca}\n</ssl>\n</clientstorage>\n')
-    assert kwargs['ssl_server_hostname'] == 'zeo.example.com'
-    with pytest.raises(ZConfig.ConfigurationError,
-                       match='different host names'):
-        zeoconf.client_kwargs(
-            f'<clientstorage>\nserver zeo.example.com:8100\n'
-            f'server zeo2.example.com:8101\n<ssl>\n'
-            f'authenticate {certs.ca}\n</ssl>\n</clientstorage>\n')
+        f'<clientstorage>\n{servers}\n<ssl>\nauthenticate {certs.ca}\n'
+        f'</ssl>\n</clientstorage>\n')
+    assert len(kwargs['addr']) == 2
+    assert kwargs['ssl'].check_hostname is True
+    assert kwargs['ssl_server_hostname'] is None
+
+
+@pytest.mark.parametrize('body', ['', 'authenticate {ca}'])
+def test_a_bare_port_under_ssl_is_checked_against_127_0_0_1(
+        make_server, certs, open_db, monkeypatch, body):
+    # trustme's server certificate names 127.0.0.1.
+    monkeypatch.setenv('SSL_CERT_FILE', certs.ca)
+    server = make_server(ssl_context=certs.server_context(False))
+    _roundtrip(open_db(_conf(f'server {server.port}',
+                             body.format(ca=certs.ca))))
+
+
+@pytest.fixture
+def primary_and_replica(make_server, certs):
+    """Two TLS servers, each with a certificate for its own name only:
+    'localhost' and '127.0.0.1'."""
+    servers = {}
+    for name in ('localhost', '127.0.0.1'):
+        cert, key = certs.issue_server_certificate(
+            name, name=f'only-{name}')
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        servers[name] = make_server(ssl_context=context)
+    return servers
+
+
+@pytest.mark.parametrize('alive', ['localhost', '127.0.0.1'])
+def test_each_server_is_checked_against_its_own_host_name(
+        primary_and_replica, certs, open_db, alive):
+    """One <ssl> for a primary and a replica with certificates of their
+    own, as with ZEO's component: whichever is up is verified against
+    the name it is given by, and serves."""
+    servers = primary_and_replica
+    text = _conf(f'server localhost:{servers["localhost"].port} '
+                 f'127.0.0.1:{servers["127.0.0.1"].port}',
+                 f'authenticate {certs.ca}', 'wait-timeout 10')
+    for name, server in servers.items():
+        if name != alive:
+            server.stop()
+    _roundtrip(open_db(text))
+
+
+def test_a_server_whose_certificate_names_another_host_is_refused(
+        primary_and_replica, certs):
+    servers = primary_and_replica
+    # The localhost server's certificate does not name 127.0.0.1.
+    with pytest.raises(ClientDisconnected):
+        ZODB.config.databaseFromString(_conf(
+            f'server 127.0.0.1:{servers["localhost"].port}',
+            f'authenticate {certs.ca}', 'wait-timeout 1'))
+
+
+def test_a_hundred_storages_with_one_ssl_build_one_context(certs):
+    sections = ''.join(
+        f'<zodb db{i}>\n  <clientstorage>\n    server zeo{i}:8100\n'
+        f'    <ssl>\n      authenticate {certs.ca}\n'
+        f'      certificate {certs.client_cert}\n'
+        f'      key {certs.client_key}\n    </ssl>\n'
+        f'  </clientstorage>\n</zodb>\n' for i in range(100))
+    tls.clear_cache()
+    before = dict(tls.stats)
+    config, _ = ZConfig.loadConfigFile(
+        ZODB.config.getDbSchema(), io.StringIO('%import zeoconf\n' +
+                                               sections))
+    contexts = {id(db.config.storage.kwargs()['ssl'])
+                for db in config.database}
+    assert len(config.database) == 100
+    assert len(contexts) == 1
+    assert tls.stats['built'] - before['built'] == 1
+    assert tls.stats['reused'] - before['reused'] == 99
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None,
+                    reason='needs the openssl command to hash a CA file')
+def test_a_ca_file_rewritten_in_place_in_a_ca_directory_is_read_again(
+        tls_terminator_server, certs, tmp_path):
+    """The directory's own stat does not change when one of its files
+    does: the file's bytes decide. Same size, same times, same inode."""
+    cadir = _hashed_ca_directory(certs, tmp_path)
+    [path] = cadir.iterdir()
+    right, wrong = _same_length_pems_of(certs.ca, certs.other_ca)
+    path.write_bytes(right)
+    tls.clear_cache()
+    first = tls.client_context(authenticate=str(cadir))
+    _handshake(first, tls_terminator_server.port)
+    assert tls.client_context(authenticate=str(cadir)) is first
+    was, dir_was = os.stat(path), os.stat(cadir)
+    with open(path, 'r+b') as f:        # in place: the same inode
+        f.write(wrong)
+    os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+    os.utime(cadir, ns=(dir_was.st_atime_ns, dir_was.st_mtime_ns))
+    now = os.stat(path)
+    assert (now.st_ino, now.st_size, now.st_mtime_ns) == \
+        (was.st_ino, was.st_size, was.st_mtime_ns)
+    second = tls.client_context(authenticate=str(cadir))
+    assert second is not first
+    # The server's CA is no longer there: the new context refuses it.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _handshake(second, tls_terminator_server.port)
+
+
+def _same_length_pems_of(*paths):
+    pems = []
+    for path in paths:
+        with open(path, 'rb') as f:
+            pems.append(f.read())
+    length = max(len(pem) for pem in pems) + 16
+    return [pem + b'# ' + b'x' * (length - len(pem) - 3) + b'\n'
+            for pem in pems]
 
 
 @pytest.mark.parametrize('definition', [
@@ -657,7 +732,6 @@ def _ca_file_with_crl(certs, tmp_path, *revoked, **options):
 
 
 def _handshake(context, port):
-    import socket
     with socket.create_connection(('127.0.0.1', port), timeout=5) as raw:
         with context.wrap_socket(raw, server_hostname='localhost'):
             pass

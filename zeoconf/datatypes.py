@@ -451,14 +451,19 @@ def file_kind(mode):
     return 'a special file'
 
 
-def _mode(path):
+def _mode(path, text, what):
     """``st_mode`` of *path* (links followed), or ``None`` if nothing is
     there. Only ``stat``: a FIFO or a device is never opened, so that
-    looking at it cannot block or consume anything."""
+    looking at it cannot block or consume anything. What else stops the
+    look (a symbolic link loop, a directory this process may not enter)
+    is said as it is, not as "no such file"."""
     try:
         return os.stat(path).st_mode
-    except (OSError, ValueError):
+    except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
+    except OSError as e:
+        raise ValueError(f'{text!r} cannot be looked at: '
+                         f'{e.strerror.lower()}; expected {what}') from None
 
 
 def existing_file(text, what='a file'):
@@ -467,7 +472,7 @@ def existing_file(text, what='a file'):
     A directory, FIFO, device or socket is refused by what it is.
     """
     path = path_text(text, what)
-    mode = _mode(path)
+    mode = _mode(path, text, what)
     if mode is None:
         raise ValueError(f'{text!r}: no such file; expected {what}')
     return _readable_file(text, path, mode, what)
@@ -488,7 +493,7 @@ def _readable_file(text, path, mode, what):
 def existing_directory(text, what='a directory'):
     """The path of a directory that exists and can be read."""
     path = path_text(text, what)
-    return _readable_directory(text, path, _mode(path), what)
+    return _readable_directory(text, path, _mode(path, text, what), what)
 
 
 def _readable_directory(text, path, mode, what):
@@ -521,7 +526,7 @@ def file_in_existing_directory(text, what='a file'):
     FIFO or a device is refused by what it is, without being opened).
     """
     path = path_text(text, what)
-    mode = _mode(path)
+    mode = _mode(path, text, what)
     if mode is not None:
         if stat.S_ISDIR(mode):
             raise ValueError(f'{text!r} is a directory; expected {what}')
@@ -540,7 +545,7 @@ def file_in_existing_directory(text, what='a file'):
 def existing_path(text, what='a file or directory'):
     """The path of a readable regular file or directory."""
     path = path_text(text, what)
-    mode = _mode(path)
+    mode = _mode(path, text, what)
     if mode is None:
         raise ValueError(f'{text!r}: no such file or directory; expected '
                          f'{what}')

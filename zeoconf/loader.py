@@ -181,8 +181,9 @@ class Loader(ZConfig.loader.ConfigLoader):
             if first is None:
                 first = (line, url)
             else:
-                where = line if url == first[1] else f'{file_of(url)}:{line}'
-                message += f' ({key}: line {where})'
+                where = (f'line {line}' if url == first[1] else
+                         f'{file_of(url)}:{line}')
+                message += f' ({key}: {where})'
         located = openers.SectionError(error.section, message)
         located.keys, located.occurrence = error.keys, error.occurrence
         if first:

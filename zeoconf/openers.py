@@ -156,6 +156,9 @@ class ClientStorageOpener:
         self.name = config.getSectionName()
         self.ssl = c.ssl
         self.addresses = [a for line in c.server for a in line]
+        # The server line of each address, for the line of an error.
+        self._server_lines = [n for n, line in enumerate(c.server)
+                              for _ in line]
         self._check_servers()
         for key, why in IGNORED_KEYS.items():
             if getattr(c, key.replace('-', '_')) is not None:
@@ -232,7 +235,8 @@ class ClientStorageOpener:
                 (address[0].lower().rstrip('.'), address[1])
             if same in seen:
                 self.fail(f'server {_shown(address)} is given twice; give '
-                          f'each server once', 'server', occurrence=index)
+                          f'each server once', 'server',
+                          occurrence=self._server_lines[index])
             seen.add(same)
 
     def _blob_rules(self):
@@ -317,7 +321,8 @@ class ClientStorageOpener:
             self.fail(f'server {sockets[0]!r} is a Unix socket, and ZEO\'s '
                       f'client cannot use TLS over Unix sockets; use '
                       f'HOST:PORT or remove <ssl>', 'server',
-                      occurrence=self.addresses.index(sockets[0]))
+                      occurrence=self._server_lines[
+                          self.addresses.index(sockets[0])])
         # Otherwise, without server-hostname, ZEO passes no host name and
         # asyncio checks each server against the host of its own address.
 
@@ -355,7 +360,7 @@ def _client_factory(disconnect_poll):
     value and waits that long (plus up to a second) after a failed
     attempt. ``_client_factory`` is ZEO's private hook for choosing that
     thread class; we pass the class with the poll bound. setup.cfg pins ZEO
-    to the releases on which tests/test_disconnect_poll.py proves it; a
+    to the releases on which tests/test_zeo_state.py proves it; a
     ZEO without the hook gets one warning, never a crash.
     """
     from ZEO.asyncio.client import ClientThread

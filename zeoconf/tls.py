@@ -138,8 +138,12 @@ def _contents(certificate, key, authenticate):
     if authenticate is None:
         # The system's CAs, where SSL_CERT_FILE and SSL_CERT_DIR put them.
         paths = ssl.get_default_verify_paths()
-        if paths.cafile is not None:
-            found.append(_read('authenticate', paths.cafile,
+        # Not paths.cafile, which is None for anything but a regular
+        # file: OpenSSL would still open a FIFO there, and block.
+        cafile = (os.environ.get(paths.openssl_cafile_env)
+                  or paths.openssl_cafile)
+        if os.path.exists(cafile):
+            found.append(_read('authenticate', cafile,
                                'the system CA file (SSL_CERT_FILE)'))
         if paths.capath is not None:
             found.append(_directory('authenticate', paths.capath))
@@ -211,12 +215,17 @@ def _check_ca_directory(path):
             f'certificates (files named like 3513523f.0); run '
             f'`openssl rehash {path}` or give a CA file instead')
     for name in names:
-        with open(os.path.join(path, name), 'rb') as f:
-            if b'-----BEGIN CERTIFICATE-----' in f.read():
-                return
+        # Each was read as a regular file of sane size (_directory).
+        probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            probe.load_verify_locations(cafile=os.path.join(path, name))
+        except ssl.SSLError:
+            continue
+        if probe.cert_store_stats()['x509_ca']:
+            return
     raise TLSSettingError(
         'authenticate', f'{path!r} holds no certificate: none of its '
-        f'{len(names)} hashed files (such as {names[0]}) is a PEM '
+        f'{len(names)} hashed files (such as {names[0]}) is a PEM CA '
         f'certificate; expected a directory of CA certificates as `openssl '
         f'rehash` makes it, or a CA file')
 
