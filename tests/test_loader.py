@@ -552,10 +552,22 @@ def test_zeoclient_keys_are_ordinary_keys_with_their_line():
     assert e.value.message.startswith("wait: 'sometimes' is not a boolean")
 
 
+def test_an_unset_environment_variable_in_a_password_is_named_alone():
+    # $(NAME) names a variable of the environment, which is configuration,
+    # not the secret: the rest of the value is not shown.
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('<clientstorage>\nserver zeo:1\n'
+                              'password Sw0rd$(FISH_NOT_SET)\n'
+                              '</clientstorage>\n')
+    assert e.value.lineno == 3
+    assert e.value.message == (
+        "password: the environment variable 'FISH_NOT_SET' is not set; set "
+        "it, or write $$ for a literal $")
+
+
 @pytest.mark.parametrize('written', [
     'Sw0rd$fish',            # a name ZConfig cannot replace
     'Sw0rd${fish',           # a '${' without its '}'
-    'Sw0rd$(FISH_NOT_SET)',  # an unset environment variable
     'Sw0rdfish$',            # a lone '$' at the end
 ])
 def test_a_dollar_in_a_password_never_shows_a_piece_of_it(written):

@@ -405,8 +405,8 @@ def _substitution(error, texts):
     name = getattr(error, 'name', None)
     if name and re.search(rf'\$\({re.escape(name)}\)', line, re.IGNORECASE):
         # $(NAME): a variable of the environment, named by the line itself.
-        return _at_line(f'{what}: the environment variable {name} is not '
-                        f'set; set it, or write $$ for a literal $', url,
+        return _at_line(f'{what}: the environment variable {name!r} is '
+                        f'not set; set it, or write $$ for a literal $', url,
                         lineno)
     if hide:
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
@@ -492,14 +492,12 @@ def read_text(path):
 
 def _decoded(data, name, url):
     """The text of a configuration file's bytes *data*; what is no
-    configuration file (binary data, PEM keys and certificates) is refused
-    without quoting any of it."""
-    if b'\0' in data or b'-----BEGIN ' in data:
-        what = 'binary data' if b'\0' in data else 'PEM data (a key or a ' \
-            'certificate)'
+    configuration file (PEM keys and certificates, binary data that is not
+    UTF-8) is refused without quoting any of it."""
+    if b'-----BEGIN ' in data:
         raise ZConfig.ConfigurationError(
-            f'{name} is not a configuration file: it holds {what}; nothing '
-            f'of it is shown', url)
+            f'{name} is not a configuration file: it holds PEM data (a key '
+            f'or a certificate); nothing of it is shown', url)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
