@@ -749,9 +749,7 @@ def _say_comparison(differences, clients, lines, path, err):
     verdicts = []
     for client, line in zip(clients, lines):
         found = by_storage.get(client.label, [])
-        effects = {d.effect for d in found}
-        verdict = ('unexplained' if 'unexplained' in effects else
-                   'intended' if 'intended' in effects else 'same')
+        verdict = _worst(d.effect for d in found)
         verdicts.append(verdict)
         where = f'{path}:{line}' if line else path
         said = {'same': 'the same ClientStorage arguments',
@@ -769,9 +767,16 @@ def _say_comparison(differences, clients, lines, path, err):
                     'intended', 'unexplained': 'DIFFERS'}[d.effect]
             err.write(f'  {d.argument}: {d.original} -> {d.migrated} '
                       f'({mark}): {d.reason}\n')
-    if 'unexplained' in verdicts:
-        return 'unexplained'
-    return 'intended' if 'intended' in verdicts else 'same'
+    return _worst(verdicts)
+
+
+def _worst(effects):
+    """'unexplained', 'intended' or 'same': the worst of *effects*."""
+    effects = set(effects)
+    for effect in ('unexplained', 'intended'):
+        if effect in effects:
+            return effect
+    return 'same'
 
 
 class _NotWritten(Exception):
@@ -1052,8 +1057,7 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
             out.write(text)
         return 0
     if write and os.path.lexists(path + '.orig'):
-        err.write(f'{path}.orig already exists: not overwriting it (move it '
-                  f'away to migrate {path} again)\n')
+        err.write(f'{_orig_exists(path)}\n')
         return 1
 
     try:
@@ -1132,6 +1136,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     return _finish(path, text, migration, write, out, err, read_state)
 
 
+def _orig_exists(path):
+    return (f'{path}.orig already exists: not overwriting it (move it away '
+            f'to migrate {path} again)')
+
+
 def _finish(path, text, migration, write, out, err, read_state):
     """Write the migrated text to *path* (unless it changed since
     *read_state*) or print it on *out*."""
@@ -1139,9 +1148,7 @@ def _finish(path, text, migration, write, out, err, read_state):
         try:
             _write(path, text, migration.text, read_state)
         except FileExistsError:
-            err.write(f'{path}.orig already exists: not overwriting it '
-                      f'(move it away to migrate {path} again); {path} is '
-                      f'unchanged\n')
+            err.write(f'{_orig_exists(path)}; {path} is unchanged\n')
             return 1
         except _NotWritten as e:
             if e.intact:
