@@ -1,32 +1,20 @@
 """``zeoconf migrate``: from ``%import ZEO`` and ``<zeoclient>`` to zeoconf.
 
-Three parts, usable on their own:
-
-- :func:`migrate_text` rewrites configuration text (no file system): the
-  ``%import ZEO`` line becomes ``%import zeoconf``, every ``<zeoclient>``
-  becomes ``<clientstorage>``, and the ``username``, ``password`` and
-  ``realm`` lines of those sections (which ZEO ignores since 5.0) are
-  dropped. Every other line is kept byte for byte. Lines are found with
-  :func:`zeoconf.scanner.scan`.
-- :func:`find_clients`, :func:`compare`: the proof. The original is parsed
-  with its own component (ZODB's ``<zeoclient>``, or ZEO's
-  ``<clientstorage>``) and the result with zeoconf, through the same
-  schema; for every ZEO client storage, the keyword arguments its section
-  would give ``ZEO.ClientStorage.ClientStorage`` are worked out (without
-  connecting) and compared with what ClientStorage does with them.
-- :func:`run`: the command, ``zeoconf migrate FILE [--schema ...]
-  [--write]``. Reading, schemas, parsing and error messages are those of
-  every zeoconf command (:mod:`zeoconf.loader`, :mod:`zeoconf.schemas`,
-  :mod:`zeoconf.errors`); only the line numbers of the migrated text are
-  turned back into the original's here.
+- :func:`migrate_text` rewrites the text: ``%import ZEO`` becomes
+  ``%import zeoconf``, ``<zeoclient>`` becomes ``<clientstorage>``, and
+  the ``username``, ``password`` and ``realm`` lines (which ZEO ignores
+  since 5.0) are dropped. Every other line is kept byte for byte.
+- :func:`find_clients` and :func:`compare` are the proof: the original
+  parsed with its own component and the result with zeoconf resolve to
+  ClientStorage arguments that are compared, without connecting.
+- :func:`migrate_file` is the command.
 
 No password is ever shown: password lines are dropped by line number and
-key name, a ``%define`` used only by dropped lines goes with them, and the
-loader's messages never quote a password. This module imports ZEO only to
-compare (it reads the defaults of ``ClientStorage``); parsing with
-zeoconf never needs it.
+key name, and a ``%define`` only they used goes with them.
 """
 
+import contextlib
+import dataclasses
 import inspect
 import os
 import pathlib
@@ -87,55 +75,39 @@ class Dropped(NamedTuple):
     why: str
 
 
+@dataclasses.dataclass
 class Migration:
     """What :func:`migrate_text` did.
 
-    - ``text``: the migrated text (the original itself when unchanged);
-    - ``changed``: whether anything was rewritten;
-    - ``already_zeoconf``: the text uses zeoconf and nothing else (it
-      imports zeoconf, not ZEO, and has no ``<zeoclient>``);
-    - ``renamed``: original line numbers of the ``<zeoclient>`` opening
-      lines now reading ``<clientstorage>``;
-    - ``imports``: original line numbers of ``%import ZEO`` lines now
-      reading ``%import zeoconf``;
-    - ``added_import``: the original line number before which
-      ``%import zeoconf`` was added (``len(lines) + 1`` at the end), or
-      None;
-    - ``dropped``: :class:`Dropped` lines, in order;
-    - ``kept_defines``: ``[(line, name, [lines using it])]`` for a
-      ``%define`` used by a dropped line that had to stay because other
-      lines use it too;
-    - ``includes``: ``[(line, target)]`` of ``%include`` lines; included
-      files are not rewritten;
-    - ``line_map``: for each line of ``text``, its number in the original
-      (None for the added import line).
+    ``text`` is the migrated text; ``line_map`` gives, for each of its
+    lines, the number in the original (None for an added import).
+    ``already_zeoconf``: the text imports zeoconf, not ZEO, and has no
+    ``<zeoclient>``. ``renamed`` and ``imports`` are the original lines of
+    the ``<zeoclient>`` and ``%import ZEO`` lines rewritten;
+    ``added_import`` the line before which ``%import zeoconf`` was added,
+    or None. ``dropped`` lists :class:`Dropped` lines; ``kept_defines``
+    ``(line, name, [lines using it])`` for a ``%define`` a dropped line
+    used that others use too; ``includes`` ``(line, target)`` of
+    ``%include`` lines, whose files are not rewritten.
     """
 
-    __slots__ = ('text', 'changed', 'already_zeoconf', 'renamed', 'imports',
-                 'added_import', 'dropped', 'kept_defines', 'includes',
-                 'line_map')
-
-    def __init__(self, text, line_map, changed=False, already_zeoconf=False,
-                 renamed=(), imports=(), added_import=None, dropped=(),
-                 kept_defines=(), includes=()):
-        self.text, self.line_map = text, list(line_map)
-        self.changed, self.already_zeoconf = changed, already_zeoconf
-        self.renamed, self.imports = list(renamed), list(imports)
-        self.added_import, self.dropped = added_import, list(dropped)
-        self.kept_defines, self.includes = (list(kept_defines),
-                                            list(includes))
+    text: str
+    line_map: list
+    changed: bool = False
+    already_zeoconf: bool = False
+    renamed: list = dataclasses.field(default_factory=list)
+    imports: list = dataclasses.field(default_factory=list)
+    added_import: int = None
+    dropped: list = dataclasses.field(default_factory=list)
+    kept_defines: list = dataclasses.field(default_factory=list)
+    includes: list = dataclasses.field(default_factory=list)
 
     def original_line(self, number):
-        """The original line number of line *number* of :attr:`text`
-        (None for the added ``%import zeoconf`` or out of range)."""
+        """The original number of line *number* of :attr:`text` (None for
+        the added ``%import zeoconf`` or out of range)."""
         if 1 <= number <= len(self.line_map):
             return self.line_map[number - 1]
         return None
-
-    def __repr__(self):
-        return (f'<Migration changed={self.changed} '
-                f'already_zeoconf={self.already_zeoconf} '
-                f'renamed={self.renamed} dropped={self.dropped}>')
 
 
 class _Names:
@@ -190,7 +162,7 @@ def migrate_text(text):
     includes = [(line.number, line.value.strip())
                 for line in scanned.directives('include')]
     if not zeo_imports and not zeoclients:
-        return Migration(text, range(1, len(lines) + 1),
+        return Migration(text, list(range(1, len(lines) + 1)),
                          already_zeoconf=has_zeoconf, includes=includes)
 
     dropped = [Dropped(line.number, line.name, _WHY_DROPPED)
@@ -334,13 +306,9 @@ class Client:
 
     ``kind``: ``'zeoclient'`` (ZODB's), ``'ZEO'`` (``%import ZEO``'s
     ``<clientstorage>``) or ``'zeoconf'``; ``path``: the ``(type, name)``
-    of each enclosing section, this one last (names None when unnamed);
-    ``section``: the parsed section (a ``SectionValue``, or zeoconf's
-    ``ClientStorageOpener``); ``label``: the path as people read it
-    (``<zodb main> <zeoclient>``), numbered (``#2``) when two are alike.
+    of each enclosing section, this one last; ``section``: the parsed
+    section; ``label``: the path as people read it, numbered when alike.
     """
-
-    __slots__ = ('kind', 'path', 'section', 'label')
 
     def __init__(self, kind, path, section):
         self.kind, self.path, self.section = kind, tuple(path), section
@@ -412,31 +380,26 @@ def find_clients(config):
 
 # Comparing.
 
+@dataclasses.dataclass
 class Difference:
-    """How the migrated section's ClientStorage argument *argument*
-    compares with the original's.
+    """How the migrated section's ClientStorage *argument* compares with
+    the original's.
 
     ``original`` and ``migrated`` are the values as text (never a
     password); ``reason`` says why they differ; ``effect`` is ``'same'``
-    (written differently, ClientStorage does the same: a note),
-    ``'intended'`` (zeoconf behaves differently by design) or
-    ``'unexplained'`` (the migration would change what opens: it is
-    refused). ``storage`` is the client's label, ``line`` the original
-    line of its section when known.
+    (written differently, the same for ClientStorage), ``'intended'``
+    (zeoconf behaves differently by design) or ``'unexplained'`` (the
+    migration would change what opens: it is refused). ``storage`` is the
+    client's label, ``line`` the original line of its section when known.
     """
 
-    __slots__ = ('storage', 'line', 'argument', 'original', 'migrated',
-                 'reason', 'effect')
-
-    def __init__(self, storage, argument, original, migrated, reason,
-                 effect, line=None):
-        self.storage, self.argument = storage, argument
-        self.original, self.migrated = original, migrated
-        self.reason, self.effect, self.line = reason, effect, line
-
-    def __repr__(self):
-        return (f'<Difference {self.storage} {self.argument} '
-                f'{self.effect}: {self.reason}>')
+    storage: str
+    argument: str
+    original: str
+    migrated: str
+    reason: str
+    effect: str
+    line: int = None
 
 
 def _defaults():
@@ -786,9 +749,7 @@ def _say_comparison(differences, clients, lines, path, err):
     verdicts = []
     for client, line in zip(clients, lines):
         found = by_storage.get(client.label, [])
-        effects = {d.effect for d in found}
-        verdict = ('unexplained' if 'unexplained' in effects else
-                   'intended' if 'intended' in effects else 'same')
+        verdict = _worst(d.effect for d in found)
         verdicts.append(verdict)
         where = f'{path}:{line}' if line else path
         said = {'same': 'the same ClientStorage arguments',
@@ -806,15 +767,21 @@ def _say_comparison(differences, clients, lines, path, err):
                     'intended', 'unexplained': 'DIFFERS'}[d.effect]
             err.write(f'  {d.argument}: {d.original} -> {d.migrated} '
                       f'({mark}): {d.reason}\n')
-    if 'unexplained' in verdicts:
-        return 'unexplained'
-    return 'intended' if 'intended' in verdicts else 'same'
+    return _worst(verdicts)
+
+
+def _worst(effects):
+    """'unexplained', 'intended' or 'same': the worst of *effects*."""
+    effects = set(effects)
+    for effect in ('unexplained', 'intended'):
+        if effect in effects:
+            return effect
+    return 'same'
 
 
 class _NotWritten(Exception):
-    """The file could not be written. ``intact``: the file still holds
-    the original (False only when a rewrite in place failed half way and
-    could not be undone)."""
+    """The file could not be written; ``intact`` is False only when a
+    rewrite in place failed half way and could not be undone."""
 
     def __init__(self, message, intact=True):
         super().__init__(message)
@@ -822,43 +789,41 @@ class _NotWritten(Exception):
 
 
 def _state(path):
-    """What says whether *path* (its target, through symlinks) changed:
-    ``(device, inode, size, mtime in ns)``, or None when it cannot be
-    looked at."""
+    """``(device, inode, size, mtime)`` of *path*'s target, which change
+    when the file does; None when it cannot be looked at."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _remove(path):
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _fsync_directory(directory):
-    try:
+    with contextlib.suppress(OSError):
         descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
-def _write_all(descriptor, data, offset=None):
+def _write_all(descriptor, data, offset=0):
     view = memoryview(data)
     while view:
-        if offset is None:
-            done = os.write(descriptor, view)
-        else:
-            done = os.pwrite(descriptor, view, offset)
-            offset += done
+        done = os.pwrite(descriptor, view, offset)
+        offset += done
         view = view[done:]
 
 
-def _temporary(directory, name, data, mode):
-    """A new file in *directory* holding *data*, flushed to disk, with
-    *mode*: its path and descriptor (open). Removed when writing fails."""
+def _temporary(path, data, mode):
+    """A new file beside *path* holding *data*, on disk, with *mode*: its
+    name and open descriptor. Removed when writing fails."""
+    directory, name = os.path.split(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(
         dir=directory, prefix=f'.{name}.', suffix='.zeoconf-tmp')
     try:
@@ -872,19 +837,11 @@ def _temporary(directory, name, data, mode):
     return temporary, descriptor
 
 
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
 def _create(path, data, mode):
     """Create *path*, which must not exist, holding *data* whole or not
-    at all: a temporary file beside it, linked to its name (the link
-    fails when the name exists)."""
-    directory, name = os.path.split(os.path.abspath(path))
-    temporary, descriptor = _temporary(directory, name, data, mode)
+    at all: a temporary file linked to its name (a link never replaces
+    a file)."""
+    temporary, descriptor = _temporary(path, data, mode)
     os.close(descriptor)
     try:
         try:
@@ -898,17 +855,16 @@ def _create(path, data, mode):
             os.rename(temporary, path)
     finally:
         _remove(temporary)
-    _fsync_directory(directory)
+    _fsync_directory(os.path.dirname(os.path.abspath(path)))
 
 
 def _replace(target, data, st):
     """Replace *target* by a new file holding *data*, with its mode and
     owner; False (and nothing changed) when the owner cannot be kept or
     no file can be created beside it."""
-    directory, name = os.path.split(target)
+    mode = stat.S_IMODE(st.st_mode)
     try:
-        temporary, descriptor = _temporary(directory, name, data,
-                                           stat.S_IMODE(st.st_mode))
+        temporary, descriptor = _temporary(target, data, mode)
     except PermissionError:
         return False
     try:
@@ -916,8 +872,7 @@ def _replace(target, data, st):
         if (made.st_uid, made.st_gid) != (st.st_uid, st.st_gid):
             try:
                 os.fchown(descriptor, st.st_uid, st.st_gid)
-                # chown may clear the setuid and setgid bits.
-                os.fchmod(descriptor, stat.S_IMODE(st.st_mode))
+                os.fchmod(descriptor, mode)     # chown may clear setuid
             except PermissionError:
                 _remove(temporary)
                 return False
@@ -927,7 +882,7 @@ def _replace(target, data, st):
         raise
     finally:
         os.close(descriptor)
-    _fsync_directory(directory)
+    _fsync_directory(os.path.dirname(target))
     return True
 
 
@@ -1102,8 +1057,7 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
             out.write(text)
         return 0
     if write and os.path.lexists(path + '.orig'):
-        err.write(f'{path}.orig already exists: not overwriting it (move it '
-                  f'away to migrate {path} again)\n')
+        err.write(f'{_orig_exists(path)}\n')
         return 1
 
     try:
@@ -1182,6 +1136,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     return _finish(path, text, migration, write, out, err, read_state)
 
 
+def _orig_exists(path):
+    return (f'{path}.orig already exists: not overwriting it (move it away '
+            f'to migrate {path} again)')
+
+
 def _finish(path, text, migration, write, out, err, read_state):
     """Write the migrated text to *path* (unless it changed since
     *read_state*) or print it on *out*."""
@@ -1189,9 +1148,7 @@ def _finish(path, text, migration, write, out, err, read_state):
         try:
             _write(path, text, migration.text, read_state)
         except FileExistsError:
-            err.write(f'{path}.orig already exists: not overwriting it '
-                      f'(move it away to migrate {path} again); {path} is '
-                      f'unchanged\n')
+            err.write(f'{_orig_exists(path)}; {path} is unchanged\n')
             return 1
         except _NotWritten as e:
             if e.intact:

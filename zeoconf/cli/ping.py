@@ -1,25 +1,15 @@
 """``zeoconf ping``: reach every configured server, say how it went.
 
 Every server of every storage is probed at once, by a bounded pool of
-threads, and the whole run ends by one deadline (``timeout`` seconds after
-it starts, plus :data:`GRACE` for the threads to report), whatever the
-servers do. A probe is:
+threads, and the run ends by one deadline whatever the servers do. A probe
+first opens a raw connection with the storage's own TLS, which names the
+reason when it fails and times the server's greeting. Then ``--light``
+sends ZEO's status request on that connection (ZEO's client is not
+imported), while a full probe opens a ZEO session with only that server:
+it tells read-only from writable and times one call, ``server_status()``.
 
-1. a raw connection with the storage's own TLS context, which gives the
-   precise reason when it fails (refused, time-out, the certificate's
-   verification error, the server closing on us, a peer that is not a ZEO
-   server) and the time to the server's greeting;
-2. light (``--light``): ZEO's status request (``ruok``) on that same
-   connection, which the server answers with every storage's statistics
-   and then closes; ZEO's client machinery is not imported;
-   full (the default): a ZEO session (``ClientStorage`` with only that
-   server, in memory, with ``read_only_fallback`` so that a read-only
-   server still answers), which tells read-only from writable, a missing
-   storage name, and times one server call, ``server_status()``.
-
-The command-line part (:func:`add_arguments`, :func:`run`) and the output
-formats (a table, JSON, a Nagios plugin's output, Prometheus's text
-exposition format) live here too.
+The report is a table, JSON, a Nagios plugin's output or Prometheus's text
+exposition format.
 """
 
 import argparse
@@ -31,16 +21,20 @@ import os
 import queue
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
+
+from persistent.TimeStamp import TimeStamp
 
 from zeoconf.cli import common
 from zeoconf.cli.storages import find, other_client
 from zeoconf.datatypes import format_address
 
-__all__ = ['ping_storages', 'probe_server', 'add_arguments', 'run',
-           'Range']
+__all__ = ['ping_storages', 'probe_server', 'server_stats', 'nagios',
+           'prometheus_registry', 'write_atomically', 'usage_status',
+           'add_arguments', 'run', 'Range']
 
 # Time the threads get past the deadline to hand in what they found
 # before they are given up on (they are daemon threads).
@@ -54,13 +48,6 @@ MAX_THREADS = 128
 # Seconds between two rounds of --wait.
 WAIT_PAUSE = 0.5
 
-# Version of the JSON that --json prints (the same number as check's and
-# show's in zeoconf.cli): raised when a field changes meaning or goes away.
-JSON_FORMAT = common.JSON_FORMAT
-
-PROMETHEUS_MISSING = ("--format prometheus needs the prometheus_client "
-                      "package: pip install 'zeoconf[prometheus]'")
-
 _STATUS_REQUEST = b'\x00\x00\x00\x04ruok'
 
 # A server's status answer is a few hundred bytes per storage.
@@ -69,7 +56,29 @@ _MAX_STATUS = 1 << 20
 _session_numbers = itertools.count(1)
 
 
+def _count(number, noun):
+    """``1 storage``, ``2 storages``."""
+    return f'{number} {noun}{"" if number == 1 else "s"}'
+
+
+def _left(deadline):
+    """Seconds to *deadline*, as a socket's timeout (never zero)."""
+    return max(0.05, deadline - time.monotonic())
+
+
+def _ms(seconds):
+    return round(seconds * 1000, 3)
+
+
 # Probing.
+
+class _Failed(Exception):
+    """A probe's failure: its ``status`` and ``detail``."""
+
+    def __init__(self, status, detail):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
 
 class _RegistrationFailures(logging.Handler):
     """Collects ZEO's 'registration failed' records of one ZEO session.
@@ -87,9 +96,8 @@ class _RegistrationFailures(logging.Handler):
 
     def emit(self, record):
         # logging holds this handler's own lock around emit().
-        if not record.threadName.startswith(self.tag + ' '):
-            return
-        if 'Registration' not in record.getMessage():
+        if (not record.threadName.startswith(self.tag + ' ')
+                or 'Registration' not in record.getMessage()):
             return
         error = record.exc_info[1] if record.exc_info else None
         self.messages.append(_server_error(error) if error else
@@ -98,11 +106,9 @@ class _RegistrationFailures(logging.Handler):
 
 
 def _server_error(error):
-    """``Class: message`` of an exception, unwrapping ZEO's.
-
-    ZEO hands an error raised on the server to the client as
-    ``ServerException(('module.Class', (args...)))``.
-    """
+    """``Class: message`` of an exception, unwrapping the
+    ``ServerException(('module.Class', (args...)))`` by which ZEO hands an
+    error raised on the server to the client."""
     args = error.args
     if (type(error).__name__ == 'ServerException' and len(args) == 2
             and isinstance(args[0], str) and isinstance(args[1], tuple)):
@@ -111,177 +117,137 @@ def _server_error(error):
     return f'{type(error).__name__}: {error}'
 
 
-def _is_zeo_greeting(data):
-    """Whether *data* starts like a ZEO server's first message.
-
-    ZEO frames are a 4-byte big-endian length and a payload; a server
-    opens with its protocol, ``Z`` or ``M`` and a version such as ``5``.
-    """
-    if len(data) < 5:
-        return False
-    size = int.from_bytes(data[:4], 'big')
-    payload = data[4:4 + size]
-    return (0 < size <= 16 and payload[:1] in (b'Z', b'M')
-            and payload[1:].isdigit())
+def _frame_end(data):
+    """Where the ZEO frame at the start of *data* ends (a frame is a
+    4-byte big-endian length and a payload); None before the length."""
+    return 4 + int.from_bytes(data[:4], 'big') if len(data) >= 4 else None
 
 
-def _read_greeting(sock, deadline):
-    """The server's first message, or as much of it as came by *deadline*.
+def _read_frame(sock, data, deadline, limit):
+    """*data* and what the server sends next, until one whole frame came,
+    the server closed, or the frame announced is longer than *limit*.
 
-    Over TLS one ``recv`` returns one record, and a server may send the
+    Over TLS one ``recv`` returns one record, and a server may send a
     frame's length and its payload in two.
     """
-    data = b''
     while True:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            chunk = sock.recv(64)
-        except socket.timeout:
-            if data:
-                return data     # judged by what came
-            raise
-        if not chunk:
+        end = _frame_end(data)
+        if end is not None and (end - 4 > limit or len(data) >= end):
             return data
-        data += chunk
-        whole = (len(data) >= 4
-                 and len(data) >= 4 + int.from_bytes(data[:4], 'big'))
-        if whole or len(data) >= 64 or time.monotonic() >= deadline:
-            return data
-
-
-def _read_frame(sock, data, deadline):
-    """The payload of one whole frame that starts *data* plus what the
-    server sends next; None when the server closes before it is whole.
-    ``socket.timeout`` at *deadline*."""
-    while True:
-        if len(data) >= 4:
-            size = int.from_bytes(data[:4], 'big')
-            if size > _MAX_STATUS:
-                return None
-            if len(data) >= 4 + size:
-                return data[4:4 + size]
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        sock.settimeout(_left(deadline))
         chunk = sock.recv(65536)
         if not chunk:
-            return None
+            return data
         data += chunk
+
+
+def _payload(data):
+    """The payload of the whole frame *data* starts with, else None."""
+    end = _frame_end(data)
+    return data[4:end] if end is not None and len(data) >= end else None
+
+
+def _connect(addr, deadline, timeout):
+    """A socket connected to *addr*, a ``(host, port)`` or a socket path.
+    (*timeout* is for messages: the limit is *deadline*.)"""
+    try:
+        if isinstance(addr, tuple):
+            return socket.create_connection(addr, _left(deadline))
+        sock = socket.socket(socket.AF_UNIX)
+        try:
+            sock.settimeout(_left(deadline))
+            sock.connect(addr)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    except ConnectionRefusedError:
+        raise _Failed('refused', 'connection refused: nothing listens there')
+    except FileNotFoundError:
+        raise _Failed('refused', 'no such socket file: is the server '
+                      'running?')
+    except socket.timeout:
+        raise _Failed('timeout', f'no connection within {timeout:g}s')
+    except socket.gaierror as e:
+        raise _Failed('error', f'cannot resolve the host name: {e.strerror}')
+    except OSError as e:
+        raise _Failed('error', e.strerror or str(e))
+
+
+def _handshake(sock, context, hostname, timeout):
+    """*sock* over TLS."""
+    try:
+        return context.wrap_socket(sock, server_hostname=hostname)
+    except ssl.SSLCertVerificationError as e:
+        raise _Failed('tls-failed', 'certificate verification failed: '
+                      f'{e.verify_message}')
+    except ssl.SSLError as e:
+        reason = e.reason or str(e)
+        if reason == 'WRONG_VERSION_NUMBER':
+            # What a TLS client reads when a plain ZEO server greets it
+            # in clear text.
+            raise _Failed('tls-failed', 'the server does not speak TLS '
+                          f'({reason}): remove <ssl>, or is this the '
+                          'right port?')
+        raise _Failed('tls-failed', f'TLS failed: {reason}')
+    except socket.timeout:
+        raise _Failed('timeout', 'connected, but no TLS handshake within '
+                      f'{timeout:g}s')
+    except OSError as e:
+        raise _Failed('closed', 'the server closed the connection during '
+                      f'the TLS handshake ({e.strerror or e})')
+
+
+def _greeting(sock, deadline, timeout, tls):
+    """The server's first frame, checked to be a ZEO server's: ``Z`` or
+    ``M`` and a protocol version such as ``5``."""
+    try:
+        data = _read_frame(sock, b'', deadline, limit=16)
+    except ssl.SSLError as e:
+        raise _Failed('tls-failed', f'the server ended TLS: {e.reason or e}'
+                      ' (does it need a client certificate?)')
+    except socket.timeout:
+        hint = '' if tls else ' (a TLS server waits for the client: add ' \
+            '<ssl>?)'
+        raise _Failed('timeout', 'connected, but the server sent no '
+                      f'greeting within {timeout:g}s{hint}')
+    except OSError as e:
+        raise _Failed('error', e.strerror or str(e))
+    if not data:
+        hint = 'does it need a client certificate' if tls else \
+            'does it expect TLS'
+        raise _Failed('closed', f'the server closed the connection at once '
+                      f'({hint}?)')
+    payload = _payload(data) or b''
+    if payload[:1] not in (b'Z', b'M') or not payload[1:].isdigit():
+        raise _Failed('not-zeo', 'something answers there, but not a ZEO '
+                      f'server (it sent {data[:16]!r})')
+    return data
 
 
 def _status_request(sock, rest, deadline, timeout):
-    """``(status, detail, answer)``: ZEO's status request on *sock*, whose
-    greeting has been read (*rest* is what came after it)."""
+    """ZEO's status request on *sock*, whose greeting was read (*rest* is
+    what came after it): the answer, a dict by storage name."""
     try:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        sock.settimeout(_left(deadline))
         sock.sendall(_STATUS_REQUEST)
-        payload = _read_frame(sock, rest, deadline)
+        payload = _payload(_read_frame(sock, rest, deadline, _MAX_STATUS))
     except socket.timeout:
-        return ('timeout', 'the server did not answer the status request '
-                f'within {timeout:g}s', None)
+        raise _Failed('timeout', 'the server did not answer the status '
+                      f'request within {timeout:g}s')
     except OSError as e:
-        return ('closed', 'the server closed the connection on the status '
-                f'request ({e.strerror or e})', None)
+        raise _Failed('closed', 'the server closed the connection on the '
+                      f'status request ({e.strerror or e})')
     if payload is None:
-        return ('closed', 'the server closed the connection without '
-                'answering the status request', None)
+        raise _Failed('closed', 'the server closed the connection without '
+                      'answering the status request')
     try:
         answer = json.loads(payload.decode('utf-8'))
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        return ('error', 'the status answer is not a JSON object', None)
-    return 'ok', None, answer
-
-
-def _raw_probe(addr, context, server_hostname, deadline, timeout,
-               light=False):
-    """``(status, detail, seconds to the greeting, status answer)`` of a
-    raw connection; with *light*, the server's status answer (a dict by
-    storage name), else None.
-
-    *timeout* is only for messages: the time limit is *deadline*.
-    """
-    import ssl
-    start = time.monotonic()
-    try:
-        if isinstance(addr, str):
-            sock = socket.socket(socket.AF_UNIX)
-            try:
-                sock.settimeout(max(0.05, deadline - start))
-                sock.connect(addr)
-            except BaseException:
-                sock.close()
-                raise
-        else:
-            sock = socket.create_connection(
-                addr, max(0.05, deadline - start))
-    except ConnectionRefusedError:
-        return ('refused', 'connection refused: nothing listens there',
-                None, None)
-    except FileNotFoundError:
-        return ('refused', 'no such socket file: is the server running?',
-                None, None)
-    except socket.timeout:
-        return 'timeout', f'no connection within {timeout:g}s', None, None
-    except socket.gaierror as e:
-        return ('error', f'cannot resolve the host name: {e.strerror}',
-                None, None)
-    except OSError as e:
-        return 'error', e.strerror or str(e), None, None
-    try:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        if context is not None:
-            hostname = server_hostname
-            if hostname is None and isinstance(addr, tuple):
-                hostname = addr[0]
-            try:
-                sock = context.wrap_socket(sock, server_hostname=hostname)
-            except ssl.SSLCertVerificationError as e:
-                return ('tls-failed', 'certificate verification failed: '
-                        f'{e.verify_message}', None, None)
-            except ssl.SSLError as e:
-                reason = e.reason or str(e)
-                if reason == 'WRONG_VERSION_NUMBER':
-                    # What a TLS client reads when a plain ZEO server
-                    # greets it in clear text.
-                    return ('tls-failed', 'the server does not speak TLS '
-                            f'({reason}): remove <ssl>, or is this the '
-                            'right port?', None, None)
-                return 'tls-failed', f'TLS failed: {reason}', None, None
-            except socket.timeout:
-                return ('timeout', 'connected, but no TLS handshake within '
-                        f'{timeout:g}s', None, None)
-            except OSError as e:
-                return ('closed', 'the server closed the connection during '
-                        f'the TLS handshake ({e.strerror or e})', None, None)
-        try:
-            first = _read_greeting(sock, deadline)
-        except ssl.SSLError as e:
-            return ('tls-failed', f'the server ended TLS: {e.reason or e}'
-                    ' (does it need a client certificate?)', None, None)
-        except socket.timeout:
-            hint = ('' if context is not None else
-                    ' (a TLS server waits for the client: add <ssl>?)')
-            return ('timeout', 'connected, but the server sent no greeting '
-                    f'within {timeout:g}s{hint}', None, None)
-        except OSError as e:
-            return 'error', e.strerror or str(e), None, None
-        if not first:
-            return ('closed', 'the server closed the connection at once' +
-                    (' (does it need a client certificate?)'
-                     if context is not None else
-                     ' (does it expect TLS?)'), None, None)
-        if not _is_zeo_greeting(first):
-            return ('not-zeo', 'something answers there, but not a ZEO '
-                    f'server (it sent {first[:16]!r})', None, None)
-        greeted = time.monotonic() - start
-        if not light:
-            return 'ok', None, greeted, None
-        rest = first[4 + int.from_bytes(first[:4], 'big'):]
-        status, detail, answer = _status_request(sock, rest, deadline,
-                                                 timeout)
-        return status, detail, greeted, answer
-    finally:
-        sock.close()
+        raise _Failed('error', 'the status answer is not a JSON object')
+    return answer
 
 
 def _number(value):
@@ -298,10 +264,7 @@ def _last_transaction_time(text):
                                                       text):
         return None
     tid = bytes.fromhex(text)
-    if tid == bytes(8):
-        return None
-    from persistent.TimeStamp import TimeStamp
-    return TimeStamp(tid).timeTime()
+    return None if tid == bytes(8) else TimeStamp(tid).timeTime()
 
 
 def server_stats(status, now=None):
@@ -311,9 +274,9 @@ def server_stats(status, now=None):
     if not isinstance(status, dict):
         return None
     now = time.time() if now is None else now
-    lock_time = _number(status.get('lock_time'))
     held = None
     if 'lock_time' in status:
+        lock_time = _number(status['lock_time'])
         held = 0.0 if lock_time is None else max(0.0, now - lock_time)
     return {
         'connections': _number(status.get('connections')),
@@ -330,15 +293,11 @@ def server_stats(status, now=None):
     }
 
 
-def _result(addr):
-    return {'server': format_address(addr), 'status': None, 'mode': None,
+def _result(addr, status=None, detail=None):
+    return {'server': format_address(addr), 'status': status, 'mode': None,
             'connect_ms': None, 'latency_ms': None, 'duration_ms': None,
-            'detail': None, 'usable': False, 'fallback': False,
+            'detail': detail, 'usable': False, 'fallback': False,
             'stats': None}
-
-
-def _ms(seconds):
-    return round(seconds * 1000, 3)
 
 
 def probe_server(kwargs, addr, timeout, deadline=None, light=False):
@@ -354,6 +313,8 @@ def probe_server(kwargs, addr, timeout, deadline=None, light=False):
     result = _result(addr)
     try:
         _probe(result, kwargs, addr, timeout, deadline, light)
+    except _Failed as e:
+        result.update(status=e.status, detail=e.detail)
     finally:
         result['duration_ms'] = _ms(time.monotonic() - start)
     return result
@@ -361,29 +322,37 @@ def probe_server(kwargs, addr, timeout, deadline=None, light=False):
 
 def _probe(result, kwargs, addr, timeout, deadline, light):
     start = time.monotonic()
-    status, detail, first, answer = _raw_probe(
-        addr, kwargs['ssl'], kwargs['ssl_server_hostname'], deadline,
-        timeout, light)
-    result['status'], result['detail'] = status, detail
-    if first is not None:
-        result['connect_ms'] = _ms(first)
-    if status != 'ok':
+    sock = _connect(addr, deadline, timeout)
+    try:
+        sock.settimeout(_left(deadline))
+        context = kwargs['ssl']
+        if context is not None:
+            hostname = kwargs['ssl_server_hostname']
+            if hostname is None and isinstance(addr, tuple):
+                hostname = addr[0]      # each server's own, as ZEO does
+            sock = _handshake(sock, context, hostname, timeout)
+        greeting = _greeting(sock, deadline, timeout, context is not None)
+        greeted = time.monotonic()
+        result.update(status='ok', connect_ms=_ms(greeted - start))
+        if light:
+            rest = greeting[_frame_end(greeting):]
+            answer = _status_request(sock, rest, deadline, timeout)
+            result['latency_ms'] = _ms(time.monotonic() - greeted)
+    finally:
+        sock.close()
+    if not light:
+        _session(result, kwargs, addr, timeout, deadline)
         return
-    if light:
-        result['latency_ms'] = _ms(time.monotonic() - start - first)
-        name = kwargs['storage']
-        if name not in answer:
-            result['status'] = 'no-storage'
-            result['detail'] = (f'the server has no storage {name!r}: is '
-                                'the storage name right?')
-            return
-        result['stats'] = server_stats(answer[name])
-        result['usable'] = True
-        return
-    _session(result, kwargs, addr, timeout, deadline)
+    name = kwargs['storage']
+    if name not in answer:
+        raise _Failed('no-storage', f'the server has no storage {name!r}: '
+                      'is the storage name right?')
+    result.update(stats=server_stats(answer[name]), usable=True)
 
 
 def _session(result, kwargs, addr, timeout, deadline):
+    """A ZEO session with *addr* alone: read-only or writable, and the
+    time of one call."""
     from ZEO.ClientStorage import ClientStorage
     tag = f'zeoconf-ping-{next(_session_numbers)}'
     failures = _RegistrationFailures(tag)
@@ -402,33 +371,17 @@ def _session(result, kwargs, addr, timeout, deadline):
         try:
             while not storage.is_connected():
                 if failures.messages:
-                    why = failures.messages[0]
-                    if 'unknown storage' in why:
-                        result['status'] = 'no-storage'
-                        result['detail'] = (
-                            f'the server has no storage '
-                            f'{kwargs["storage"]!r} ({why}): is the '
-                            f'storage name right?')
-                    else:
-                        result['status'] = 'error'
-                        result['detail'] = ('the server refused the ZEO '
-                                            f'session: {why}')
-                    return
+                    raise _refused(failures.messages[0], kwargs['storage'])
                 if time.monotonic() >= deadline:
-                    result['status'] = 'timeout'
-                    result['detail'] = ('the server greeted, but no ZEO '
-                                        f'session within {timeout:g}s')
-                    return
+                    raise _Failed('timeout', 'the server greeted, but no '
+                                  f'ZEO session within {timeout:g}s')
                 failures.happened.wait(0.02)
             read_only = storage.isReadOnly()
             start = time.monotonic()
-            failure, status = _round_trip(storage,
-                                          max(0.05, deadline - start))
+            failure, status = _round_trip(storage, _left(deadline))
             if failure is not None:
-                result['status'] = 'timeout'
-                result['detail'] = ('the server did not answer a call: '
-                                    + failure)
-                return
+                raise _Failed('timeout', 'the server did not answer a '
+                              f'call: {failure}')
             result['latency_ms'] = _ms(time.monotonic() - start)
             result['stats'] = server_stats(status)
         finally:
@@ -436,21 +389,26 @@ def _session(result, kwargs, addr, timeout, deadline):
     finally:
         zeo_log.removeHandler(failures)
     result['mode'] = 'read-only' if read_only else 'writable'
-    wants_writes = not (kwargs['read_only'] or kwargs['read_only_fallback'])
-    if read_only and wants_writes:
-        result['status'] = 'read-only'
-        result['detail'] = ('the server is read-only; this storage needs '
-                            'read-write (or set read-only-fallback)')
-    else:
-        result['usable'] = True
-        # Usable only through read-only-fallback.
-        result['fallback'] = read_only and not kwargs['read_only']
+    if read_only and not (kwargs['read_only']
+                          or kwargs['read_only_fallback']):
+        raise _Failed('read-only', 'the server is read-only; this storage '
+                      'needs read-write (or set read-only-fallback)')
+    # Usable only through read-only-fallback.
+    result.update(usable=True, fallback=read_only and not kwargs['read_only'])
+
+
+def _refused(why, name):
+    """The failure of a ZEO session the server refused, for *why*."""
+    if 'unknown storage' in why:
+        return _Failed('no-storage', f'the server has no storage {name!r} '
+                       f'({why}): is the storage name right?')
+    return _Failed('error', f'the server refused the ZEO session: {why}')
 
 
 def _round_trip(storage, timeout):
-    """``(failure, status)``: one call to the server, ClientStorage's
-    public ``server_status()``; *failure* is None when it was answered
-    within *timeout* seconds, else why not, and *status* the answer.
+    """``(failure, status)`` of one call to the server, ClientStorage's
+    public ``server_status()``: *failure* is None when it was answered
+    within *timeout* seconds, else why not.
 
     The call waits as long as ZEO lets it, so it runs in a daemon thread
     of its own: a server that stops answering cannot hold the probe past
@@ -476,12 +434,6 @@ def _round_trip(storage, timeout):
     return None, status[0]
 
 
-def _unfinished(addr, detail):
-    result = _result(addr)
-    result.update(status='timeout', detail=detail)
-    return result
-
-
 def ping_storages(storages, timeout, progress=None, light=False,
                   deadline=None):
     """Probe every server of every storage, all at once.
@@ -489,14 +441,14 @@ def ping_storages(storages, timeout, progress=None, light=False,
     *storages* is ``[(label, ClientStorageOpener)]``. Returns
     ``[{'label', 'usable', 'servers': [probe_server results]}]`` in
     configuration order, by *deadline* (default: *timeout* seconds from
-    now) plus :data:`GRACE` whatever the servers do; writes one line per
-    finished probe to *progress*. At most :data:`MAX_THREADS` probes run
-    at once; nothing is started or collected after the deadline.
+    now) plus :data:`GRACE` whatever the servers do; calls *progress* with
+    a line per finished probe. At most :data:`MAX_THREADS` probes run at
+    once; nothing is started or collected after the deadline.
     """
-    prepared = [(label, opener.kwargs()) for label, opener in storages]
-    jobs = [(index, kwargs, addr, label)
-            for index, (label, kwargs) in enumerate(prepared)
-            for addr in kwargs['addr']]
+    jobs = []       # (storage's index, its kwargs, a server's address)
+    for index, (_, opener) in enumerate(storages):
+        kwargs = opener.kwargs()    # once: it holds every address
+        jobs += [(index, kwargs, addr) for addr in kwargs['addr']]
     results = [{'label': label, 'usable': False, 'servers': []}
                for label, _ in storages]
     if not jobs:
@@ -519,22 +471,18 @@ def ping_storages(storages, timeout, progress=None, light=False,
             except queue.Empty:
                 return
             started.add(number)
-            _, kwargs, addr, _ = jobs[number]
+            _, kwargs, addr = jobs[number]
             try:
                 result = probe_server(kwargs, addr, timeout, deadline,
                                       light)
             except Exception as e:
                 # A probe must report, whatever ZEO raised.
-                result = _result(addr)
-                result.update(status='error',
-                              detail=f'{type(e).__name__}: {e}')
+                result = _result(addr, 'error', f'{type(e).__name__}: {e}')
             finished.put((number, result))
 
     if progress is not None:
-        progress.write(
-            f'ping: {len(jobs)} server{"s" if len(jobs) != 1 else ""} of '
-            f'{len(storages)} storage{"s" if len(storages) != 1 else ""}, '
-            f'{timeout:g}s at most\n')
+        progress(f'ping: {_count(len(jobs), "server")} of '
+                 f'{_count(len(storages), "storage")}, {timeout:g}s at most')
     for number in range(min(len(jobs), MAX_THREADS)):
         # Daemon threads: one that a server holds past the deadline is
         # given up on, not waited for.
@@ -543,27 +491,26 @@ def ping_storages(storages, timeout, progress=None, light=False,
     done = {}
     while len(done) < len(jobs):
         now = time.monotonic()
-        if now >= deadline and len(done) >= len(started):
-            break       # what was started has reported; nothing starts now
-        if now >= deadline + GRACE:
-            break
-        wait = deadline - now if now < deadline else 0.05
+        if now >= deadline + GRACE or (
+                now >= deadline and len(done) >= len(started)):
+            break       # what was started has reported, or is given up
         try:
-            number, result = finished.get(timeout=max(0.001, wait))
+            number, result = finished.get(timeout=_left(deadline))
         except queue.Empty:
             continue
         done[number] = result
         if progress is not None:
-            label, addr = jobs[number][3], result['server']
-            progress.write(f'ping: {label} {addr}: {result["status"]}\n')
-    for number, (index, _, addr, _) in enumerate(jobs):
+            label = storages[jobs[number][0]][0]
+            progress(f'ping: {label} {result["server"]}: {result["status"]}')
+    for number, (index, _, addr) in enumerate(jobs):
         result = done.get(number)
         if result is None and number in started:
-            result = _unfinished(addr, f'no result within {timeout:g}s')
+            result = _result(addr, 'timeout',
+                             f'no result within {timeout:g}s')
         elif result is None:
-            result = _unfinished(
-                addr, f'not probed within {timeout:g}s: more than '
-                f'{MAX_THREADS} servers at once were slow to answer')
+            result = _result(
+                addr, 'timeout', f'not probed within {timeout:g}s: more '
+                f'than {MAX_THREADS} servers at once were slow to answer')
         results[index]['servers'].append(result)
         results[index]['usable'] |= result['usable']
     return results
@@ -617,13 +564,17 @@ def _range(text):
 
 # Output formats.
 
+def _usable(results):
+    usable = sum(1 for s in results if s['usable'])
+    return f'{usable} of {_count(len(results), "storage")} usable'
+
+
 def _table(results, others, file):
     """The text report."""
+    if not results and others:
+        return (f'{file}: no zeoconf clientstorage; '
+                f'{_count(len(others), "ZEO client section")} not probed\n')
     if not results:
-        if others:
-            return (f'{file}: no zeoconf clientstorage; {len(others)} ZEO '
-                    f'client section{"" if len(others) == 1 else "s"} not '
-                    'probed\n')
         return f'{file}: no clientstorage\n'
     rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
     for storage in results:
@@ -632,19 +583,9 @@ def _table(results, others, file):
             rows.append([
                 storage['label'], server['server'], server['status'],
                 server['mode'] or '-',
-                f'{latency:.1f}ms' if latency is not None else '-',
+                '-' if latency is None else f'{latency:.1f}ms',
                 server['detail'] or ''])
-    usable = sum(1 for s in results if s['usable'])
-    return ('\n'.join(common.columns(rows)) +
-            f'\n{usable} of {len(results)} storage'
-            f'{"" if len(results) == 1 else "s"} usable\n')
-
-
-def _json(args, results, others):
-    return json.dumps({
-        'format': JSON_FORMAT, 'file': args.file, 'timeout': args.timeout,
-        'light': args.light, 'storages': results, 'not_probed': others},
-        indent=2) + '\n'
+    return '\n'.join(common.columns(rows)) + f'\n{_usable(results)}\n'
 
 
 NAGIOS_STATES = ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')
@@ -663,12 +604,12 @@ def _plain_number(value):
     return f'{value:.6f}'.rstrip('0').rstrip('.')
 
 
-def _perf(label, value, unit='', warning=None, critical=None, low=0):
+def _perf(label, value, unit='', warning=None, critical=None):
     """One performance data item, its label always quoted."""
     label = label.replace("'", "''")
     fields = [f'{_plain_number(value)}{unit}',
               warning.text if warning else '',
-              critical.text if critical else '', _plain_number(low)]
+              critical.text if critical else '', '0']
     return f"'{label}'=" + ';'.join(fields)
 
 
@@ -680,13 +621,17 @@ def _nagios_text(text):
 def nagios(results, others, warning=None, critical=None):
     """``(exit code, text)`` of a Nagios plugin for *results*."""
     state, problems, details, times, counts = 0, [], [], [], []
+
+    def alert(level, problem):
+        nonlocal state
+        state = max(state, level)
+        problems.append(problem)
+
     for storage in results:
-        label = storage['label']
         if not storage['usable']:
-            state = 2
-            problems.append(f'{label}: no usable server')
+            alert(2, f'{storage["label"]}: no usable server')
         for server in storage['servers']:
-            name = f'{label} {server["server"]}'
+            name = f'{storage["label"]} {server["server"]}'
             line = f'{name}: {server["status"]}'
             if server['mode']:
                 line += f', {server["mode"]}'
@@ -697,33 +642,26 @@ def nagios(results, others, warning=None, critical=None):
                                    critical))
                 for level, threshold in ((2, critical), (1, warning)):
                     if threshold is not None and threshold.alerts(seconds):
-                        state = max(state, level)
-                        problems.append(
-                            f'{name} took {_plain_number(seconds)}s '
-                            f'({NAGIOS_STATES[level]} {threshold.text})')
+                        alert(level, f'{name} took {_plain_number(seconds)}'
+                              f's ({NAGIOS_STATES[level]} {threshold.text})')
                         break
             if server['detail']:
                 line += f': {server["detail"]}'
             details.append(line)
             if not server['usable'] and storage['usable']:
-                state = max(state, 1)
-                problems.append(f'{name} {server["status"]}')
-            elif server.get('fallback'):
-                state = max(state, 1)
-                problems.append(f'{name} read-only fallback')
+                alert(1, f'{name} {server["status"]}')
+            elif server['fallback']:
+                alert(1, f'{name} read-only fallback')
             for key, unit in _PERFDATA:
                 value = (server['stats'] or {}).get(key)
                 if value is not None:
                     counts.append(_perf(f'{name} {key}', value, unit))
-    usable = sum(1 for s in results if s['usable'])
     if results:
-        summary = (f'{usable} of {len(results)} storage'
-                   f'{"" if len(results) == 1 else "s"} usable')
+        summary = _usable(results)
     elif others:
         state = 3
-        summary = (f'{len(others)} ZEO client section'
-                   f'{"" if len(others) == 1 else "s"} not zeoconf\'s: '
-                   'nothing probed')
+        summary = (f'{_count(len(others), "ZEO client section")} not '
+                   "zeoconf's: nothing probed")
     else:
         summary = 'no clientstorage'
     if problems:
@@ -744,28 +682,37 @@ def nagios(results, others, warning=None, critical=None):
     return state, '\n'.join(lines) + '\n'
 
 
-_GAUGES = (
-    ('connections', 'zeo_connections',
-     'Clients connected to the storage on the server.'),
-    ('active_transactions', 'zeo_active_transactions',
-     'Transactions in progress on the storage.'),
-    ('waiting_transactions', 'zeo_waiting_transactions',
-     'Transactions waiting for the commit lock.'),
-    ('commit_lock_held_seconds', 'zeo_commit_lock_held_seconds',
-     'Seconds the commit lock has been held, 0 when free.'),
-    ('last_transaction_timestamp_seconds',
-     'zeo_last_transaction_timestamp_seconds',
-     'Time of the last committed transaction (none for an empty storage).'),
-)
-_COUNTERS = (
-    ('commits', 'zeo_commits', 'Transactions committed since the server '
-     'started.'),
-    ('aborts', 'zeo_aborts', 'Transactions aborted since the server '
-     'started.'),
-    ('loads', 'zeo_loads', 'Object loads since the server started.'),
-    ('stores', 'zeo_stores', 'Object stores since the server started.'),
-    ('conflicts', 'zeo_conflicts', 'Conflicts since the server started.'),
-)
+# Prometheus: the help of each family, zeo_KEY, with KEY the name of the
+# value in a server's result, or of its statistics.
+_HELP = {
+    'up': 'Whether the server is usable for the storage (1) or not (0).',
+    'read_only': 'Whether the server serves the storage read-only (full '
+                 'probes only).',
+    'probe_duration_seconds': 'Seconds the probe of the server took.',
+    'connections': 'Clients connected to the storage on the server.',
+    'active_transactions': 'Transactions in progress on the storage.',
+    'waiting_transactions': 'Transactions waiting for the commit lock.',
+    'commit_lock_held_seconds': 'Seconds the commit lock has been held, 0 '
+                                'when free.',
+    'last_transaction_timestamp_seconds': 'Time of the last committed '
+    'transaction (none for an empty storage).',
+    'commits': 'Transactions committed since the server started.',
+    'aborts': 'Transactions aborted since the server started.',
+    'loads': 'Object loads since the server started.',
+    'stores': 'Object stores since the server started.',
+    'conflicts': 'Conflicts since the server started.',
+}
+_COUNTERS = ('commits', 'aborts', 'loads', 'stores', 'conflicts')
+
+
+def _metrics(server):
+    """A server's result as the values of the families of :data:`_HELP`."""
+    values = dict(server['stats'] or {}, up=int(server['usable']))
+    if server['mode'] is not None:
+        values['read_only'] = int(server['mode'] == 'read-only')
+    if server['duration_ms'] is not None:
+        values['probe_duration_seconds'] = server['duration_ms'] / 1000
+    return values
 
 
 class _Collector:
@@ -779,37 +726,16 @@ class _Collector:
             CounterMetricFamily,
             GaugeMetricFamily,
         )
-        labels = ['storage', 'server']
-        up = GaugeMetricFamily(
-            'zeo_up', 'Whether the server is usable for the storage '
-            '(1) or not (0).', labels=labels)
-        read_only = GaugeMetricFamily(
-            'zeo_read_only', 'Whether the server serves the storage '
-            'read-only (full probes only).', labels=labels)
-        duration = GaugeMetricFamily(
-            'zeo_probe_duration_seconds', 'Seconds the probe of the server '
-            'took.', labels=labels)
-        gauges = [(key, GaugeMetricFamily(name, text, labels=labels))
-                  for key, name, text in _GAUGES]
-        counters = [(key, CounterMetricFamily(name, text, labels=labels))
-                    for key, name, text in _COUNTERS]
-        for storage in self.results:
-            for server in storage['servers']:
-                values = [storage['label'], server['server']]
-                up.add_metric(values, 1 if server['usable'] else 0)
-                if server['mode'] is not None:
-                    read_only.add_metric(
-                        values, 1 if server['mode'] == 'read-only' else 0)
-                if server['duration_ms'] is not None:
-                    duration.add_metric(values, server['duration_ms'] / 1000)
-                stats = server['stats'] or {}
-                for key, family in gauges + counters:
-                    if stats.get(key) is not None:
-                        family.add_metric(values, stats[key])
-        yield up
-        yield read_only
-        yield duration
-        for _, family in gauges + counters:
+        samples = [([storage['label'], server['server']], _metrics(server))
+                   for storage in self.results
+                   for server in storage['servers']]
+        for key, text in _HELP.items():
+            kind = CounterMetricFamily if key in _COUNTERS else \
+                GaugeMetricFamily
+            family = kind(f'zeo_{key}', text, labels=['storage', 'server'])
+            for labels, values in samples:
+                if values.get(key) is not None:
+                    family.add_metric(labels, values[key])
             yield family
 
 
@@ -819,19 +745,6 @@ def prometheus_registry(results):
     registry = CollectorRegistry()
     registry.register(_Collector(results))
     return registry
-
-
-# Writing.
-
-class _Progress:
-    """Progress lines on standard error (see :func:`common.say`)."""
-
-    def write(self, text):
-        for line in text.splitlines():
-            common.say(line)
-
-    def flush(self):
-        pass
 
 
 def write_atomically(path, text):
@@ -857,6 +770,18 @@ def write_atomically(path, text):
 
 # The command line.
 
+NAME = 'ping'
+HELP = 'connect to every configured server and report'
+DESCRIPTION = (
+    'Connect to every server of every clientstorage in FILE, all at once, '
+    'with the configured TLS; report per server whether it is usable, '
+    'read-only or writable, and the round trip of one ZEO call, as a '
+    'table, JSON, a Nagios plugin or Prometheus metrics. Progress goes to '
+    'standard error.')
+# For zeoconf.cli; EPILOG, which add_arguments sets, says more.
+EXIT_CODES = ('every storage has a usable server',
+              'a storage none of whose servers is usable (2: the file '
+              'cannot be read)')
 EPILOG = """\
 exit codes:
   0  every storage has a usable server
@@ -882,19 +807,6 @@ def _seconds(text):
         raise argparse.ArgumentTypeError(
             f'{text!r} is not a number of seconds above zero')
     return value
-
-
-NAME = 'ping'
-HELP = 'connect to every configured server and report'
-DESCRIPTION = (
-    'Connect to every server of every clientstorage in FILE, all at once, '
-    'with the configured TLS; report per server whether it is usable, '
-    'read-only or writable, and the round trip of one ZEO call, as a '
-    'table, JSON, a Nagios plugin or Prometheus metrics. Progress goes to '
-    'standard error.')
-EXIT_CODES = ('every storage has a usable server',
-              'a storage none of whose servers is usable (2: the file '
-              'cannot be read)')
 
 
 def add_arguments(parser):
@@ -943,31 +855,42 @@ def usage_status(argv, out=None):
     ``ping --format nagios``, else 2."""
     argv = [str(a) for a in argv]
     wants_nagios = False
-    for number, arg in enumerate(argv):
+    for arg, following in zip(argv, argv[1:] + ['']):
         option, equals, value = arg.partition('=')
-        if not equals:
-            value = argv[number + 1] if number + 1 < len(argv) else ''
-        if (len(option) > 3 and '--format'.startswith(option)
-                and value == 'nagios'):
-            wants_nagios = True
+        if len(option) > 3 and '--format'.startswith(option):
+            wants_nagios |= (value if equals else following) == 'nagios'
     if 'ping' not in argv or not wants_nagios:
         return 2
     stream = out if out is not None else sys.stdout
-    if stream is not None:
-        try:
-            stream.write('ZEO UNKNOWN - wrong command line: see '
-                         'zeoconf ping --help\n')
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+    try:
+        stream.write('ZEO UNKNOWN - wrong command line: see zeoconf ping '
+                     '--help\n')
+        stream.flush()
+    except (AttributeError, OSError, ValueError):
+        pass    # standard output closed
     return 3
+
+
+def _emit(args, text, out):
+    """Write the report to --output or *out*; None, or the exit code of a
+    failed --output."""
+    if args.output is None:
+        out.write(text)
+        return None
+    try:
+        write_atomically(args.output, text)
+    except OSError as e:
+        common.say(f'zeoconf: cannot write {args.output}: '
+                   f'{e.strerror or e}')
+        return 3 if args.format == 'nagios' else 2
+    return None
 
 
 def _unreadable(args, message, out):
     """Report a configuration that cannot be read; the exit code."""
     common.say(message)
     if args.format == 'json':
-        text = json.dumps({'format': JSON_FORMAT, 'file': args.file,
+        text = json.dumps({'format': common.JSON_FORMAT, 'file': args.file,
                            'error': message}, indent=2) + '\n'
     elif args.format == 'nagios':
         text = f'ZEO UNKNOWN - {_nagios_text(message)}\n'
@@ -977,55 +900,31 @@ def _unreadable(args, message, out):
     return 3 if args.format == 'nagios' else status or 2
 
 
-def _emit(args, text, out, registry=None):
-    """Write the report to --output or *out*; None, or the exit code of a
-    failed --output."""
-    if args.output is None:
-        out.write(text)
-        return None
-    try:
-        if registry is not None:
-            from prometheus_client import write_to_textfile
-            write_to_textfile(args.output, registry)
-        else:
-            write_atomically(args.output, text)
-    except OSError as e:
-        common.say(f'zeoconf: cannot write {args.output}: '
-                   f'{e.strerror or e}')
-        return 3 if args.format == 'nagios' else 2
-    return None
-
-
 def _rounds(args, storages):
     """The results of the last round (of one, without --wait)."""
     deadline = time.monotonic() + args.timeout
-    progress = None if args.quiet or args.wait else _Progress()
+    progress = None if args.quiet or args.wait else common.say
     while True:
         results = ping_storages(storages, args.timeout, progress,
                                 args.light, deadline)
-        if not args.wait or all(s['usable'] for s in results):
-            return results
-        if time.monotonic() + WAIT_PAUSE >= deadline:
+        if (not args.wait or all(s['usable'] for s in results)
+                or time.monotonic() + WAIT_PAUSE >= deadline):
             return results
         if not args.quiet:
-            usable = sum(1 for s in results if s['usable'])
-            common.say(f'ping: {usable} of {len(results)} storage'
-                    f'{"" if len(results) == 1 else "s"} usable; waiting')
+            common.say(f'ping: {_usable(results)}; waiting')
         time.sleep(WAIT_PAUSE)
 
 
 def run(args, out):
     """``zeoconf ping``: probe, report in the chosen format; the exit
     code."""
-    def say(text):
-        if not args.quiet:
-            common.say(text)
-
     if args.format == 'prometheus':
         try:
             import prometheus_client  # noqa: F401
         except ImportError:
-            common.say(f'zeoconf: {PROMETHEUS_MISSING}')
+            common.say('zeoconf: --format prometheus needs the '
+                       'prometheus_client package: pip install '
+                       "'zeoconf[prometheus]'")
             return 2
     # ZEO's client logs its connection attempts; the report says what
     # matters, so they are not echoed to the terminal.
@@ -1038,36 +937,38 @@ def run(args, out):
         return _unreadable(args, str(e), out)
     others = []
     storages = find(loaded.config, others)
-    for message in warnings:
-        say(f'{args.file}: warning: {message}')
-    for label in others:
-        say(f'{args.file}: {label}: not probed: {other_client(label)}')
+    not_probed = [f'{args.file}: {label}: not probed: {other_client(label)}'
+                  for label in others]
+    if not args.quiet:
+        for line in [f'{args.file}: warning: {message}'
+                     for message in warnings] + not_probed:
+            common.say(line)
     results = _rounds(args, storages)
-    failed = any(not s['usable'] for s in results) or (
-        # ZEO clients were configured and none could be probed: a health
-        # check must not read that as "reachable".
-        bool(others) and not results)
-    status = 1 if failed else 0
-    registry = None
-    if args.format == 'nagios':
-        status, text = nagios(results, others, args.warning, args.critical)
-    elif args.format == 'json':
-        text = _json(args, results, others)
-    elif args.format == 'prometheus':
-        registry = prometheus_registry(results)
-        from prometheus_client import generate_latest
-        text = generate_latest(registry).decode('utf-8')
-    else:
-        text = _table(results, others, args.file)
+    # ZEO clients configured and none probed: a health check must not read
+    # that as "reachable".
+    failed = (any(not s['usable'] for s in results)
+              or bool(others) and not results)
     if args.quiet and failed:
-        for label in others:
-            common.say(f'{args.file}: {label}: not probed: '
-                       f'{other_client(label)}')
+        for line in not_probed:
+            common.say(line)
         for storage in results:
             for server in storage['servers']:
                 if not server['usable']:
                     common.say(f'ping: {storage["label"]} '
                                f'{server["server"]}: {server["status"]}: '
                                f'{server["detail"]}')
-    written = _emit(args, text, out, registry)
+    status = 1 if failed else 0
+    if args.format == 'nagios':
+        status, text = nagios(results, others, args.warning, args.critical)
+    elif args.format == 'json':
+        text = json.dumps({
+            'format': common.JSON_FORMAT, 'file': args.file,
+            'timeout': args.timeout, 'light': args.light,
+            'storages': results, 'not_probed': others}, indent=2) + '\n'
+    elif args.format == 'prometheus':
+        from prometheus_client import generate_latest
+        text = generate_latest(prometheus_registry(results)).decode()
+    else:
+        text = _table(results, others, args.file)
+    written = _emit(args, text, out)
     return status if written is None else written
