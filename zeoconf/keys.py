@@ -16,8 +16,6 @@ them in place of the others when a configuration is reviewed for another
 machine.
 """
 
-import difflib
-
 from zeoconf import datatypes
 
 __all__ = ['CLIENTSTORAGE_KEYS', 'SSL_KEYS', 'SECRET_KEYS', 'OFFLINE',
@@ -189,6 +187,9 @@ def _suggestion(name, known):
     norm = name.replace('_', '-')
     if norm in known:
         return norm
+    # Only for a name that is not a key: a parse without one does not load
+    # difflib.
+    import difflib
     candidates = sorted(known)
     close = difflib.get_close_matches(norm, candidates, n=1, cutoff=0.6)
     if close:

@@ -20,7 +20,6 @@ nothing on this machine is looked at.
 """
 
 import functools
-import inspect
 import logging
 import os
 
@@ -363,6 +362,10 @@ def _client_factory(disconnect_poll):
     to the releases on which tests/test_zeo_state.py proves it; a
     ZEO without the hook gets one warning, never a crash.
     """
+    # Imported here with ZEO: inspect loads ast and dis, which a parse
+    # does not need.
+    import inspect
+
     from ZEO.asyncio.client import ClientThread
     from ZEO.ClientStorage import ClientStorage
     if ('_client_factory' in inspect.signature(ClientStorage).parameters
