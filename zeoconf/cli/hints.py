@@ -77,10 +77,14 @@ def explain(error, texts):
         text = next(iter(texts.values()))
     scanned = scan(text or '')
     if words.import_collision(error):
-        # Point at the %import ZEO, wherever it stands.
-        for directive in scanned.directives('import'):
-            if directive.value.strip().lower() == 'zeo':
-                lineno = directive.number
+        # Point at the %import ZEO, wherever it stands: in this file or
+        # in one it includes.
+        for read, read_text in [(url, text), *texts.items()]:
+            found = [d.number for d in scan(read_text or '').directives(
+                'import') if d.value.strip().lower() == 'zeo']
+            if found:
+                return ZConfig.ConfigurationSyntaxError(
+                    IMPORT_COLLISION, read, found[-1])
         return ZConfig.ConfigurationSyntaxError(IMPORT_COLLISION, url,
                                                 lineno)
     line = scanned.line(lineno) if lineno else None
