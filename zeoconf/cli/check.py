@@ -81,7 +81,12 @@ def _check_file(path, args, out):
         text = loader.read_text(path)
         schema, note = schemas.choose(args.schema, text, args.offline)
     except ZConfig.ConfigurationError as e:
-        error = common.load_error(e, path)
+        if getattr(e, 'url', None) is None and not isinstance(
+                e, ZConfig.DataConversionError):
+            # The schema's own problem, which names the schema.
+            error = common.LoadError(e.message)
+        else:
+            error = common.load_error(e, path)
         if not args.json:
             print(error, file=out)
         document['problems'] = [{'file': path, 'line': error.line,
