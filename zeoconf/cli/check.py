@@ -200,7 +200,7 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
             with common.collecting_warnings() as warnings:
                 loaded = loader.load_text(text, schema, url, reading)
         except ZConfig.ConfigurationError as e:
-            e = hints.explain(e, reading.texts)
+            e = hints.explain(e, reading.texts, scans)
             for read in reading.texts:
                 if read not in order:
                     order.append(read)

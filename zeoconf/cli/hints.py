@@ -68,14 +68,21 @@ def _hint(error, scanned, line):
     return None
 
 
-def explain(error, texts):
+def explain(error, texts, scans=None):
     """*error* with a hint added where one helps; *texts* maps the URLs
-    of the files read to their text."""
+    of the files read to their text, *scans* (optional) the same URLs to
+    their ``scanner.Scan``, so that a caller that explains many errors of
+    one file scans it once."""
     url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
     text = texts.get(url)
     if text is None and len(texts) == 1:
-        text = next(iter(texts.values()))
-    scanned = scan(text or '')
+        url_read, text = next(iter(texts.items()))
+    else:
+        url_read = url
+    if scans is not None and text is not None:
+        scanned = scans[url_read]
+    else:
+        scanned = scan(text or '')
     if words.import_collision(error):
         # Point at the %import ZEO, wherever it stands: in this file or
         # in one it includes.
