@@ -252,10 +252,18 @@ class _Resource(ZConfig.loader.Resource):
 
 
 def _directive_lines(text, name):
-    """Numbers of the lines of *text* holding the directive ``%name``."""
-    pattern = re.compile(rf'[ \t]*%{name}\b', re.IGNORECASE)
-    return [number for number, line in enumerate(text.split('\n'), 1)
-            if pattern.match(line)]
+    """Numbers of the lines of *text* holding the directive ``%name``.
+
+    One search over the text, not a match per line: ``check`` asks once
+    per round, and a round must not cost a pass over every line.
+    """
+    pattern = re.compile(rf'^[ \t]*%{name}\b', re.IGNORECASE | re.MULTILINE)
+    numbers, line, position = [], 1, 0
+    for found in pattern.finditer(text):
+        line += text.count('\n', position, found.start())
+        position = found.start()
+        numbers.append(line)
+    return numbers
 
 
 def _blanked(text, lines):
