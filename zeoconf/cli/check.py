@@ -79,6 +79,9 @@ def _check_file(path, args, out):
                 'not_checked': []}
     try:
         text = loader.read_text(path)
+        paste = _paste_deploy(path, text)
+        if paste is not None:
+            raise paste
         schema, note = schemas.choose(args.schema, text, args.offline)
     except ZConfig.ConfigurationError as e:
         if getattr(e, 'url', None) is None and not isinstance(
@@ -136,6 +139,36 @@ def _check_file(path, args, out):
     if args.offline:
         print(f'  ({common.OFFLINE_NOTE})', file=out)
     return document
+
+
+# The section headers of a PasteDeploy file (the .ini that Zope's
+# runwsgi reads), which ZConfig cannot read.
+_PASTE_SECTION = re.compile(
+    r'^\[(?:app|server|pipeline|filter|composite|filter-app):[^\]\n]*\]',
+    re.MULTILINE | re.IGNORECASE)
+_ZOPE_CONF = re.compile(r'^zope_conf\s*[=:]\s*(\S.*?)\s*$',
+                        re.MULTILINE | re.IGNORECASE)
+
+
+def _paste_deploy(path, text):
+    """A ``ConfigurationError`` at the first section of a PasteDeploy
+    file, naming the zope.conf its ``zope_conf`` names; None for any
+    other file."""
+    section = _PASTE_SECTION.search(text)
+    if section is None:
+        return None
+    lineno = text.count('\n', 0, section.start()) + 1
+    named = _ZOPE_CONF.search(text)
+    if named:
+        zope_conf = named.group(1).replace(
+            '%(here)s', os.path.dirname(os.path.abspath(path)))
+        what = f'check the zope.conf it names: zeoconf check {zope_conf}'
+    else:
+        what = 'check the zope.conf of its Zope application instead'
+    return ZConfig.ConfigurationSyntaxError(
+        f'this is a PasteDeploy file (the .ini that runwsgi reads), not a '
+        f'ZConfig configuration; {what}',
+        'file://' + os.path.abspath(path), lineno)
 
 
 class Problem:
@@ -200,10 +233,23 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
             with common.collecting_warnings() as warnings:
                 loaded = loader.load_text(text, schema, url, reading)
         except ZConfig.ConfigurationError as e:
-            e = hints.explain(e, reading.texts, scans)
             for read in reading.texts:
                 if read not in order:
                     order.append(read)
+            where = getattr(e, 'url', None)
+            if where in reading.texts and hints.not_configuration(
+                    e, scans[where]):
+                # Said once, and none of its lines read again (nor
+                # quoted: it may be a key).
+                problems.append(_problem(hints.explain(
+                    e, reading.texts, scans), reading, url, scans))
+                blank.setdefault(where, {}).update(dict.fromkeys(
+                    range(1, len(scans[where].lines) + 1), ''))
+                if len(problems) >= limit:
+                    return Report(_ordered(problems, order, scans), True,
+                                  None)
+                continue
+            e = hints.explain(e, reading.texts, scans)
             if words.unclosed_section(e):
                 problems.append(_unclosed(e, scans, url, problems))
                 break

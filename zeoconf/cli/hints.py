@@ -15,7 +15,7 @@ from zeoconf import keys
 from zeoconf.cli import words
 from zeoconf.cli.scanner import scan
 
-__all__ = ['explain', 'IMPORT_COLLISION']
+__all__ = ['explain', 'not_configuration', 'IMPORT_COLLISION']
 
 IMPORT_COLLISION = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -56,6 +56,14 @@ def _hint(error, scanned, line):
         elif line is not None and name in known - {'name'}:
             return (f'{name} belongs inside a <clientstorage> section, '
                     f'which is missing around it')
+    name = words.no_replacement(error)
+    if name is not None:
+        suggestion = _braced(name, scanned)
+        if suggestion:
+            return suggestion
+    if words.too_many_sections(error) == 'zodb.storage':
+        return ('a <zodb> section holds one storage: give each storage a '
+                '<zodb NAME> section of its own, or remove one')
     if line is not None and line.kind == 'key' and re.search(
             r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
         return ('ZConfig comments stand on lines of their own: the text '
@@ -66,6 +74,80 @@ def _hint(error, scanned, line):
         return (f'cache-size of <{line.section.type}> counts objects; bound '
                 f'the object cache in bytes with cache-size-bytes')
     return None
+
+
+def _braced(name, scanned):
+    """``did you mean ${ZEO}:8100?`` for ``$ZEO8100`` when ZEO is
+    ``%define``d: ZConfig reads a name as far as letters, digits and _
+    go."""
+    for directive in scanned.directives('define'):
+        defined = directive.value.split()[0] if directive.value.split() \
+            else ''
+        rest = name[len(defined):]
+        if defined and rest and name.lower().startswith(defined.lower()):
+            written = f'${{{defined}}}:{rest}' if rest.isdigit() else \
+                f'${{{defined}}}{rest}'
+            return (f'did you mean {written}? ${name} reads as one name, '
+                    f'{name}; braces end a name: ${{{defined}}}')
+    return None
+
+
+def _first_line(scanned):
+    """The number of the first line that is not blank or a comment."""
+    for line in scanned.lines:
+        if line.kind not in ('blank', 'comment'):
+            return line.number
+    return None
+
+
+def not_configuration(error, scanned):
+    """Whether *error* says that the file of *scanned* is no ZConfig
+    configuration at all (a PEM key, a JSON file): its first line that
+    is not blank or a comment is no key, section or directive."""
+    lineno = getattr(error, 'lineno', None)
+    return (words.not_a_line(error) and lineno is not None
+            and lineno == _first_line(scanned))
+
+
+def _instead(error, url, text, scanned, line):
+    """An error to report instead of *error*, whose words would quote
+    what must not be shown or say nothing useful; else None."""
+    lineno = getattr(error, 'lineno', None)
+    if not_configuration(error, scanned):
+        # ZConfig quotes the line, and would quote each line after it: of
+        # a key file, the key.
+        name = common_name(url)
+        return ZConfig.ConfigurationSyntaxError(
+            f'{name} is not a configuration file: its first line is no '
+            f'key, section or directive of ZConfig (a key or a '
+            f'certificate, a file of another format?); its lines are not '
+            f'shown', url, lineno)
+    if words.illegal_name(error):
+        # "%define PW=SECRET": ZConfig quotes the rest of the line, value
+        # and all.
+        name = ''
+        if line is not None and line.kind == 'directive':
+            name = re.split(r'[=\s]', line.value.strip(), maxsplit=1)[0]
+        return ZConfig.ConfigurationSyntaxError(
+            f'%define {name}...: not a name and a value; write %define '
+            f'NAME VALUE, with white space between them, not NAME=VALUE '
+            f'(the rest of the line is not shown)', url, lineno)
+    if words.missing_section(error) == 'zodb.database' and not any(
+            s.type in _ENCLOSING for s in scanned.sections):
+        what = ('the file is empty' if _first_line(scanned) is None
+                else 'the file has no <zodb> section')
+        return ZConfig.ConfigurationError(
+            f'{what}: ZODB.config reads one <zodb> section holding one '
+            f'storage; write %import zeoconf, then <zodb>, and in it '
+            f'<clientstorage> with a server line (see docs/cli.md)', url)
+    return None
+
+
+def common_name(url):
+    """The file name of *url* as a message names it."""
+    if url and url.startswith('file://'):
+        return url[len('file://'):].rsplit('/', 1)[-1]
+    return url or 'the file'
 
 
 def explain(error, texts, scans=None):
@@ -95,6 +177,9 @@ def explain(error, texts, scans=None):
         return ZConfig.ConfigurationSyntaxError(IMPORT_COLLISION, url,
                                                 lineno)
     line = scanned.line(lineno) if lineno else None
+    replaced = _instead(error, url, text, scanned, line)
+    if replaced is not None:
+        return replaced
     hint = _hint(error, scanned, line)
     if not hint:
         return error
