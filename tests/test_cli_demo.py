@@ -6,7 +6,7 @@ import sys
 
 
 def test_demo_runs_and_cleans_up(run_cli):
-    result = run_cli('demo', timeout=120)
+    result = run_cli('demo')
     assert result.status == 0, result.out + result.err
     out = result.out
     assert out.count('(the invalidation arrived)') == 2
@@ -24,8 +24,8 @@ def test_demo_runs_and_cleans_up(run_cli):
                                  'temporary files removed')
 
 
-
 def test_demo_without_trustme_says_what_to_install():
+    # A process of its own: one in which trustme cannot be imported.
     code = ('import sys; sys.modules["trustme"] = None\n'
             'from zeoconf.cli import main\n'
             'sys.exit(main(["demo"]))\n')
@@ -33,5 +33,5 @@ def test_demo_without_trustme_says_what_to_install():
                             capture_output=True, timeout=60)
     assert result.returncode == 1
     assert 'zeoconf demo needs trustme' in result.stdout
-    assert "pip install 'zeoconf[test]'" in result.stdout
+    assert "pip install 'zeoconf[demo]'" in result.stdout
 
