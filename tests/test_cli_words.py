@@ -15,6 +15,7 @@ from zeoconf.cli import words
 
 ZEOCONF = '%import zeoconf\n'
 STORAGE = '  <clientstorage>\n    server zeo:8100\n  </clientstorage>\n'
+UNKNOWN_KEY = '<zodb>\n  bogus 1\n</zodb>\n'
 
 
 def zconfig_error(text, schema=None):
@@ -28,7 +29,7 @@ def zconfig_error(text, schema=None):
 def test_unknown_type():
     error = zconfig_error(f'<zodb>\n{STORAGE}</zodb>\n')
     assert words.unknown_type(error) == 'clientstorage'
-    assert words.unknown_type(zconfig_error('<zodb>\n  bogus 1\n</zodb>\n')) is None
+    assert words.unknown_type(zconfig_error(UNKNOWN_KEY)) is None
 
 
 def test_unknown_key():
@@ -42,7 +43,7 @@ def test_unclosed_section():
     error = zconfig_error(f'{ZEOCONF}<zodb>\n  <clientstorage>\n'
                           f'    server zeo:8100\n')
     assert words.unclosed_section(error)
-    assert not words.unclosed_section(zconfig_error('<zodb>\n  x 1\n</zodb>\n'))
+    assert not words.unclosed_section(zconfig_error(UNKNOWN_KEY))
 
 
 def test_import_collision():
@@ -71,7 +72,7 @@ def test_quoted_names():
 def test_not_a_line():
     error = zconfig_error('-----BEGIN PRIVATE KEY-----\n')
     assert words.not_a_line(error)
-    assert not words.not_a_line(zconfig_error('<zodb>\n  x 1\n</zodb>\n'))
+    assert not words.not_a_line(zconfig_error(UNKNOWN_KEY))
 
 
 def test_no_replacement():
