@@ -325,7 +325,9 @@ def _unclosed(error, scans, url, problems):
     if not open_sections:
         return Problem(where, getattr(error, 'lineno', None), _message(error))
     section = max(open_sections, key=lambda s: s.start)
-    after = '; fix the problems above first' if problems else ''
+    # Listed by its line, which may come before theirs: not "above".
+    after = ('; it may come from the other problems: fix them first'
+             if problems else '')
     return Problem(where, section.start, (
         f'{section.header} is not closed: the file ends inside it; add '
         f'</{section.type}>{after}'))
