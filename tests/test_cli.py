@@ -10,14 +10,22 @@ full standard streams, a reader that leaves.
 import functools
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
 import threading
 
 import pytest
-from cli_files import GOOD, dead_port, many_storages, tls, write_file, zodb
+from cli_files import (
+    COMMAND,
+    GOOD,
+    dead_port,
+    many_storages,
+    run_process,
+    tls,
+    write_file,
+    zodb,
+)
 
 
 @pytest.fixture
@@ -25,33 +33,7 @@ def write(tmp_path):
     return functools.partial(write_file, tmp_path)
 
 
-BIN = os.path.join(os.path.dirname(sys.executable), 'zeoconf')
-
-
-COMMAND = [BIN] if os.path.exists(BIN) else [sys.executable, '-m',
-                                             'zeoconf']
-
-
-MEMORY = 512 << 20
-
-
-def _limits():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def zeoconf_run(*args, cwd=None, stdout=subprocess.PIPE, close_stdout=False,
-                env=None):
-    def prepare():
-        _limits()
-        if close_stdout:
-            os.close(1)
-    return subprocess.run([*COMMAND, *args], stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, timeout=60,
-                          cwd=cwd, preexec_fn=prepare, env=env)
-
-
 @pytest.fixture
-
 def fake_server():
     """A listener on 127.0.0.1 that sends *greeting* and then says nothing.
 
@@ -226,27 +208,25 @@ def test_ping_prints_control_characters_escaped(run_cli, tmp_path):
 def test_stdout_at_dev_full_is_one_line_on_stderr(tmp_path, command):
     (tmp_path / 'f.conf').write_text(GOOD)
     with open('/dev/full', 'w') as full:
-        result = zeoconf_run(*command, 'f.conf', cwd=tmp_path, stdout=full)
-    assert result.returncode == 1
-    assert result.stderr == ('zeoconf: cannot write the output: No space '
-                             'left on device\n')
+        result = run_process(*command, 'f.conf', cwd=tmp_path, stdout=full)
+    assert result.status == 1
+    assert result.err == ('zeoconf: cannot write the output: No space '
+                          'left on device\n')
 
 
 @pytest.mark.parametrize('command', [['show', '--json'], ['check']])
 def test_closed_stdout_is_one_line_on_stderr(tmp_path, command):
     (tmp_path / 'f.conf').write_text(GOOD)
-    result = zeoconf_run(*command, 'f.conf', cwd=tmp_path,
-                         stdout=None, close_stdout=True)
-    assert result.returncode == 1
-    assert result.stderr == 'zeoconf: standard output is closed\n'
+    result = run_process(*command, 'f.conf', cwd=tmp_path, close=(1,))
+    assert result.status == 1
+    assert result.err == 'zeoconf: standard output is closed\n'
 
 
 def test_a_reader_that_leaves_early_is_not_an_error(tmp_path):
     (tmp_path / 'f.conf').write_text(many_storages(300))
     process = subprocess.Popen(
         [*COMMAND, 'show', '--json', 'f.conf'], cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        preexec_fn=_limits)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout.readline() == b'{\n'
     process.stdout.close()      # as `| head -1` does
     stderr = process.stderr.read()
@@ -449,3 +429,28 @@ def test_ping_fails_when_its_zeo_clients_are_not_zeoconfs(run_cli, write):
     report = json.loads(result.out)
     assert report['storages'] == []
     assert report['not_probed'] == ['<zodb> <zeoclient>']
+
+
+@pytest.mark.parametrize('command', [['check'], ['show']])
+def test_format_characters_are_written_escaped(run_cli, write, command):
+    # U+202E (right-to-left override) would turn the rest of the line
+    # around on a terminal; U+200B hides in it.
+    path = write('f.conf', zodb('    server zeo:8100\n'
+                                '    name a\u202eb\u200bc'))
+    result = run_cli(*command, path)
+    assert result.status == 0
+    assert '\u202e' not in result.out and '\u200b' not in result.out
+    assert 'a\\u202eb\\u200bc' in result.out
+
+
+def test_check_with_standard_error_closed_writes_no_warning_on_stdout(
+        write, tmp_path):
+    write('f.conf', zodb('    server zeo:8100\n    max-disconnect-poll 300\n'
+                         '    name a # b'))
+    result = run_process('check', 'f.conf', cwd=tmp_path, close=(2,))
+    assert result.status == 0
+    assert result.out.splitlines()[0] == 'f.conf: ok, 1 clientstorage, ' \
+        '1 warning'
+    assert 'warning:' not in result.out
+    assert 'max-disconnect-poll' not in result.out
+    assert 'ZConfig comments' not in result.out

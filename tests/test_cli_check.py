@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 import ZODB.config
-from cli_files import SECRET, many_storages, tls, write_file, zodb
+from cli_files import SECRET, many_storages, run_process, tls, write_file, zodb
 
 from zeoconf import keys, loader
 from zeoconf.cli import schemas, storages
@@ -937,3 +937,199 @@ def test_a_use_of_a_define_that_was_refused_is_not_reported(
     result = run_cli('check', 'f.conf', cwd=tmp_path)
     assert numbers(result) == [2], result.out
     assert 'S3CR' not in result.out + result.err
+
+
+# Issue 19: a check that always ends, secrets never quoted, bounded work.
+
+UNCLOSED = '%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:8100\n'
+
+
+@pytest.mark.parametrize('options', [[], ['--json'], ['--offline']])
+def test_check_ends_on_a_file_that_ends_inside_a_section(tmp_path, options):
+    # A process of its own, so that a check that never ends fails by the
+    # guard's timeout instead of hanging the tests.
+    (tmp_path / 'f.conf').write_text(UNCLOSED)
+    result = run_process('check', *options, 'f.conf', cwd=tmp_path,
+                         timeout=60)
+    assert result.status == 1
+    message = ('<clientstorage> is not closed: the file ends inside it; '
+               'add </clientstorage>')
+    if '--json' in options:
+        [problem] = json.loads(result.out)['files'][0]['problems']
+        assert problem['line'] == 3 and problem['message'] == message
+    else:
+        assert result.out.splitlines()[0] == f'f.conf:3: {message}'
+        assert result.out.count('not closed') == 1
+
+
+def test_an_unclosed_section_alone_does_not_say_fix_the_problems_above(
+        run_cli, write, tmp_path):
+    write('f.conf', UNCLOSED)
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert result.out == ('f.conf:3: <clientstorage> is not closed: the file '
+                          'ends inside it; add </clientstorage>\n')
+    # After another problem, it may be that problem's consequence.
+    write('f.conf', UNCLOSED + 'cache_size 1\n')
+    after = run_cli('check', 'f.conf', cwd=tmp_path)
+    unclosed, key = after.out.splitlines()
+    assert unclosed.endswith('; it may come from the other problems: fix '
+                             'them first')
+    assert key.startswith("f.conf:5: 'cache_size' is not a key")
+
+
+PASSWORD_COMMENT = """
+    %import zeoconf
+    <zodb>
+      <clientstorage>
+        server zeo:8100
+        password correct horse #SECRET staple
+      </clientstorage>
+    </zodb>
+    """
+
+
+def test_a_password_with_an_inline_comment_is_never_quoted(
+        run_cli, write, tmp_path):
+    write('f.conf', PASSWORD_COMMENT)
+    text = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert text.status == 0
+    assert ('f.conf:5: warning: the value of password holds a # after '
+            'white space') in text.err
+    as_json = run_cli('check', '--json', 'f.conf', cwd=tmp_path)
+    [note] = json.loads(as_json.out)['files'][0]['notes']
+    assert note['line'] == 5 and note['key'] == 'password'
+    for result in (text, as_json):
+        output = result.out + result.err
+        for word in ('SECRET', 'horse', 'staple'):
+            assert word not in output
+
+
+@pytest.mark.parametrize('command', [['check'], ['check', '--json'],
+                                     ['show']])
+def test_a_define_written_name_equals_value_never_shows_the_value(
+        run_cli, write, tmp_path, command):
+    write('f.conf', '%import zeoconf\n%define PW=SECRET\n' +
+          zodb('    server zeo:8100').split('\n', 1)[1])
+    result = run_cli(*command, 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    output = result.out + result.err
+    assert 'secret' not in output.lower()
+    assert 'write %define NAME VALUE' in output
+    if command == ['check']:
+        assert result.out.startswith('f.conf:2: %define PW...: ')
+
+
+@pytest.fixture
+def key_file(tmp_path, certs):
+    path = tmp_path / 'client.key'
+    path.write_bytes(open(certs.client_key, 'rb').read())
+    return path
+
+
+@pytest.mark.parametrize('options', [[], ['--json']])
+def test_an_included_key_file_is_said_once_without_its_lines(
+        run_cli, write, tmp_path, key_file, options):
+    write('f.conf', '%import zeoconf\n%include client.key\n' +
+          zodb('    server zeo:8100').split('\n', 1)[1])
+    result = run_cli('check', *options, 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    lines = key_file.read_text().splitlines()
+    output = result.out + result.err
+    for line in lines:
+        assert line not in output
+    assert 'BEGIN' not in output
+    if options:
+        [problem] = json.loads(result.out)['files'][0]['problems']
+        assert problem['file'] == 'client.key' and problem['line'] == 1
+        message = problem['message']
+    else:
+        [message] = result.out.splitlines()
+        assert message.startswith('client.key:1: ')
+    assert 'client.key is not a configuration file' in message
+    assert 'its lines are not shown' in message
+
+
+def test_check_json_on_a_file_that_is_not_utf8_gives_the_line(
+        run_cli, tmp_path):
+    (tmp_path / 'f.conf').write_bytes(
+        b'%import zeoconf\n<zodb>\n  <clientstorage>\n    server zeo:8100\n'
+        b'    name caf\xe9\n  </clientstorage>\n</zodb>\n')
+    result = run_cli('check', '--json', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    [problem] = json.loads(result.out)['files'][0]['problems']
+    assert problem['line'] == 5
+    assert 'is not UTF-8 text' in problem['message']
+
+
+def _unknown_keys(count):
+    return ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+            '    server zeo:8100\n' +
+            ''.join(f'    no-such-key-{i} 1\n' for i in range(count)) +
+            '  </clientstorage>\n</zodb>\n')
+
+
+def _calls(function, *args):
+    """Python and C function calls made while *function* runs."""
+    count = [0]
+
+    def profile(frame, event, arg):
+        if event in ('call', 'c_call'):
+            count[0] += 1
+    sys.setprofile(profile)
+    try:
+        result = function(*args)
+    finally:
+        sys.setprofile(None)
+    return count[0], result
+
+
+def test_check_of_40000_unknown_keys_stops_at_50_without_work_for_the_rest(
+        tmp_path, monkeypatch):
+    made = []
+
+    class Counting(loader.Loader):
+        def __init__(self, *args, **kw):
+            made.append(self)
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(loader, 'Loader', Counting)
+    schema = ZODB.config.getDbSchema()
+    calls = {}
+    for count in (1000, 40000):
+        path = tmp_path / f'{count}.conf'
+        path.write_text(_unknown_keys(count))
+        del made[:]
+        calls[count], report = _calls(check, str(path), schema)
+        assert len(report.problems) == MAX_PROBLEMS and report.more
+        assert [p.line for p in report.problems] == list(range(5, 55))
+        # One parse per problem reported, none for the rest.
+        assert len(made) == MAX_PROBLEMS
+    # Reading and scanning the file once grows with it (40 times); one
+    # parse per reported problem over the whole file would make it about
+    # 40 times the 1,000-key work again.
+    assert calls[40000] < 8 * calls[1000], calls
+
+
+# PasteDeploy: the .ini that runwsgi reads names the zope.conf to check.
+
+def test_a_pastedeploy_file_says_what_it_is_and_names_the_zope_conf(
+        run_cli, write, tmp_path):
+    write('zope.ini', """
+        [app:zope]
+        use = egg:Zope#main
+        zope_conf = %(here)s/zope.conf
+
+        [server:main]
+        use = egg:waitress#main
+        listen = 127.0.0.1:8080
+        """)
+    result = run_cli('check', 'zope.ini', cwd=tmp_path)
+    assert result.status == 1
+    assert result.out == (
+        'zope.ini:1: this is a PasteDeploy file (the .ini that runwsgi '
+        'reads), not a ZConfig configuration; check the zope.conf it names: '
+        f'zeoconf check {tmp_path}/zope.conf\n')
+    as_json = run_cli('check', '--json', 'zope.ini', cwd=tmp_path)
+    [problem] = json.loads(as_json.out)['files'][0]['problems']
+    assert problem['line'] == 1 and 'PasteDeploy' in problem['message']
