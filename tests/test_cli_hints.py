@@ -272,3 +272,105 @@ def test_plain_zodb_config_gets_no_hints():
         ZODB.config.storageFromString(
             '<clientstorage>\n server 8100\n</clientstorage>\n')
     assert 'add %import zeoconf' not in str(info.value)
+
+
+# Keys of <ssl> and of <clientstorage> written in the other section.
+
+def test_an_ssl_key_in_clientstorage_and_the_reverse_say_where_they_belong(
+        check):
+    result = check("""
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo.example.com:8100
+            server-hostname zeo.example.com
+            <ssl>
+              read-only true
+            </ssl>
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 1
+    assert result.out.splitlines() == [
+        "f.conf:5: 'server-hostname' is not a key of <clientstorage>; it is "
+        "a key of <ssl>, which belongs inside it",
+        "f.conf:7: 'read-only' is not a key of <ssl>; it is a key of "
+        "<clientstorage>, which belongs around it"]
+
+
+def test_a_name_run_into_its_port_suggests_braces(check):
+    result = check("""
+        %import zeoconf
+        %define ZEO zeo1.example.com
+        <zodb>
+          <clientstorage>
+            server $ZEO8100
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 1
+    [line] = result.out.splitlines()
+    assert line.startswith("f.conf:5: server: no replacement for 'ZEO8100'")
+    assert line.endswith('did you mean ${ZEO}:8100? $ZEO8100 reads as one '
+                         'name, ZEO8100; braces end a name: ${ZEO}')
+
+
+def test_what_the_suggested_braces_mean(check):
+    result = check("""
+        %import zeoconf
+        %define ZEO zeo1.example.com
+        <zodb>
+          <clientstorage>
+            server ${ZEO}:8100
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 0, result.out
+    assert 'zeo1.example.com:8100' in result.out
+
+
+def test_an_empty_file_says_what_a_configuration_holds(check):
+    result = check('')
+    assert result.status == 1
+    assert result.out == (
+        'f.conf: the file is empty: ZODB.config reads one <zodb> section '
+        'holding one storage; write %import zeoconf, then <zodb>, and in it '
+        '<clientstorage> with a server line (see docs/cli.md)\n')
+    only_comments = check('# nothing here yet\n')
+    assert only_comments.out.startswith('f.conf: the file is empty: ')
+
+
+def test_two_storages_in_one_zodb_say_to_give_each_its_own(check):
+    result = check("""
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo.example.com:8100
+          </clientstorage>
+          <clientstorage>
+            server zeo.example.com:8100
+            storage catalog
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 1
+    [line] = result.out.splitlines()
+    assert line.startswith('f.conf:9: ')
+    assert line.endswith('a <zodb> section holds one storage: give each '
+                         'storage a <zodb NAME> section of its own, or '
+                         'remove one')
+
+
+def test_cache_size_byte_in_zodb_suggests_cache_size_bytes(check):
+    result = check("""
+        %import zeoconf
+        <zodb>
+          cache-size-byte 1GB
+          <clientstorage>
+            server zeo.example.com:8100
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 1
+    assert result.out == ("f.conf:3: 'cache-size-byte' is not a known key "
+                          "name; did you mean cache-size-bytes?\n")

@@ -2,11 +2,12 @@
 its storage schema for a storage-only file, Zope's, or a schema file."""
 
 import functools
+import os
 import subprocess
 import sys
 
 import pytest
-from cli_files import write_file
+from cli_files import table, write_file
 
 
 @pytest.fixture
@@ -112,3 +113,106 @@ def test_check_with_a_schema_whose_import_fails(
     assert result.out == (f'{schema}: not a usable ZConfig schema: '
                           'importing what it names raised RuntimeError\n')
     assert 'Traceback' not in result.err
+
+
+# Storage-only files: one storage section at the top level, read with
+# ZODB's storage schema, as ZODB.config.storageFromFile reads them.
+
+@pytest.mark.parametrize('command', ['check', 'show'])
+def test_a_storage_only_file_is_read_with_the_storage_schema(
+        run_cli, write, tmp_path, command):
+    write('storage.conf', """
+        %import zeoconf
+        <clientstorage>
+          server zeo.example.com:8100
+          read-only true
+        </clientstorage>
+        """)
+    result = run_cli(command, 'storage.conf', cwd=tmp_path)
+    assert result.status == 0, result.out + result.err
+    assert ('storage.conf: read as a storage-only file '
+            '(ZODB.config.storageFromFile)') in result.err
+    if command == 'check':
+        assert result.out.splitlines() == [
+            'storage.conf: ok, 1 clientstorage',
+            '  <clientstorage> for zeo.example.com:8100  zeo.example.com:8100  '
+            'storage=1  tls=off  read-only']
+    else:
+        rows = table(result.out)
+        assert rows['server'] == ['zeo.example.com:8100', 'line', '3']
+        assert rows['read-only'] == ['true', 'line', '4']
+
+
+@pytest.mark.parametrize('command', ['check', 'show'])
+def test_a_storage_only_file_reports_its_problems_at_their_lines(
+        run_cli, write, tmp_path, command):
+    write('storage.conf', """
+        %import zeoconf
+        <clientstorage>
+          server zeo.example.com:8100
+          cache-size 1XB
+        </clientstorage>
+        """)
+    result = run_cli(command, 'storage.conf', cwd=tmp_path)
+    assert result.status == 1
+    report = result.out if command == 'check' else result.err
+    assert "storage.conf:4: cache-size: '1XB' is not a size" in report
+    assert 'no matching section' not in result.out + result.err
+
+
+@pytest.mark.parametrize('command', ['check', 'show'])
+def test_the_seeds_tls_example_with_import_zeo_is_read_with_its_lines(
+        run_cli, write, tmp_path, command):
+    # ZEO's documentation: %import ZEO and a bare <clientstorage> whose
+    # <ssl> is empty; ZEO's own <ssl> requires a certificate.
+    write('seed.conf', """
+        %import ZEO
+
+        <clientstorage>
+          server zeo.example.com:8200
+          <ssl>
+          </ssl>
+        </clientstorage>
+        """)
+    result = run_cli(command, 'seed.conf', cwd=tmp_path)
+    assert result.status == 1
+    report = result.out if command == 'check' else result.err
+    assert "seed.conf:6: no values for 'certificate'; 1 required" in report
+    assert 'no matching section' not in result.out + result.err
+
+
+def test_a_zeo_storage_only_file_is_named_as_not_zeoconfs(
+        run_cli, write, tmp_path):
+    write('seed.conf', """
+        %import ZEO
+        <clientstorage>
+          server zeo.example.com:8200
+        </clientstorage>
+        """)
+    result = run_cli('check', 'seed.conf', cwd=tmp_path)
+    assert result.status == 0, result.out
+    assert result.out.splitlines() == [
+        'seed.conf: ok, 0 clientstorages',
+        '  <clientstorage>: not checked: a ZEO client without zeoconf; run '
+        'zeoconf migrate, or write %import zeoconf instead of %import ZEO']
+
+
+def test_check_offline_reads_a_zope_conf_whose_instancehome_is_elsewhere(
+        run_cli, monkeypatch):
+    # examples/zope.conf names /srv/zope/instance, missing here: Zope's
+    # existing-directory datatype is swapped for a syntax check.
+    pytest.importorskip('Zope2')
+    path = 'examples/zope.conf'
+    monkeypatch.chdir(os.path.join(os.path.dirname(__file__), '..'))
+    with open(path) as f:
+        home = [line.split()[1] for line in f
+                if line.strip().startswith('instancehome')]
+    assert home and not os.path.exists(home[0])
+    online = run_cli('check', path)
+    assert online.status == 1
+    assert online.out.startswith(
+        f'examples/zope.conf:6: {home[0]} is not an existing directory\n')
+    result = run_cli('check', '--offline', path)
+    assert result.status == 0, result.out
+    assert result.out.splitlines()[0].endswith(': ok, 2 clientstorages')
+    assert "read as a zope.conf (Zope's schema)" in result.err
