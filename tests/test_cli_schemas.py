@@ -135,8 +135,8 @@ def test_a_storage_only_file_is_read_with_the_storage_schema(
     if command == 'check':
         assert result.out.splitlines() == [
             'storage.conf: ok, 1 clientstorage',
-            '  <clientstorage> for zeo.example.com:8100  zeo.example.com:8100  '
-            'storage=1  tls=off  read-only']
+            '  <clientstorage> for zeo.example.com:8100  '
+            'zeo.example.com:8100  storage=1  tls=off  read-only']
     else:
         rows = table(result.out)
         assert rows['server'] == ['zeo.example.com:8100', 'line', '3']
