@@ -1133,3 +1133,20 @@ def test_a_pastedeploy_file_says_what_it_is_and_names_the_zope_conf(
     as_json = run_cli('check', '--json', 'zope.ini', cwd=tmp_path)
     [problem] = json.loads(as_json.out)['files'][0]['problems']
     assert problem['line'] == 1 and 'PasteDeploy' in problem['message']
+
+
+# An interrupt while %import runs a package is the operator's, not a
+# configuration error.
+
+def test_an_interrupt_during_import_ends_check_with_130(tmp_path):
+    # A real SIGINT, delivered while ZConfig imports the package: a
+    # process of its own.
+    (tmp_path / 'zc_cli_slow').mkdir()
+    (tmp_path / 'zc_cli_slow' / '__init__.py').write_text(
+        'import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n')
+    (tmp_path / 'f.conf').write_text('%import zeoconf\n%import zc_cli_slow\n')
+    result = run_process('check', 'f.conf', cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert result.status == 130
+    assert result.out == ''
+    assert 'Traceback' not in result.err
