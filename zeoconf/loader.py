@@ -22,9 +22,11 @@ and ZConfig's stock ``existing-*`` ones) for one that checks the text only.
 """
 
 import io
+import logging
 import os
 import re
 import urllib.parse
+import urllib.request
 
 import ZConfig
 import ZConfig.datatypes
@@ -40,6 +42,16 @@ BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
 
 
+class _OfflineRegistry(ZConfig.datatypes.Registry):
+    """The registry of :func:`offline_registry`; a loader whose schema
+    has it fetches no ``%include`` URL either."""
+
+
+# Seconds a remote %include may take to answer: a review does not wait
+# on a server that never does.
+FETCH_TIMEOUT = 30
+
+
 def offline_registry():
     """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
     meant for another machine: the datatypes that look at this one check
@@ -49,7 +61,7 @@ def offline_registry():
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
         stock[name] = os.path.expanduser
-    registry = ZConfig.datatypes.Registry(stock)
+    registry = _OfflineRegistry(stock)
     for name, conversion in keys.OFFLINE.items():
         registry.register(name, conversion)
     registry.register('zeoconf.openers.SSLOpener', openers.OfflineSSLOpener)
@@ -173,9 +185,18 @@ class Loader(ZConfig.loader.ConfigLoader):
 
     def openResource(self, url):
         url = str(url)
-        if not url.startswith('file:'):
+        if url.startswith('package:'):
             return super().openResource(url)
-        text = read_text(file_of(url))     # raises ConfigurationError
+        if url.startswith('file:'):
+            text = read_text(file_of(url))     # raises ConfigurationError
+        elif isinstance(getattr(self.schema, 'registry', None),
+                        _OfflineRegistry):
+            logging.getLogger('zeoconf').warning(
+                '%%include %s: not fetched: an offline review reads no URL',
+                url)
+            text = ''
+        else:
+            text = _fetch(url)
         return self.createResource(io.StringIO(text), url)
 
     def createResource(self, file, url):
@@ -249,6 +270,27 @@ class _Resource(ZConfig.loader.Resource):
         if not self.closed and self._stack and self._stack[-1] == self.url:
             self._stack.pop()
         super().close()
+
+
+def _fetch(url):
+    """The text at *url*, within :data:`FETCH_TIMEOUT` seconds and
+    ``datatypes.MAX_FILE_SIZE`` bytes."""
+    try:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:
+            data = response.read(datatypes.MAX_FILE_SIZE + 1)
+    except (OSError, ValueError) as e:
+        reason = getattr(e, 'reason', None) or e
+        raise ZConfig.ConfigurationError(
+            f'cannot fetch {url}: {reason}', url) from None
+    if len(data) > datatypes.MAX_FILE_SIZE:
+        raise ZConfig.ConfigurationError(
+            f'{url} holds more than {datatypes.MAX_FILE_SIZE >> 20} MB; '
+            f'expected a configuration file', url)
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise ZConfig.ConfigurationError(
+            f'{url} is not UTF-8 text (byte {e.start + 1})', url) from None
 
 
 def _directive_lines(text, name):
