@@ -6,10 +6,13 @@ tests call :func:`zeoconf.cli.check.check` directly.
 """
 
 import functools
+import http.server
 import json
 import os
+import socket
 import sys
 import textwrap
+import threading
 
 import pytest
 import ZODB.config
@@ -1150,3 +1153,69 @@ def test_an_interrupt_during_import_ends_check_with_130(tmp_path):
     assert result.status == 130
     assert result.out == ''
     assert 'Traceback' not in result.err
+
+
+# No network from a review: --offline fetches no %include URL, and a fetch
+# is bounded.
+
+@pytest.fixture
+def http_include(tmp_path):
+    """A configuration that includes a URL of an HTTP server on
+    127.0.0.1, and the paths that server was asked for."""
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'# included\n')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f'http://127.0.0.1:{server.server_address[1]}/remote.conf'
+    (tmp_path / 'f.conf').write_text(
+        f'%import zeoconf\n%include {url}\n' +
+        zodb('    server zeo:8100').split('\n', 1)[1])
+    yield url, asked
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize('command', [['check'], ['check', '--json'],
+                                     ['show']])
+def test_offline_fetches_no_include_url_and_says_so(
+        run_cli, tmp_path, http_include, command):
+    url, asked = http_include
+    result = run_cli(*command, '--offline', 'f.conf', cwd=tmp_path)
+    assert result.status == 0, result.out + result.err
+    assert asked == []
+    said = f'%include {url}: not fetched: an offline review reads no URL'
+    if '--json' in command:
+        assert json.loads(result.out)['files'][0]['warnings'] == [said]
+    else:
+        assert f'f.conf: warning: {said}' in result.err.splitlines()
+    # Without --offline, it is read.
+    assert run_cli(*command, 'f.conf', cwd=tmp_path).status == 0
+    assert asked == ['/remote.conf']
+
+
+def test_an_include_url_that_never_answers_ends_the_check(
+        run_cli, tmp_path, monkeypatch):
+    # A listener that accepts into its backlog and never answers.
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(1)
+    monkeypatch.setattr(loader, 'FETCH_TIMEOUT', 0.5)
+    url = f'http://127.0.0.1:{silent.getsockname()[1]}/remote.conf'
+    try:
+        (tmp_path / 'f.conf').write_text(f'%import zeoconf\n%include {url}\n')
+        result = run_cli('check', 'f.conf', cwd=tmp_path)
+    finally:
+        silent.close()
+    assert result.status == 1
+    assert result.out.startswith(f'f.conf:2: %include: cannot fetch {url}: ')
+    assert 'timed out' in result.out
