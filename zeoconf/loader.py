@@ -131,6 +131,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
         self._seen = {}             # {(url, directive): how many so far}
+        self._lengths = {}          # {define name: its substituted length}
 
     # The matchers: ours stand for ZConfig's while the parser fills them.
 
@@ -212,6 +213,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self.texts[url] = text
         if self.blank.get(url):
             text = _blanked(text, self.blank[url])
+        _check_lengths(text, url, self._lengths)
         self._reading.append(url)
         return _Resource(io.StringIO(text), url, self._reading)
 
@@ -270,6 +272,56 @@ class _Resource(ZConfig.loader.Resource):
         if not self.closed and self._stack and self._stack[-1] == self.url:
             self._stack.pop()
         super().close()
+
+
+# The longest value a substitution may make: a chain of %define lines
+# that doubles at each step (``%define B $A$A``) would otherwise take
+# gigabytes before ZConfig's parser gives the value to anyone.
+MAX_VALUE = 64 << 10
+
+_DEFINE = re.compile(r'^[ \t]*%define[ \t]+(\S+)[ \t]*(.*)$',
+                     re.IGNORECASE | re.MULTILINE)
+_REFERENCE = re.compile(r'\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*)|\$)')
+
+
+def _substituted_length(value, lengths):
+    """The length of *value* once its ``$NAME`` are substituted, counted
+    without substituting."""
+    total = len(value)
+    for found in _REFERENCE.finditer(value):
+        name = found.group(1) or found.group(2)
+        if name:
+            total += lengths.get(name.lower(), 0) - len(found.group(0))
+    return total
+
+
+def _check_lengths(text, url, lengths):
+    """Refuse a line of *text* whose value would pass :data:`MAX_VALUE`
+    characters once substituted; *lengths* carries the lengths of the
+    names defined so far (from file to included file)."""
+    if '$' not in text:
+        return
+    for found in _DEFINE.finditer(text):
+        name, value = found.group(1).lower(), found.group(2).strip()
+        length = _substituted_length(value, lengths)
+        if length > MAX_VALUE:
+            lineno = text.count('\n', 0, found.start()) + 1
+            raise _at_line(
+                f'%define {found.group(1)}: its value would be {length:,} '
+                f'characters long once substituted; zeoconf reads values '
+                f'of at most {MAX_VALUE:,}', url, lineno)
+        lengths.setdefault(name, length)
+    if lengths and max(lengths.values()) * text.count('$') > MAX_VALUE:
+        # A line using long names many times.
+        for lineno, line in enumerate(text.split('\n'), 1):
+            if '$' not in line or line.lstrip().startswith('%'):
+                continue
+            length = _substituted_length(line, lengths)
+            if length > MAX_VALUE:
+                raise _at_line(
+                    f'this line would be {length:,} characters long once '
+                    f'substituted; zeoconf reads values of at most '
+                    f'{MAX_VALUE:,}', url, lineno)
 
 
 def _fetch(url):
