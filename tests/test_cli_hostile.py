@@ -251,3 +251,48 @@ def test_a_failed_substitution_after_a_lone_carriage_return():
     with pytest.raises(ZConfig.ConfigurationError) as e:
         zeoconf.client_kwargs('\r0 $A')
     assert e.value.lineno == 1
+
+
+# Bounded work: substitutions and includes.
+
+def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path):
+    # Each %define doubles the last: 16 * 2**29 characters at the end.
+    # A process of its own, under the memory guard.
+    lines = ['%import zeoconf', '%define A0 xxxxxxxxxxxxxxxx']
+    lines += [f'%define A{i} ${{A{i - 1}}}${{A{i - 1}}}' for i in range(1, 30)]
+    lines += ['<zodb>', '  <clientstorage>', '    server zeo:8100',
+              '    name $A29', '  </clientstorage>', '</zodb>']
+    (tmp_path / 'f.conf').write_text('\n'.join(lines) + '\n')
+    assert os.path.getsize(tmp_path / 'f.conf') < 1000
+    for command in ('check', 'show'):
+        result = run_process(command, 'f.conf', cwd=tmp_path)
+        assert result.status == 1
+        report = result.out if command == 'check' else result.err
+        assert report == (
+            'f.conf:15: %define A13: its value would be 131,072 characters '
+            'long once substituted; zeoconf reads values of at most '
+            '65,536\n')
+
+
+def test_a_line_that_uses_a_long_name_many_times_is_refused(
+        run_cli, tmp_path):
+    (tmp_path / 'f.conf').write_text(
+        '%import zeoconf\n%define A ' + 'x' * 60000 + '\n<zodb>\n'
+        '  <clientstorage>\n    server zeo:8100\n    name $A$A\n'
+        '  </clientstorage>\n</zodb>\n')
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert result.out == (
+        'f.conf:6: this line would be 120,009 characters long once '
+        'substituted; zeoconf reads values of at most 65,536\n')
+
+
+def test_400_chained_includes_end_as_nested_too_deeply(run_cli, tmp_path):
+    for i in range(400):
+        (tmp_path / f'inc{i}.conf').write_text(f'%include inc{i + 1}.conf\n')
+    (tmp_path / 'inc400.conf').write_text('# the end\n')
+    result = run_cli('check', 'inc0.conf', cwd=tmp_path)
+    assert result.status == 1
+    [line] = result.out.splitlines()
+    assert line.endswith(': %include: includes nested too deeply')
+    assert 'RecursionError' not in result.out + result.err
