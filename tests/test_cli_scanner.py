@@ -2,6 +2,7 @@
 
 import io
 import textwrap
+import tracemalloc
 
 import pytest
 import ZConfig
@@ -178,3 +179,31 @@ def test_unbalanced_configurations_scan_without_raising(pieces):
     for line in closed:
         assert line.section.end == line.number
         assert scanned.line(line.section.start).kind == 'open'
+
+
+@pytest.mark.parametrize('line', ['\n', 'a\n', '  server zeo:8100\n'])
+def test_a_large_file_costs_a_small_multiple_of_its_text(line):
+    # 128 KB of one kind of line: a Line object per line would take over a
+    # hundred times the text.
+    text = line * ((128 << 10) // len(line))
+    tracemalloc.start()
+    try:
+        scanned = scan(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(scanned.lines) == text.count('\n')
+    assert peak < 16 * len(text), peak / len(text)
+
+
+def test_lines_are_a_sequence_made_as_read():
+    scanned = scan('%import zeoconf\n\n<zodb>\n  cache-size 5\n</zodb>\n')
+    assert len(scanned.lines) == 5
+    assert [line.kind for line in scanned.lines] == [
+        'directive', 'blank', 'open', 'key', 'close']
+    assert scanned.lines[-1].number == 5
+    assert scanned.lines[3].section is scanned.sections[0]
+    assert [line.number for line in scanned.lines[1:3]] == [2, 3]
+    with pytest.raises(IndexError):
+        scanned.lines[5]
+    assert scanned.line(6) is None and scanned.line(0) is None
