@@ -374,3 +374,62 @@ def test_cache_size_byte_in_zodb_suggests_cache_size_bytes(check):
     assert result.status == 1
     assert result.out == ("f.conf:3: 'cache-size-byte' is not a known key "
                           "name; did you mean cache-size-bytes?\n")
+
+
+# Server addresses a new operator wrote (issue 21).
+
+@pytest.mark.parametrize('server, said', [
+    # The suggestion is itself a valid address.
+    ('10.0.0.58100', "'10.0.0.58100' is not an address: no port (did you "
+                     "mean 10.0.0.5:8100?)"),
+    # An ambiguous run of digits names both readings.
+    ('zeo18100', "'zeo18100' is not an address: no port (did you mean "
+                 "zeo1:8100 or zeo:18100?)"),
+    # A URL, or the root directory, is not a Unix socket.
+    ('http://zeo1:8100', "'http://zeo1:8100' is a URL, not a server "
+                         "address; write HOST:PORT"),
+    ('zeo://zeo1:8100', "'zeo://zeo1:8100' is a URL, not a server address"),
+    ('/', "'/' is a directory, not a Unix socket"),
+    ('zeo.example.com 8100', "'zeo.example.com 8100' is not an address: "
+                             "write HOST:PORT, as zeo.example.com:8100"),
+    ('zeo1:8100,zeo2:8100', "separate server addresses with white space, "
+                            "or repeat server, not with commas"),
+])
+def test_a_server_address_that_is_wrong_says_how_to_write_it(
+        check, server, said):
+    result = check(f"""
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server {server}
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 1
+    [line] = result.out.splitlines()
+    assert line.startswith('f.conf:4: server: ')
+    assert said in line
+    assert 'in brackets' not in line
+
+
+def test_several_servers_on_one_line_and_one_given_twice(check):
+    result = check("""
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo1:8100 zeo2:8100
+          </clientstorage>
+        </zodb>
+        """)
+    assert result.status == 0, result.out
+    assert 'zeo1:8100,zeo2:8100' in result.out.splitlines()[1]
+    twice = check("""
+        %import zeoconf
+        <zodb>
+          <clientstorage>
+            server zeo1:8100 zeo1:8100
+          </clientstorage>
+        </zodb>
+        """)
+    assert twice.out == ('f.conf:4: <clientstorage> for zeo1:8100: server '
+                         'zeo1:8100 is given twice; give each server once\n')
