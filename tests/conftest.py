@@ -12,9 +12,15 @@
   ``%import zeoconf`` / ``<zodb>`` configuration.
 - ``open_db(text)`` opens a database from configuration text and closes it
   after the test.
+- ``run_cli(*args, stdin=None, cwd=None)`` runs the ``zeoconf`` command in
+  this process (``zeoconf.cli.main``) and returns its ``.status``, ``.out``
+  and ``.err``.
 """
 
+import collections
+import io
 import logging
+import sys
 import textwrap
 
 import pytest
@@ -94,3 +100,28 @@ def zeoconf_warnings(caplog):
         return [r.getMessage() for r in caplog.records
                 if r.name == 'zeoconf' and r.levelno >= logging.WARNING]
     return messages
+
+
+CliResult = collections.namedtuple('CliResult', 'status out err')
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """The ``zeoconf`` command in this process, its streams captured."""
+    # Imported here: the command line is no part of what the runtime's
+    # tests load.
+    from zeoconf import cli
+
+    def run(*args, stdin=None, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        if stdin is not None:
+            monkeypatch.setattr(sys, 'stdin', io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            status = cli.main([str(arg) for arg in args])
+        except SystemExit as e:     # argparse: usage, --help, --version
+            status = e.code
+        captured = capsys.readouterr()
+        return CliResult(status, captured.out, captured.err)
+    return run

@@ -22,6 +22,7 @@ and ZConfig's stock ``existing-*`` ones) for one that checks the text only.
 """
 
 import io
+import logging
 import os
 import re
 import urllib.parse
@@ -34,8 +35,11 @@ import ZConfig.substitution
 
 from zeoconf import datatypes, keys, openers
 
+log = logging.getLogger('zeoconf')
+
 __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
-           'file_of', 'schema_loader', 'offline_registry', 'BOM_MESSAGE']
+           'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
+           'BOM_MESSAGE']
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
@@ -54,6 +58,12 @@ _REFERENCE = re.compile(r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
                         r'([A-Za-z_][A-Za-z0-9_]*))')
 
 
+class OfflineRegistry(ZConfig.datatypes.Registry):
+    """The registry of :func:`offline_registry`: a configuration read with
+    a schema loaded with it is reviewed for another machine, and its
+    loader fetches no ``%include`` URL either."""
+
+
 def offline_registry():
     """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
     meant for another machine: the datatypes that look at this one check
@@ -63,7 +73,7 @@ def offline_registry():
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
         stock[name] = os.path.expanduser
-    registry = ZConfig.datatypes.Registry(stock)
+    registry = OfflineRegistry(stock)
     for name, conversion in keys.OFFLINE.items():
         registry.register(name, conversion)
     registry.register('zeoconf.openers.SSLOpener', openers.OfflineSSLOpener)
@@ -120,17 +130,17 @@ class Loader(ZConfig.loader.ConfigLoader):
     *blank*: ``{url: {line number: text}}``, lines read as other text
     (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
     file that starts with a UTF-8 byte order mark (``marked`` lists them)
-    instead of refusing it. *offline*: a ``%include`` of a URL that is not
-    a file is not fetched but read as empty (``unfetched`` lists them).
+    instead of refusing it. With a schema loaded offline
+    (:func:`schema_loader`), a ``%include`` of a URL that is not a file is
+    not fetched but read as empty, with a warning.
     """
 
-    def __init__(self, schema, blank=None, allow_marks=False,
-                 offline=False):
+    def __init__(self, schema, blank=None, allow_marks=False):
         super().__init__(schema)
         self.blank = blank or {}
         self.allow_marks = allow_marks
-        self.offline = offline
-        self.unfetched = []         # URLs an offline review did not fetch
+        self.offline = isinstance(getattr(schema, 'registry', None),
+                                  OfflineRegistry)
         self._lengths = {}          # {%define name: its longest value}
         self.texts = {}             # {url: text} of every file read
         self.marked = []            # urls of files that had a UTF-8 BOM
@@ -204,7 +214,8 @@ class Loader(ZConfig.loader.ConfigLoader):
 
     def _fetch(self, url):
         if self.offline:
-            self.unfetched.append(url)
+            log.warning('%%include %s: not fetched: an offline review reads '
+                        'no URL', url)
             return ''
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
@@ -299,10 +310,18 @@ class _Resource(ZConfig.loader.Resource):
 
 
 def _directive_lines(text, name):
-    """Numbers of the lines of *text* holding the directive ``%name``."""
-    pattern = re.compile(rf'[ \t]*%{name}\b', re.IGNORECASE)
-    return [number for number, line in enumerate(text.split('\n'), 1)
-            if pattern.match(line)]
+    """Numbers of the lines of *text* holding the directive ``%name``.
+
+    One search over the text, not a match per line: ``check`` asks once
+    per round, and a round must not cost a pass over every line.
+    """
+    pattern = re.compile(rf'^[ \t]*%{name}\b', re.IGNORECASE | re.MULTILINE)
+    numbers, line, position = [], 1, 0
+    for found in pattern.finditer(text):
+        line += text.count('\n', position, found.start())
+        position = found.start()
+        numbers.append(line)
+    return numbers
 
 
 class _TooLong(ZConfig.ConfigurationSyntaxError):
@@ -326,11 +345,12 @@ def _check_lengths(text, url, lengths):
             length += (lengths.get(name.lower(), 0) if name else 1) \
                 - len(found.group(0))
         if length > MAX_VALUE_LENGTH:
-            what = '%define' if define else 'this line'
+            what = (f'%define {define.group(1)}: its value' if define
+                    else 'this line')
             raise _TooLong(
-                f'{what}: its value would be {length} characters long once '
-                f'every $name is substituted, more than the '
-                f'{MAX_VALUE_LENGTH} a value may have', url, number)
+                f'{what} would be {length:,} characters long once '
+                f'substituted; zeoconf reads values of at most '
+                f'{MAX_VALUE_LENGTH:,}', url, number)
         if define:
             name = define.group(1).lower()
             lengths[name] = max(lengths.get(name, 0), length)
@@ -419,19 +439,20 @@ def _substitution(error, texts):
 
 
 def _without_definition(error, texts):
-    """*error*, or, when it stands on a ``%define`` line, words of ours
-    that quote nothing of it: ZConfig quotes the name as it read it, up to
-    the first white space, and ``%define PW=SECRET`` has none."""
+    """*error*, or, for a ``%define`` whose name is not one, words of ours:
+    ZConfig quotes the name as it read it, up to the first white space,
+    and ``%define PW=SECRET`` has none."""
     lineno = getattr(error, 'lineno', None)
     line = _line(texts.get(getattr(error, 'url', None), ''), lineno) \
         if lineno else None
-    if line is None or not _DEFINE.match(line) or isinstance(error,
-                                                                _TooLong):
+    define = _DEFINE.match(line) if line is not None else None
+    if define is None or ZConfig.substitution.isname(define.group(1)):
         return error
-    return _at_line('%define: ZConfig refused this definition (it is not '
-                    'shown); write %define NAME VALUE, NAME of letters, '
-                    'digits and _, and define each name once', error.url,
-                    lineno)
+    name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
+    return _at_line(f'%define {name}...: not a name and a value; write '
+                    f'%define NAME VALUE, with white space between them, '
+                    f'not NAME=VALUE (the rest of the line is not shown)',
+                    error.url, lineno)
 
 
 def _line(text, lineno):
@@ -518,15 +539,14 @@ class Loaded:
         self.config, self.loader, self.url = config, loader, url
 
 
-def load_text(text, schema, url=None, loader=None, offline=False):
+def load_text(text, schema, url=None, loader=None):
     """Load configuration *text* with *schema*: a :class:`Loaded`.
 
     Every problem raises a ``ZConfig.ConfigurationError`` whose
     ``lineno`` and ``url`` locate it wherever anything can. *loader*, a
-    :class:`Loader` made by the caller, is used instead of a new one;
-    *offline* makes a new one fetch nothing.
+    :class:`Loader` made by the caller, is used instead of a new one.
     """
-    loader = loader or Loader(schema, offline=offline)
+    loader = loader or Loader(schema)
     try:
         config, _ = loader.loadFile(io.StringIO(text), url)
     except openers.SectionError as e:
@@ -550,7 +570,7 @@ def load_text(text, schema, url=None, loader=None, offline=False):
     return Loaded(config, loader, url)
 
 
-def load_path(path, schema, loader=None, offline=False):
+def load_path(path, schema, loader=None):
     """Load the configuration file at *path*: see :func:`load_text`."""
     return load_text(read_text(path), schema,
-                     'file://' + os.path.abspath(path), loader, offline)
+                     'file://' + os.path.abspath(path), loader)

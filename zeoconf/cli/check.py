@@ -82,9 +82,17 @@ def _check_file(path, args, out):
                 'not_checked': []}
     try:
         text = loader.read_text(path)
+        paste = _paste_deploy(path, text)
+        if paste is not None:
+            raise paste
         schema, note = schemas.choose(args.schema, text, args.offline)
     except ZConfig.ConfigurationError as e:
-        error = common.load_error(e, path)
+        if getattr(e, 'url', None) is None and not isinstance(
+                e, ZConfig.DataConversionError):
+            # The schema's own problem, which names the schema.
+            error = common.LoadError(e.message)
+        else:
+            error = common.load_error(e, path)
         if not args.json:
             print(error, file=out)
         document['problems'] = [{'file': path, 'line': error.line,
@@ -92,7 +100,7 @@ def _check_file(path, args, out):
         return document
     if note and not args.json:
         common.say(f'{path}: {note}')
-    report = check(path, schema, text, offline=args.offline)
+    report = check(path, schema, text)
     # After a problem, what parsed is the file with the lines at fault
     # read as blank: not the file's storages.
     loaded = None if report.problems else report.loaded
@@ -136,6 +144,36 @@ def _check_file(path, args, out):
     return document
 
 
+# The section headers of a PasteDeploy file (the .ini that Zope's
+# runwsgi reads), which ZConfig cannot read.
+_PASTE_SECTION = re.compile(
+    r'^\[(?:app|server|pipeline|filter|composite|filter-app):[^\]\n]*\]',
+    re.MULTILINE | re.IGNORECASE)
+_ZOPE_CONF = re.compile(r'^zope_conf\s*[=:]\s*(\S.*?)\s*$',
+                        re.MULTILINE | re.IGNORECASE)
+
+
+def _paste_deploy(path, text):
+    """A ``ConfigurationError`` at the first section of a PasteDeploy
+    file, naming the zope.conf its ``zope_conf`` names; None for any
+    other file."""
+    section = _PASTE_SECTION.search(text)
+    if section is None:
+        return None
+    lineno = text.count('\n', 0, section.start()) + 1
+    named = _ZOPE_CONF.search(text)
+    if named:
+        zope_conf = named.group(1).replace(
+            '%(here)s', os.path.dirname(os.path.abspath(path)))
+        what = f'check the zope.conf it names: zeoconf check {zope_conf}'
+    else:
+        what = 'check the zope.conf of its Zope application instead'
+    return ZConfig.ConfigurationSyntaxError(
+        f'this is a PasteDeploy file (the .ini that runwsgi reads), not a '
+        f'ZConfig configuration; {what}',
+        'file://' + os.path.abspath(path), lineno)
+
+
 class Problem:
     """One problem: ``url`` and ``line`` (None when unknown), ``message``
     and ``key`` (the key at fault, where there is one)."""
@@ -175,11 +213,9 @@ def _message(error):
     return getattr(error, 'message', None) or str(error)
 
 
-def check(path, schema, text=None, limit=MAX_PROBLEMS, offline=False):
+def check(path, schema, text=None, limit=MAX_PROBLEMS):
     """Every problem of the configuration file at *path* (whose *text*
-    was read already, or is read here): a :class:`Report`. *offline*:
-    fetch no ``%include``d URL (the schema decides what else is looked
-    at: see ``schemas.choose``)."""
+    was read already, or is read here): a :class:`Report`."""
     url = 'file://' + os.path.abspath(path)
     if text is None:
         try:
@@ -194,17 +230,29 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS, offline=False):
     rounds = text.count('\n') + 2
     loaded = None
     for _ in range(rounds):
-        reading = loader.Loader(schema, blank, allow_marks=True,
-                                offline=offline)
+        reading = loader.Loader(schema, blank, allow_marks=True)
         scans.texts = reading.texts
         try:
             with common.collecting_warnings() as warnings:
                 loaded = loader.load_text(text, schema, url, reading)
         except ZConfig.ConfigurationError as e:
-            e = hints.explain(e, reading.texts, scans)
             for read in reading.texts:
                 if read not in order:
                     order.append(read)
+            where = getattr(e, 'url', None)
+            if where in reading.texts and hints.not_configuration(
+                    e, scans[where]):
+                # Said once, and none of its lines read again (nor
+                # quoted: it may be a key).
+                problems.append(_problem(hints.explain(
+                    e, reading.texts, scans), reading, url, scans))
+                blank.setdefault(where, {}).update(dict.fromkeys(
+                    range(1, len(scans[where].lines) + 1), ''))
+                if len(problems) >= limit:
+                    return Report(_ordered(problems, order, scans), True,
+                                  None)
+                continue
+            e = hints.explain(e, reading.texts, scans)
             if words.unclosed_section(e):
                 problems.append(_unclosed(e, scans, url, problems))
                 break
@@ -253,9 +301,7 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS, offline=False):
     notes = [note for read in order if read in texts
              for note in _inline_comments(read, texts[read], scans)
              if (note.url, note.line) not in at_fault]
-    notes += [Problem(url, None, f'%include {unfetched}: not fetched '
-                                 f'(offline), not checked')
-              for unfetched in reading.unfetched]
+
     return Report(_ordered(problems, order, scans), False, loaded,
                   _ordered(notes, order, scans),
                   warnings if loaded else ())
@@ -283,7 +329,9 @@ def _unclosed(error, scans, url, problems):
     if not open_sections:
         return Problem(where, getattr(error, 'lineno', None), _message(error))
     section = max(open_sections, key=lambda s: s.start)
-    after = '; fix the problems above first' if problems else ''
+    # Listed by its line, which may come before theirs: not "above".
+    after = ('; it may come from the other problems: fix them first'
+             if problems else '')
     return Problem(where, section.start, (
         f'{section.header} is not closed: the file ends inside it; add '
         f'</{section.type}>{after}'))

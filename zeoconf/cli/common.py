@@ -128,14 +128,12 @@ def _load(path, schema_name, offline, quiet):
     url = 'file://' + os.path.abspath(path)
     try:
         with collecting_warnings() as warnings:
-            loaded = loader.load_text(text, schema, url, offline=offline)
+            loaded = loader.load_text(text, schema, url)
     except ZConfig.ConfigurationError as e:
         raise load_error(hints.explain(e, {url: text}), path) from None
     except Exception as e:
         # Not the promised ConfigurationError: a bug, said as one.
         raise LoadError(f'{path}: {loader.internal_error(e)}') from None
-    for unfetched in loaded.loader.unfetched:
-        warnings.append(f'%include {unfetched}: not fetched (offline)')
     return loaded, warnings
 
 

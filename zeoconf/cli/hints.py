@@ -15,7 +15,7 @@ from zeoconf import keys
 from zeoconf.cli import words
 from zeoconf.cli.scanner import scan
 
-__all__ = ['explain', 'IMPORT_COLLISION']
+__all__ = ['explain', 'not_configuration', 'IMPORT_COLLISION']
 
 IMPORT_COLLISION = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
@@ -63,6 +63,14 @@ def _hint(error, scanned, line):
         return ("ZEO's own component refuses an empty <ssl>, although its "
                 "documentation shows one; zeoconf reads it as documented: "
                 "run zeoconf migrate, or write %import zeoconf")
+    name = words.no_replacement(error)
+    if name is not None:
+        suggestion = _braced(name, scanned)
+        if suggestion:
+            return suggestion
+    if words.too_many_sections(error) == 'zodb.storage':
+        return ('a <zodb> section holds one storage: give each storage a '
+                '<zodb NAME> section of its own, or remove one')
     if line is not None and line.kind == 'key' and re.search(
             r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
         return ('ZConfig comments stand on lines of their own: the text '
@@ -75,25 +83,100 @@ def _hint(error, scanned, line):
     return None
 
 
+def _braced(name, scanned):
+    """``did you mean ${ZEO}:8100?`` for ``$ZEO8100`` when ZEO is
+    ``%define``d: ZConfig reads a name as far as letters, digits and _
+    go."""
+    for directive in scanned.directives('define'):
+        defined = directive.value.split()[0] if directive.value.split() \
+            else ''
+        rest = name[len(defined):]
+        if defined and rest and name.lower().startswith(defined.lower()):
+            written = f'${{{defined}}}:{rest}' if rest.isdigit() else \
+                f'${{{defined}}}{rest}'
+            return (f'did you mean {written}? ${name} reads as one name, '
+                    f'{name}; braces end a name: ${{{defined}}}')
+    return None
+
+
+def _first_line(scanned):
+    """The number of the first line that is not blank or a comment."""
+    for line in scanned.lines:
+        if line.kind not in ('blank', 'comment'):
+            return line.number
+    return None
+
+
+def not_configuration(error, scanned):
+    """Whether *error* says that the file of *scanned* is no ZConfig
+    configuration at all (a PEM key, a JSON file): its first line that
+    is not blank or a comment is no key, section or directive."""
+    lineno = getattr(error, 'lineno', None)
+    return (words.not_a_line(error) and lineno is not None
+            and lineno == _first_line(scanned))
+
+
+def _instead(error, url, text, scanned, line):
+    """An error to report instead of *error*, whose words would quote
+    what must not be shown or say nothing useful; else None."""
+    lineno = getattr(error, 'lineno', None)
+    if not_configuration(error, scanned):
+        # ZConfig quotes the line, and would quote each line after it: of
+        # a key file, the key.
+        name = common_name(url)
+        return ZConfig.ConfigurationSyntaxError(
+            f'{name} is not a configuration file: its first line is no '
+            f'key, section or directive of ZConfig (a key or a '
+            f'certificate, a file of another format?); its lines are not '
+            f'shown', url, lineno)
+    if words.missing_section(error) == 'zodb.database' and not any(
+            s.type in _ENCLOSING for s in scanned.sections):
+        what = ('the file is empty' if _first_line(scanned) is None
+                else 'the file has no <zodb> section')
+        return ZConfig.ConfigurationError(
+            f'{what}: ZODB.config reads one <zodb> section holding one '
+            f'storage; write %import zeoconf, then <zodb>, and in it '
+            f'<clientstorage> with a server line (see docs/cli.md)', url)
+    return None
+
+
+def common_name(url):
+    """The file name of *url* as a message names it."""
+    if url and url.startswith('file://'):
+        return url[len('file://'):].rsplit('/', 1)[-1]
+    return url or 'the file'
+
+
 def explain(error, texts, scans=None):
     """*error* with a hint added where one helps; *texts* maps the URLs
-    of the files read to their text, *scans* (optional) the URLs to
-    their scans, where they were scanned already."""
+    of the files read to their text, *scans* (optional) the same URLs to
+    their ``scanner.Scan``, so that a caller that explains many errors of
+    one file scans it once."""
     url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
-    if url not in texts and len(texts) == 1:
-        url = next(iter(texts))
-    if scans is not None and url in texts:
-        scanned = scans[url]
+    text = texts.get(url)
+    if text is None and len(texts) == 1:
+        url_read, text = next(iter(texts.items()))
     else:
-        scanned = scan(texts.get(url) or '')
+        url_read = url
+    if scans is not None and text is not None:
+        scanned = scans[url_read]
+    else:
+        scanned = scan(text or '')
     if words.import_collision(error):
-        # Point at the %import ZEO, wherever it stands.
-        for directive in scanned.directives('import'):
-            if directive.value.strip().lower() == 'zeo':
-                lineno = directive.number
+        # Point at the %import ZEO, wherever it stands: in this file or
+        # in one it includes.
+        for read, read_text in [(url, text), *texts.items()]:
+            found = [d.number for d in scan(read_text or '').directives(
+                'import') if d.value.strip().lower() == 'zeo']
+            if found:
+                return ZConfig.ConfigurationSyntaxError(
+                    IMPORT_COLLISION, read, found[-1])
         return ZConfig.ConfigurationSyntaxError(IMPORT_COLLISION, url,
                                                 lineno)
     line = scanned.line(lineno) if lineno else None
+    replaced = _instead(error, url, text, scanned, line)
+    if replaced is not None:
+        return replaced
     hint = _hint(error, scanned, line)
     if not hint:
         return error

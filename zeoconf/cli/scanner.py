@@ -13,6 +13,7 @@ kind ``'error'`` and unbalanced sections are closed where the text ends.
 It is not on the runtime path: parsing a configuration never imports it.
 """
 
+import array
 import re
 
 __all__ = ['scan', 'split_lines', 'Line',
@@ -83,26 +84,57 @@ class Line:
         return f'<Line {self.number} {self.kind} {self.name!r}>'
 
 
+# Kinds of line, by their code in a Scan.
+_KINDS = ('blank', 'comment', 'key', 'open', 'close', 'empty', 'directive',
+          'error')
+_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+
+
 class Scan:
-    """What :func:`scan` returns: ``lines`` (every line, in order) and
-    ``sections`` (every section, in the order they open)."""
+    """What :func:`scan` returns: ``lines`` (every line, in order, a
+    sequence of :class:`Line`) and ``sections`` (every section, in the
+    order they open).
 
-    __slots__ = ('lines', 'sections')
+    A line is kept as its kind, its section and where its text starts, a
+    few bytes, and made a :class:`Line` when it is asked for: a file of
+    millions of short lines costs little more than its text.
+    """
 
-    def __init__(self, lines, sections):
-        self.lines, self.sections = lines, sections
+    __slots__ = ('lines', 'sections', '_text', '_starts', '_kinds',
+                 '_owners')
+
+    def __init__(self, text, starts, kinds, owners, sections):
+        self._text, self._starts = text, starts
+        self._kinds, self._owners = kinds, owners
+        self.sections = sections
+        self.lines = _Lines(self)
 
     def line(self, number):
         """The :class:`Line` with this number, or None."""
-        if 1 <= number <= len(self.lines):
-            return self.lines[number - 1]
+        if 1 <= number <= len(self._kinds):
+            return self._make(number)
         return None
+
+    def _make(self, number):
+        raw = self._text[self._starts[number - 1]:self._starts[number]]
+        if raw.endswith('\n'):      # the line end, "\n" or "\r\n"
+            raw = raw[:-2] if raw.endswith('\r\n') else raw[:-1]
+        kind = _KINDS[self._kinds[number - 1]]
+        owner = self._owners[number - 1]
+        section = self.sections[owner] if owner >= 0 else None
+        name, value = _parts(kind, raw.strip(), section)
+        return Line(number, raw, kind, name, value, section)
+
+    def _numbers(self, kind):
+        code = _CODE[kind]
+        return [number for number, found in enumerate(self._kinds, 1)
+                if found == code]
 
     def keys(self, section=None, name=None):
         """The key lines directly in *section* (top level when None),
         optionally only those of key *name* (lower case)."""
-        return [line for line in self.lines if line.kind == 'key'
-                and line.section is section
+        found = (self._make(number) for number in self._numbers('key'))
+        return [line for line in found if line.section is section
                 and (name is None or line.name == name)]
 
     def section_at(self, number):
@@ -111,8 +143,49 @@ class Scan:
         return line.section if line else None
 
     def directives(self, name=None):
-        return [line for line in self.lines if line.kind == 'directive'
-                and (name is None or line.name == name)]
+        found = (self._make(number) for number in self._numbers('directive'))
+        return [line for line in found if name is None or line.name == name]
+
+
+class _Lines:
+    """The lines of a :class:`Scan`, made as they are read."""
+
+    __slots__ = ('_scan',)
+
+    def __init__(self, scanned):
+        self._scan = scanned
+
+    def __len__(self):
+        return len(self._scan._kinds)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._scan._make(index + 1)
+
+    def __iter__(self):
+        for number in range(1, len(self) + 1):
+            yield self._scan._make(number)
+
+
+def _parts(kind, line, section):
+    """``(name, value)`` of a stripped *line* of *kind*, as :func:`scan`
+    classified it."""
+    if kind == 'key':
+        found = _KEY_VALUE.fullmatch(line)
+        return found.group(1).lower(), found.group(2)
+    if kind == 'directive':
+        found = _KEY_VALUE.fullmatch(line[1:])
+        return found.group(1), found.group(2)
+    if kind in ('open', 'empty', 'close'):
+        return section.type, section.name or ''
+    if kind == 'error' and line[:2] == '</':
+        return line[2:-1].rstrip().lower(), ''
+    return '', ''
 
 
 def split_lines(text):
@@ -126,6 +199,17 @@ def split_lines(text):
     return lines
 
 
+def _line_starts(text):
+    """Where each line of *text* starts, as ZConfig numbers them (at
+    ``\n`` only), and where the text ends."""
+    position, end = 0, len(text)
+    while position < end:
+        yield position
+        found = text.find('\n', position)
+        position = end if found < 0 else found + 1
+    yield end
+
+
 def scan(text):
     """Every line of configuration *text*, classified: a :class:`Scan`.
 
@@ -135,64 +219,56 @@ def scan(text):
     """
     if text.startswith('\ufeff'):
         text = text[1:]
-    lines, sections, stack = [], [], []
-    for number, raw in enumerate(split_lines(text), 1):
-        if raw.endswith('\n'):      # the line end, "\n" or "\r\n"
-            raw = raw[:-2] if raw.endswith('\r\n') else raw[:-1]
-        line = raw.strip()
+    # Offsets of four bytes where they fit (any file zeoconf reads).
+    wide = len(text) >= 1 << 32 or array.array('I').itemsize < 4
+    starts = array.array('q' if wide else 'I', _line_starts(text))
+    kinds, owners = array.array('b'), array.array('i')
+    sections, stack, index = [], [], {}
+    for number in range(1, len(starts)):
+        line = text[starts[number - 1]:starts[number]].strip()
         current = stack[-1] if stack else None
+        kind, owner = 'error', current
         if not line:
-            lines.append(Line(number, raw, 'blank', section=current))
+            kind = 'blank'
         elif line[0] == '#':
-            lines.append(Line(number, raw, 'comment', section=current))
+            kind = 'comment'
         elif line[:2] == '</':
             # As ZConfig: white space before the type is part of it.
             type_ = line[2:-1].rstrip().lower()
-            if line[-1] != '>' or not stack or stack[-1].type != type_:
-                lines.append(Line(number, raw, 'error', type_,
-                                  section=current))
-                continue
-            section = stack.pop()
-            section.end = number
-            lines.append(Line(number, raw, 'close', type_,
-                              section.name or '', section))
+            if line[-1] == '>' and stack and stack[-1].type == type_:
+                owner = stack.pop()
+                owner.end = number
+                kind = 'close'
         elif line[0] == '<':
             header = line[1:-1]
             empty = header.endswith('/')
             found = _HEADER.fullmatch((header[:-1] if empty else header)
                                       .rstrip())
-            if line[-1] != '>' or not found or '<' in header or '>' in header:
-                # Not a header ZConfig can match (<ssl></ssl> on one line
-                # reads as the start of a section type 'ssl></ssl').
-                lines.append(Line(number, raw, 'error', section=current))
-                continue
-            type_, name = found.group(1).lower(), found.group(2)
-            name = name.lower() if name else None
-            section = Section(type_, name, number, current)
-            sections.append(section)
-            if current is not None:
-                current.children.append(section)
-            if empty:
-                section.end = number
-            else:
-                stack.append(section)
-            lines.append(Line(number, raw, 'empty' if empty else 'open',
-                              type_, name or '', section))
+            # Not a header ZConfig can match (<ssl></ssl> on one line
+            # reads as the start of a section type 'ssl></ssl'): an error.
+            if line[-1] == '>' and found and '<' not in header \
+                    and '>' not in header:
+                type_, name = found.group(1).lower(), found.group(2)
+                owner = Section(type_, name.lower() if name else None,
+                                number, current)
+                index[owner] = len(sections)
+                sections.append(owner)
+                if current is not None:
+                    current.children.append(owner)
+                if empty:
+                    owner.end = number
+                else:
+                    stack.append(owner)
+                kind = 'empty' if empty else 'open'
         elif line[0] == '%':
             found = _KEY_VALUE.fullmatch(line[1:])
-            if (not found or found.group(1) not in _DIRECTIVES
-                    or not found.group(2)):
-                # ZConfig: an unknown directive (names are lower case),
-                # or one without its argument.
-                lines.append(Line(number, raw, 'error', section=current))
-                continue
-            lines.append(Line(number, raw, 'directive', found.group(1),
-                              found.group(2), current))
-        else:
-            found = _KEY_VALUE.fullmatch(line)
-            if not found:
-                lines.append(Line(number, raw, 'error', section=current))
-                continue
-            lines.append(Line(number, raw, 'key', found.group(1).lower(),
-                              found.group(2), current))
-    return Scan(lines, sections)
+            # ZConfig: an unknown directive (names are lower case), or one
+            # without its argument, is an error.
+            if (found and found.group(1) in _DIRECTIVES
+                    and found.group(2)):
+                kind = 'directive'
+        elif _KEY_VALUE.fullmatch(line):
+            kind = 'key'
+        kinds.append(_CODE[kind])
+        owners.append(index[owner] if owner is not None else -1)
+    return Scan(text, starts, kinds, owners, sections)

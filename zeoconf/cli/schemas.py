@@ -18,6 +18,7 @@ import importlib.util
 import io
 import os
 import xml.etree.ElementTree as ElementTree
+import xml.sax
 
 import ZConfig
 import ZODB.config
@@ -74,9 +75,12 @@ def load_schema(name, offline=False):
         return _zope_schema(offline)
     try:
         datatypes.regular_file(name, 'a schema file')
+    except ValueError as e:
+        raise ZConfig.ConfigurationError(str(e)) from None     # names it
+    try:
         return loader.schema_loader(offline).loadURL(os.path.abspath(name))
     except (ZConfig.ConfigurationError, ElementTree.ParseError, OSError,
-            ValueError) as e:
+            ValueError, xml.sax.SAXParseException) as e:
         problem = getattr(e, 'message', None) or getattr(e, 'strerror',
                                                          None) or e
     except KeyboardInterrupt:

@@ -1,14 +1,15 @@
-"""zeoconf.scanner: ZConfig syntax as classified lines."""
+"""zeoconf.cli.scanner: the lines of a configuration as ZConfig reads them."""
 
 import io
 import textwrap
+import tracemalloc
 
 import pytest
 import ZConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zeoconf.scanner import scan, split_lines
+from zeoconf.cli.scanner import scan, split_lines
 
 TEXT = textwrap.dedent("""\
     # a comment
@@ -28,6 +29,7 @@ TEXT = textwrap.dedent("""\
     """)
 
 
+
 def test_every_kind_of_line():
     lines = scan(TEXT).lines
     assert [line.kind for line in lines] == [
@@ -42,6 +44,7 @@ def test_every_kind_of_line():
     assert lines[8].text == '    Cache-Size 20MB  # not a comment'
     assert (lines[12].name, lines[12].value) == ('mappingstorage', 'other')
     assert [line.number for line in lines] == list(range(1, 15))
+
 
 
 def test_sections_nest_and_know_their_lines():
@@ -69,6 +72,7 @@ def test_sections_nest_and_know_their_lines():
     assert [line.number for line in scanned.directives('define')] == [3]
 
 
+
 def test_a_section_opened_and_closed_on_one_line_is_an_error_line():
     scanned = scan('<zodb>\n  <ssl></ssl>\n</zodb>\n')
     bad = scanned.line(2)
@@ -76,6 +80,7 @@ def test_a_section_opened_and_closed_on_one_line_is_an_error_line():
     assert bad.section is scanned.sections[0]
     assert [s.type for s in scanned.sections] == ['zodb']
     assert scanned.sections[0].end == 3
+
 
 
 @pytest.mark.parametrize('line', [
@@ -93,6 +98,7 @@ def test_lines_zconfig_refuses_are_error_lines(line):
         ZConfig.loadConfigFile(schema, io.StringIO(text + '</zodb>\n'))
 
 
+
 def test_unbalanced_ends_are_errors_and_unclosed_sections_end_nowhere():
     scanned = scan('</x>\n<a>\n<b>\n</a>\n')
     assert [line.kind for line in scanned.lines] == [
@@ -103,16 +109,19 @@ def test_unbalanced_ends_are_errors_and_unclosed_sections_end_nowhere():
     assert a.contains(1000)
 
 
+
 def test_a_byte_order_mark_is_not_part_of_the_first_line():
     line = scan('\ufeff%import zeoconf\n').line(1)
     assert (line.kind, line.name, line.value) == (
         'directive', 'import', 'zeoconf')
 
 
+
 def test_crlf_lines():
     scanned = scan('<zodb>\r\n  cache-size 1\r\n</zodb>\r\n')
     assert [line.kind for line in scanned.lines] == ['open', 'key', 'close']
     assert scanned.line(2).text == '  cache-size 1'
+
 
 
 def test_line_breaks_zconfig_does_not_count():
@@ -126,9 +135,11 @@ def test_line_breaks_zconfig_does_not_count():
     assert view.line(2).value == '1\rserver 2'   # as ZConfig reads it
 
 
+
 def _zconfig_lines(text):
     """What ZConfig's parser reads: one stripped line per "\\n"."""
     return [line.strip() for line in io.StringIO(text)]
+
 
 
 @settings(max_examples=300, deadline=None)
@@ -148,11 +159,13 @@ def test_any_text_scans_without_raising(text):
     assert len(view.lines) == len(_zconfig_lines(body))
 
 
+
 _PIECES = st.sampled_from([
     '<zodb>', '</zodb>', '<ssl>', '</ssl>', '<ssl></ssl>', '<x/>', '</x>',
     '<clientstorage a>', '</clientstorage>', '%import zeoconf',
     '%include x', '%define a b', 'server 8100', '# c', '', '<', '>', '</',
     '<>', '%', '(', 'key', ' \x0c ', '\r', '\u2028'])
+
 
 
 @settings(max_examples=300, deadline=None)
@@ -166,3 +179,31 @@ def test_unbalanced_configurations_scan_without_raising(pieces):
     for line in closed:
         assert line.section.end == line.number
         assert scanned.line(line.section.start).kind == 'open'
+
+
+@pytest.mark.parametrize('line', ['\n', 'a\n', '  server zeo:8100\n'])
+def test_a_large_file_costs_a_small_multiple_of_its_text(line):
+    # 128 KB of one kind of line: a Line object per line would take over a
+    # hundred times the text.
+    text = line * ((128 << 10) // len(line))
+    tracemalloc.start()
+    try:
+        scanned = scan(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(scanned.lines) == text.count('\n')
+    assert peak < 16 * len(text), peak / len(text)
+
+
+def test_lines_are_a_sequence_made_as_read():
+    scanned = scan('%import zeoconf\n\n<zodb>\n  cache-size 5\n</zodb>\n')
+    assert len(scanned.lines) == 5
+    assert [line.kind for line in scanned.lines] == [
+        'directive', 'blank', 'open', 'key', 'close']
+    assert scanned.lines[-1].number == 5
+    assert scanned.lines[3].section is scanned.sections[0]
+    assert [line.number for line in scanned.lines[1:3]] == [2, 3]
+    with pytest.raises(IndexError):
+        scanned.lines[5]
+    assert scanned.line(6) is None and scanned.line(0) is None
