@@ -221,8 +221,9 @@ class Loader(ZConfig.loader.ConfigLoader):
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
                 data = f.read(datatypes.MAX_FILE_SIZE + 1)
         except (OSError, ValueError) as e:
+            reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
-                f'{url} cannot be fetched: {type(e).__name__}') from None
+                f'cannot fetch {url}: {reason}', url) from None
         if len(data) > datatypes.MAX_FILE_SIZE:
             raise ZConfig.ConfigurationError(
                 f'{url} is more than {datatypes.MAX_FILE_SIZE >> 20} MB')
@@ -260,9 +261,8 @@ class Loader(ZConfig.loader.ConfigLoader):
     def includeConfiguration(self, section, url, defines):
         lineno, here = self._directive('include')
         if len(self._reading) >= MAX_INCLUDE_DEPTH:
-            raise _at_line(f'%include: includes nested too deeply (more '
-                           f'than {MAX_INCLUDE_DEPTH} files, one inside the '
-                           f'other)', here, lineno)
+            raise _at_line('%include: includes nested too deeply', here,
+                           lineno)
         if self.normalizeURL(url) in self._reading:
             raise _at_line(f'%include: {file_of(url)} includes itself '
                            f'(through this %include); include each file '
@@ -512,13 +512,7 @@ def read_text(path):
 
 
 def _decoded(data, name, url):
-    """The text of a configuration file's bytes *data*; what is no
-    configuration file (PEM keys and certificates, binary data that is not
-    UTF-8) is refused without quoting any of it."""
-    if b'-----BEGIN ' in data:
-        raise ZConfig.ConfigurationError(
-            f'{name} is not a configuration file: it holds PEM data (a key '
-            f'or a certificate); nothing of it is shown', url)
+    """The text of a configuration file's bytes *data*."""
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:

@@ -45,8 +45,6 @@ ZEO_WAIT_TIMEOUT = 30.0
 #: The authentication keys of ZODB's <zeoclient>; ZEO ignores them since
 #: 5.0 (``zeoconf migrate`` drops their lines).
 AUTHENTICATION_KEYS = ('username', 'password', 'realm')
-_AUTHENTICATION = ('ZEO no longer authenticates with a user name, password '
-                   'or realm; use <ssl> client certificates')
 
 #: Compatibility keys that current ZEO accepts and ignores, and why.
 IGNORED_KEYS = {
@@ -54,7 +52,12 @@ IGNORED_KEYS = {
                            'without back-off',
     'drop-cache-rather-verify': 'ZEO always verifies its cache against the '
                                 'server and drops it when it cannot',
-    **dict.fromkeys(AUTHENTICATION_KEYS, _AUTHENTICATION),
+    'username': 'ZEO no longer authenticates with a user name; use <ssl> '
+                'client certificates',
+    'password': 'ZEO no longer authenticates with a password; use <ssl> '
+                'client certificates',
+    'realm': 'ZEO no longer authenticates with a realm; use <ssl> client '
+             'certificates',
 }
 
 #: ZODB's marker of a blob directory's layout, and the layouts that fit a
