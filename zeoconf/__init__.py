@@ -10,8 +10,6 @@ import re
 
 import ZConfig
 
-from zeoconf import loader
-
 __version__ = '0.1.0.dev0'
 
 __all__ = ['client_kwargs', 'parse_clientstorage', '__version__']
@@ -23,8 +21,7 @@ _SCHEMA = """\
 </schema>
 """
 # The first section of another type than these at the start of a line.
-_OTHER_SECTION = re.compile(r'^[ \t]*<(?!/|clientstorage\b|ssl\b)([\w.-]+)',
-                            re.MULTILINE | re.IGNORECASE)
+_OTHER_SECTION = r'^[ \t]*<(?!/|clientstorage\b|ssl\b)([\w.-]+)'
 
 
 def parse_clientstorage(text, url=None, offline=False):
@@ -38,11 +35,15 @@ def parse_clientstorage(text, url=None, offline=False):
     nothing on this one is looked at. To open a whole ``zodb.conf``, use
     ``ZODB.config.databaseFromFile``.
     """
+    # zeoconf's own loader serves these functions and the command line;
+    # a Zope or ZODB.config start, which imports this package through
+    # %import zeoconf, never needs it.
+    from zeoconf import loader
     schema = loader.schema_loader(offline).loadFile(io.StringIO(_SCHEMA))
     try:
         return loader.load_text(text, schema, url).config.storage
     except ZConfig.ConfigurationError as e:
-        other = _OTHER_SECTION.search(text)
+        other = re.search(_OTHER_SECTION, text, re.MULTILINE | re.IGNORECASE)
         if other is None:
             raise
         lineno = text.count('\n', 0, other.start()) + 1

@@ -367,14 +367,14 @@ def directory_path(text, what='a directory'):
     return path_text(text, what)
 
 
-_DOTTED = re.compile(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+', re.ASCII)
+_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
 
 
 def dotted_name(text):
     """A dotted name, ``package.module.function``, as text: nothing is
     imported (:func:`dotted_callable` does that)."""
     name = text.strip()
-    if not _DOTTED.fullmatch(name):
+    if not re.fullmatch(_DOTTED, name, re.ASCII):
         raise ValueError(f'{text!r} is not a dotted name; expected '
                          f'module.function, e.g. mypackage.secrets.zeo_key')
     return name

@@ -53,9 +53,10 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-_DEFINE = re.compile(r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)', re.IGNORECASE)
-_REFERENCE = re.compile(r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
-                        r'([A-Za-z_][A-Za-z0-9_]*))')
+# A %define line (its name and value), and a reference in a value.
+_DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
+_REFERENCE = (r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
+              r'([A-Za-z_][A-Za-z0-9_]*))')
 
 
 class OfflineRegistry(ZConfig.datatypes.Registry):
@@ -335,12 +336,12 @@ def _check_lengths(text, url, lengths):
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
-        define = _DEFINE.match(line)
+        define = re.match(_DEFINE, line, re.IGNORECASE)
         if define is None and '$' not in line:
             continue
         value = define.group(2) if define else line
         length = len(value)
-        for found in _REFERENCE.finditer(value):
+        for found in re.finditer(_REFERENCE, value):
             name = found.group(1) or found.group(2)
             length += (lengths.get(name.lower(), 0) if name else 1) \
                 - len(found.group(0))
@@ -445,7 +446,8 @@ def _without_definition(error, texts):
     lineno = getattr(error, 'lineno', None)
     line = _line(texts.get(getattr(error, 'url', None), ''), lineno) \
         if lineno else None
-    define = _DEFINE.match(line) if line is not None else None
+    define = (re.match(_DEFINE, line, re.IGNORECASE) if line is not None
+              else None)
     if define is None or ZConfig.substitution.isname(define.group(1)):
         return error
     name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]

@@ -25,7 +25,7 @@ import os
 
 import ZConfig
 
-from zeoconf import datatypes, tls
+from zeoconf import datatypes
 
 __all__ = ['ClientStorageOpener', 'SSLOpener', 'OfflineClientStorageOpener',
            'OfflineSSLOpener', 'SectionError', 'IGNORED_KEYS',
@@ -121,6 +121,8 @@ class SSLOpener:
         self.context = self.build_context()
 
     def build_context(self):
+        # With ssl, only where a configuration has an <ssl> section.
+        from zeoconf import tls
         try:
             return tls.client_context(
                 self.certificate, self.key, self.password_function,
