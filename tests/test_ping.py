@@ -525,17 +525,28 @@ def server_log():
     logger.setLevel(level)
 
 
+def _settled(server_log):
+    """Wait until the server, which logs from its own thread, has logged
+    nothing new for a while."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        count = len(server_log)
+        time.sleep(0.5)
+        if len(server_log) == count:
+            return
+
+
 def test_server_log_lines_of_a_light_and_a_full_probe(conf, zeo_server,
                                                       server_log):
     path = conf(f'    server {zeo_server.config_address}')
-    time.sleep(0.2)
+    _settled(server_log)
     del server_log[:]
     assert zeoconf('--light', path).returncode == 0
-    time.sleep(0.5)     # the server logs from its own thread
+    _settled(server_log)
     assert len(server_log) == 1, server_log
     del server_log[:]
     assert zeoconf(path).returncode == 0
-    time.sleep(0.5)
+    _settled(server_log)
     # The session identifies itself with its client label.
     assert any('zeoconf ping' in line for line in server_log), server_log
 
