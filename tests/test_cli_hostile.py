@@ -240,7 +240,7 @@ def test_a_bug_of_zeoconf_is_one_line_not_a_traceback(run_cli, tmp_path):
     # A lone carriage return before a failing "$" substitution: zeoconf's
     # own message for it failed with IndexError (see the next test). The
     # command reports such a failure as a bug, by its type only.
-    (tmp_path / 'f.conf').write_text('\r0 $A', newline='')
+    (tmp_path / 'f.conf').write_bytes(b'\r0 $A')
     for command in ('check', 'show'):
         result = run_cli(command, 'f.conf', cwd=tmp_path)
         assert result.status == 1

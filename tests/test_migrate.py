@@ -613,8 +613,8 @@ def test_a_failure_of_zeoconf_itself_is_one_line(tmp_path):
     # A lone carriage return before a failing '$' (the loader's wording
     # of it failed with IndexError): one line, exit 1, never a traceback.
     path = tmp_path / 'zodb.conf'
-    path.write_text('<zodb>\n<zeoclient>\nserver 8100\n</zeoclient>\n'
-                    '</zodb>\n\r0 $A', newline='')
+    path.write_bytes(b'<zodb>\n<zeoclient>\nserver 8100\n</zeoclient>\n'
+                     b'</zodb>\n\r0 $A')
     code, out, err = _run(path)
     assert (code, out) == (1, '')
     assert err.startswith(f'{path}') and len(err.splitlines()) == 1
