@@ -8,9 +8,9 @@ full standard streams, a reader that leaves.
 """
 
 import functools
-import re
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -94,7 +94,6 @@ def test_version(run_cli):
 def test_the_help_shown_in_docs_cli_md_is_the_commands_own(run_cli,
                                                            monkeypatch):
     # docs/cli.md shows each --help as the command prints it (80 columns).
-    import re
     docs = os.path.join(os.path.dirname(__file__), '..', 'docs', 'cli.md')
     with open(docs) as f:
         text = f.read()
