@@ -15,6 +15,7 @@ key name, and a ``%define`` only they used goes with them.
 
 import contextlib
 import dataclasses
+import importlib.metadata
 import inspect
 import os
 import pathlib
@@ -412,14 +413,48 @@ def _defaults():
     return defaults, openers.ZEO_DISCONNECT_POLL
 
 
+def _zeo_version():
+    return importlib.metadata.version('ZEO')
+
+
+def _refused_by_zeo(client):
+    """Whether ZEO itself refuses what *client*'s section passes: before
+    5.4, ClientStorage asserts that a username comes with a password (or
+    a realm). Asked of the installed ZEO, with a storage that waits for no
+    server and is closed at once."""
+    if client.kind != 'zeoclient':
+        return False
+    c = client.section
+    if not c.username or c.password or c.realm:
+        return False
+    from ZEO.ClientStorage import ClientStorage
+    try:
+        storage = ClientStorage(('127.0.0.1', 9), username=c.username,
+                                wait=False)
+    except AssertionError:
+        return True
+    storage.close()
+    return False
+
+
+def _stricter(setting, before, after):
+    """Whether *after* asks at least what *before* does of a peer: a
+    higher minimum TLS version, more verify flags or options."""
+    if setting == 'minimum_version':
+        return after > before
+    if setting in ('verify_flags', 'options'):
+        return after & before == before
+    return False
+
+
 def _ssl_settings(context):
     """An ``SSLContext`` as the settings that decide what it accepts."""
     return {
         'verify_mode': context.verify_mode.name,
         'check_hostname': context.check_hostname,
-        'minimum_version': context.minimum_version.name,
-        'maximum_version': context.maximum_version.name,
-        'verify_flags': str(context.verify_flags),
+        'minimum_version': context.minimum_version,
+        'maximum_version': context.maximum_version,
+        'verify_flags': int(context.verify_flags),
         'options': int(context.options),
         'ca_certificates': sorted(
             str(sorted(c.get('subject', ()))) for c in
@@ -620,6 +655,10 @@ def _explain(name, before, after, was, now, origin, label, line):
                       f'{k}={before.get(k)!r}' for k in differing) +
                   '; zeoconf: ' + '; '.join(
                       f'{k}={after.get(k)!r}' for k in differing))
+        if all(_stricter(k, before[k], after[k]) for k in differing):
+            effect = 'intended'
+            reason = (f'zeoconf\'s SSLContext is stricter than {origin}\'s, '
+                      f'as intended: {reason}')
         return Difference(label, name, 'an SSLContext', 'an SSLContext',
                           reason, effect, line)
     return Difference(label, name, shown(before), shown(after), reason,
@@ -1117,6 +1156,13 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
     differences = compare(before, after, lines, leave_out)
     verdict = _say_comparison(differences, before, lines, path, err)
+    for client, line in zip(before, lines):
+        if _refused_by_zeo(client):
+            where = f'{path}:{line}' if line else path
+            err.write(f'{where}: {client.label}: the original never opens '
+                      f'on the installed ZEO {_zeo_version()}: ZEO before '
+                      f'5.4 refuses a username without a password; the '
+                      f'migrated file drops both and opens\n')
     if offline:
         err.write(f'{path}: {_OFFLINE_NOTE}; not compared: ssl and '
                   f'ssl_server_hostname (the SSLContext needs the TLS '
