@@ -14,6 +14,7 @@ import logging
 import os
 import pathlib
 import re
+import signal
 import string
 import sys
 
@@ -1041,3 +1042,39 @@ def test_an_offline_schema_loader_swaps_zopes_disk_datatypes_too():
     with pytest.raises(ZConfig.ConfigurationError):
         load_text(text, loader.schema_loader().loadFile(
             io.StringIO(_ZOPE_LIKE_SCHEMA)))
+
+
+class _Alarm(BaseException):
+    """What a signal handler raises to end a slow operation."""
+
+
+def test_an_alarm_during_import_is_not_a_configuration_error(
+        tmp_path, monkeypatch):
+    (tmp_path / 'zc_slow_import.py').write_text(
+        'import time\ntime.sleep(30)\n')
+    (tmp_path / 'zc_slow_import_component.xml').write_text('')
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def alarm(signum, frame):
+        raise _Alarm()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(_Alarm):
+            zeoconf.client_kwargs('%import zc_slow_import\n<clientstorage>\n'
+                                  'server zeo:1\n</clientstorage>\n')
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_sys_exit_during_import_is_a_configuration_error_at_its_line(
+        tmp_path, monkeypatch):
+    (tmp_path / 'zc_exiting.py').write_text('import sys\nsys.exit(3)\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        zeoconf.client_kwargs('\n%import zc_exiting\n<clientstorage>\n'
+                              'server zeo:1\n</clientstorage>\n')
+    assert e.value.lineno == 2
+    assert 'SystemExit' in e.value.message

@@ -253,9 +253,10 @@ class Loader(ZConfig.loader.ConfigLoader):
         lineno, url = self._directive('import')
         try:
             super().importSchemaComponent(pkgname)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as e:
+        except (Exception, SystemExit) as e:
+            # What the package raised while it was imported, sys.exit()
+            # included; not what interrupts the process meanwhile (Ctrl-C,
+            # an alarm's exception, which derives from BaseException).
             raise _at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
                            url, lineno) from None
 
@@ -277,9 +278,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         except RecursionError:
             raise _at_line('%include: includes nested too deeply', here,
                            lineno) from None
-        except KeyboardInterrupt:
-            raise
-        except BaseException as e:
+        except (Exception, SystemExit) as e:
             raise _at_line(f'%include: {internal_error(e)}', here,
                            lineno) from None
 
