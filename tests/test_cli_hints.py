@@ -433,3 +433,14 @@ def test_several_servers_on_one_line_and_one_given_twice(check):
         """)
     assert twice.out == ('f.conf:4: <clientstorage> for zeo1:8100: server '
                          'zeo1:8100 is given twice; give each server once\n')
+
+
+def test_a_storage_only_file_read_as_a_zodb_conf_says_so(check):
+    text = ('%import zeoconf\n<clientstorage>\n  server zeo:8100\n'
+            '</clientstorage>\n')
+    result = check(text, '--schema', 'zodb')
+    assert result.status == 1
+    assert result.out.startswith('f.conf:2: ')
+    assert 'a storage-only file' in result.out
+    assert 'with --schema storage' in result.out
+    assert check(text).status == 0

@@ -33,14 +33,14 @@ def test_show_gives_every_value_and_its_origin(run_cli, write, tmp_path):
     assert rows['blob-cache-size-check'] == ['10%', 'default']
     assert rows['blob-dir'] == ['-', 'default']
     # Every key but the compatibility keys that were not written.
-    assert 'realm' not in rows and 'var' not in rows
-    assert len(rows) == 1 + 18          # the header and the keys shown
+    assert 'realm' not in rows and 'var' not in rows and 'wait' not in rows
+    assert len(rows) == 1 + 17          # the header and the keys shown
 
     only_set = run_cli('show', '--only-set', 'zodb.conf', cwd=tmp_path)
     rows = table(only_set.out)
     assert set(rows) == {'KEY', 'server', 'cache-size', 'password',
                          'username', 'wait-timeout'}
-    assert '(13 more keys at their defaults)' in only_set.out
+    assert '(12 more keys at their defaults)' in only_set.out
 
 
 def test_show_says_how_values_resolve(run_cli, write, tmp_path):
@@ -112,8 +112,8 @@ def test_show_json_is_complete_and_redacted(
     assert storage['keys']['cache-size']['value'] == 20 * 1024 * 1024
     assert storage['keys']['password']['value'] == '<redacted>'
     # The compatibility keys that were not written are left out.
-    assert 'realm' not in storage['keys']
-    assert len(storage['keys']) == 17
+    assert 'realm' not in storage['keys'] and 'wait' not in storage['keys']
+    assert len(storage['keys']) == 16
     ssl = storage['ssl']
     assert set(ssl) == {'certificate', 'key', 'password-function',
                         'authenticate', 'check-hostname', 'server-hostname'}

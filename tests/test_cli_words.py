@@ -90,3 +90,10 @@ def test_too_many_sections():
 def test_missing_section():
     assert words.missing_section(zconfig_error('')) == 'zodb.database'
     assert words.missing_section(zconfig_error('<zodb>\n')) is None
+
+
+def test_no_matching_section():
+    error = zconfig_error(f'{ZEOCONF}<clientstorage>\n  server zeo:8100\n'
+                          f'</clientstorage>\n')
+    assert words.no_matching_section(error) == 'clientstorage'
+    assert words.no_matching_section(zconfig_error('%define A b\n')) is None

@@ -40,6 +40,12 @@ def _hint(error, scanned, line):
         if kind == 'zodb_db':
             return ("this reads like a zope.conf: read it with Zope's "
                     "schema (zeoconf check --schema zope FILE)")
+    if (words.no_matching_section(error) in ('clientstorage', 'zeoclient')
+            and line is not None and line.section is not None
+            and line.section.parent is None):
+        return ('a storage section at the top level is a storage-only file, '
+                'as ZODB.config.storageFromFile reads it: check it without '
+                '--schema, or with --schema storage')
     name = words.unknown_key(error)
     if name is not None:
         name = name.lower()

@@ -23,7 +23,7 @@ EXIT_CODES = ('the file was read',
               'the file has an error, printed as FILE:LINE: message')
 
 # Keys that do nothing unless written: left out when they were not.
-_UNLESS_WRITTEN = frozenset({'client', 'var', 'min-disconnect-poll',
+_UNLESS_WRITTEN = frozenset({'client', 'var', 'wait', 'min-disconnect-poll',
                              *openers.IGNORED_KEYS})
 # Datatypes of keys whose values are paths.
 _PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
@@ -38,7 +38,7 @@ def add_arguments(parser):
                         help='print JSON (see docs/cli.md for its shape)')
     parser.add_argument('--only-set', action='store_true',
                         help='leave out keys at their defaults (the table '
-                             'only: --json always has every key)')
+                             'only: --json has every key that applies)')
     parser.add_argument('--offline', action='store_true',
                         help='look at nothing on this machine (see check)')
     common.add_env_file_argument(parser)

@@ -9,7 +9,8 @@ fails a named test instead of silently turning a hint off.
 
 import re
 
-__all__ = ['unknown_type', 'unknown_key', 'unclosed_section', 'quoted_names',
+__all__ = ['no_matching_section', 'unknown_type', 'unknown_key',
+           'unclosed_section', 'quoted_names',
            'import_collision', 'not_an_integer', 'not_a_line',
            'no_replacement', 'too_many_sections',
            'missing_section']
@@ -95,4 +96,14 @@ def missing_section(error):
     """The section type of which the file holds too few (``zodb.database``
     in a file without ``<zodb>``), or None."""
     found = _MISSING.search(_text(error))
+    return found.group(1) if found else None
+
+
+_NO_MATCHING = re.compile(r"no matching section defined for type='([^']*)'")
+
+
+def no_matching_section(error):
+    """The section type the schema has no place for where it stands
+    (a storage at the top level of a zodb.conf), or None."""
+    found = _NO_MATCHING.search(_text(error))
     return found.group(1) if found else None
