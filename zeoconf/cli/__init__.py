@@ -10,13 +10,17 @@ standard error. Each command's ``--help`` lists its exit codes.
 """
 
 import argparse
+import importlib
 import sys
 import textwrap
 
 import zeoconf
-from zeoconf.cli import check, common, demo, migrate, ping, show
+from zeoconf.cli import common, ping
 
-__all__ = ['main']
+__all__ = ['main', 'COMMANDS']
+
+#: The commands, each a module of this package.
+COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
 
 
 def _epilog(codes):
@@ -30,7 +34,7 @@ def _epilog(codes):
     return '\n'.join(lines) + '\n'
 
 
-def _parser():
+def _parser(argv=()):
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog='zeoconf', description='Check, inspect, probe and migrate ZEO '
@@ -49,7 +53,12 @@ def _parser():
         sub.set_defaults(run=run)
         return sub
 
-    for module in (check, show, ping, migrate, demo):
+    # Only the command run is imported (all of them for --help): `zeoconf
+    # ping`, run every few seconds by monitoring, does not load what
+    # migrate and demo import.
+    chosen = [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS
+    for name in chosen:
+        module = importlib.import_module(f'zeoconf.cli.{name}')
         module.add_arguments(command(module.NAME, module.HELP,
                                      module.DESCRIPTION, module.EXIT_CODES,
                                      module.run))
@@ -63,7 +72,7 @@ def main(argv=None, out=None):
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(argv).parse_args(argv)
     except SystemExit as e:
         if e.code != 2:
             raise

@@ -15,7 +15,6 @@ key name, and a ``%define`` only they used goes with them.
 
 import contextlib
 import dataclasses
-import importlib.metadata
 import inspect
 import os
 import pathlib
@@ -411,10 +410,6 @@ def _defaults():
         ClientStorage).parameters.items()
         if p.default is not inspect.Parameter.empty}
     return defaults, openers.ZEO_DISCONNECT_POLL
-
-
-def _zeo_version():
-    return importlib.metadata.version('ZEO')
 
 
 def _refused_by_zeo(client):
@@ -1160,9 +1155,9 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
         if _refused_by_zeo(client):
             where = f'{path}:{line}' if line else path
             err.write(f'{where}: {client.label}: the original never opens '
-                      f'on the installed ZEO {_zeo_version()}: ZEO before '
-                      f'5.4 refuses a username without a password; the '
-                      f'migrated file drops both and opens\n')
+                      f'on the installed ZEO: ZEO before 5.4 refuses a '
+                      f'username without a password; the migrated file '
+                      f'drops both and opens\n')
     if offline:
         err.write(f'{path}: {_OFFLINE_NOTE}; not compared: ssl and '
                   f'ssl_server_hostname (the SSLContext needs the TLS '
