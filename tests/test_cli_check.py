@@ -717,7 +717,7 @@ def test_show_offline_prints_every_key(
     rows = {line.split()[0]: line.split()[1:] for line in lines_of(result)
             if line.startswith('  ') and not line.startswith('  KEY')}
     # Every key but the compatibility keys that were not written.
-    unwritten = {'min-disconnect-poll', 'max-disconnect-poll',
+    unwritten = {'wait', 'min-disconnect-poll', 'max-disconnect-poll',
                  'drop-cache-rather-verify', 'username', 'password', 'realm'}
     assert set(rows) == set(keys.CLIENTSTORAGE_KEYS) - unwritten | {
         f'ssl.{name}' for name in keys.SSL_KEYS}
