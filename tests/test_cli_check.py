@@ -845,8 +845,8 @@ def test_every_problem_of_a_file_with_a_form_feed(run_cli, tmp_path):
 
 
 def test_every_problem_of_a_file_with_lone_carriage_returns(run_cli, tmp_path):
-    (tmp_path / 'f.conf').write_text(
-        FORM_FEED.replace('\x0c', '\r'), newline='')
+    (tmp_path / 'f.conf').write_bytes(
+        FORM_FEED.replace('\x0c', '\r').encode())
     result = run_cli('check', 'f.conf', cwd=tmp_path)
     assert numbers(result) == [5, 6, 7]
 
