@@ -545,10 +545,14 @@ def test_server_log_lines_of_a_light_and_a_full_probe(conf, zeo_server,
     del server_log[:]
     assert zeoconf('--light', path).returncode == 0
     _settled(server_log)
-    assert len(server_log) == 1, server_log
+    # One line on ZEO 6 (the connection); ZEO 5.2 also logs the end of a
+    # connection that never registered a storage.
+    light = list(server_log)
+    assert 1 <= len(light) <= 2, light
     del server_log[:]
     assert zeoconf(path).returncode == 0
     _settled(server_log)
+    assert len(server_log) > len(light), (light, server_log)
     # The session identifies itself with its client label.
     assert any('zeoconf ping' in line for line in server_log), server_log
 
