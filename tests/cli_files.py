@@ -95,3 +95,20 @@ def run_process(*args, cwd=None, stdout=subprocess.PIPE, close=(),
                           cwd=cwd, preexec_fn=prepare, env=env)
     return types.SimpleNamespace(status=done.returncode, out=done.stdout,
                                  err=done.stderr)
+
+
+def count_calls(function, *args):
+    """``(count, result)``: the Python and C function calls made while
+    ``function(*args)`` runs, and what it returned. Work counted, not
+    timed: the same on a loaded machine."""
+    count = [0]
+
+    def profile(frame, event, arg):
+        if event in ('call', 'c_call'):
+            count[0] += 1
+    sys.setprofile(profile)
+    try:
+        result = function(*args)
+    finally:
+        sys.setprofile(None)
+    return count[0], result

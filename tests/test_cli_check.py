@@ -16,7 +16,16 @@ import threading
 
 import pytest
 import ZODB.config
-from cli_files import SECRET, many_storages, run_process, tls, write_file, zodb
+from cli_files import (
+    GOOD,
+    SECRET,
+    count_calls,
+    many_storages,
+    run_process,
+    tls,
+    write_file,
+    zodb,
+)
 
 from zeoconf import keys, loader
 from zeoconf.cli import schemas, storages
@@ -516,16 +525,8 @@ def test_a_note_for_an_inline_comment_goes_to_stderr_and_not_twice(run_cli,
 
 
 def test_check_exit_codes(run_cli, write, tmp_path):
-    good = write('good.conf', """
-        %import zeoconf
-        <zodb>
-          <clientstorage>
-            server zeo.example.com:8100
-          </clientstorage>
-        </zodb>
-        """)
-    bad = write('bad.conf', good and open(good).read().replace(
-        'zeo.example.com:8100', '99999'))
+    good = write('good.conf', GOOD)
+    bad = write('bad.conf', GOOD.replace('zeo.example.com:8100', '99999'))
     assert run_cli('check', good).status == 0
     assert run_cli('check', bad).status == 1
     assert run_cli('check', good, bad).status == 1
@@ -1072,21 +1073,6 @@ def _unknown_keys(count):
             '  </clientstorage>\n</zodb>\n')
 
 
-def _calls(function, *args):
-    """Python and C function calls made while *function* runs."""
-    count = [0]
-
-    def profile(frame, event, arg):
-        if event in ('call', 'c_call'):
-            count[0] += 1
-    sys.setprofile(profile)
-    try:
-        result = function(*args)
-    finally:
-        sys.setprofile(None)
-    return count[0], result
-
-
 def test_check_of_40000_unknown_keys_stops_at_50_without_work_for_the_rest(
         tmp_path, monkeypatch):
     made = []
@@ -1103,7 +1089,7 @@ def test_check_of_40000_unknown_keys_stops_at_50_without_work_for_the_rest(
         path = tmp_path / f'{count}.conf'
         path.write_text(_unknown_keys(count))
         del made[:]
-        calls[count], report = _calls(check, str(path), schema)
+        calls[count], report = count_calls(check, str(path), schema)
         assert len(report.problems) == MAX_PROBLEMS and report.more
         assert [p.line for p in report.problems] == list(range(5, 55))
         # One parse per problem reported, none for the rest.

@@ -10,13 +10,12 @@ guards, not measures); elsewhere in this process. Scale is counted
 import io
 import json
 import os
-import sys
 import textwrap
 
 import pytest
 import ZConfig
 import ZODB.config
-from cli_files import GOOD, many_storages, run_process
+from cli_files import GOOD, count_calls, many_storages, run_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,28 +165,13 @@ def test_plain_zconfig_refuses_a_byte_order_mark_too(tmp_path):
     assert r"'\ufeff%import'" in str(info.value)
 
 
-def _calls(function, *args):
-    """Python and C function calls made while *function* runs."""
-    count = [0]
-
-    def profile(frame, event, arg):
-        if event in ('call', 'c_call'):
-            count[0] += 1
-    sys.setprofile(profile)
-    try:
-        function(*args)
-    finally:
-        sys.setprofile(None)
-    return count[0]
-
-
 def test_check_does_work_linear_in_the_storages(tmp_path):
     schema = ZODB.config.getDbSchema()
     counts = []
     for count in (500, 1000):
         path = tmp_path / f'{count}.conf'
         path.write_text(many_storages(count))
-        counts.append(_calls(check, str(path), schema))
+        counts.append(count_calls(check, str(path), schema)[0])
     assert counts[1] / counts[0] < 2.1, counts
 
 
@@ -197,7 +181,7 @@ def test_finding_storages_is_linear_in_their_number(tmp_path):
     for count in (500, 1000):
         config, _ = ZConfig.loadConfigFile(schema,
                                            io.StringIO(many_storages(count)))
-        counts.append(_calls(storages.find, config))
+        counts.append(count_calls(storages.find, config)[0])
         assert len(storages.find(config)) == count
     assert counts[1] / counts[0] < 2.1, counts
 
