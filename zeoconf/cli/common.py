@@ -1,8 +1,8 @@
 """What every command shares: loading a file, reporting, writing.
 
-Errors are written ``FILE:LINE: message``. There is no colour, and
-control and format characters in values are written escaped (``\\x1b``,
-``\\u202e``), so that a value cannot drive or mislead the terminal.
+Errors are written ``FILE:LINE: message``. Control and format characters
+in values are written escaped (``\\x1b``, ``\\u202e``), so that a value
+cannot drive or mislead the terminal.
 """
 
 import contextlib
@@ -20,15 +20,23 @@ from zeoconf import keys, loader
 from zeoconf.cli import hints, schemas
 from zeoconf.cli.scanner import scan
 
-__all__ = ['JSON_FORMAT', 'LoadError', 'load', 'collecting_warnings',
-           'add_env_file_argument', 'read_env_file', 'environment',
-           'variables',
-           'describe', 'display_path', 'escaped', 'columns', 'say',
-           'print_json', 'Escaping']
-
 #: Version of the JSON that ``check``, ``show`` and ``ping`` print
 #: (docs/cli.md); raised when a field changes meaning or goes away.
 JSON_FORMAT = 1
+
+SCHEMA_HELP = ('schema to read the file with: zodb (ZODB.config), storage '
+               '(one storage section, as storageFromFile reads it), zope '
+               "(Zope's zope.conf) or a schema file; by default chosen by "
+               'what the file reads like')
+
+# What --offline leaves out.
+OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
+                    'password-function', 'include-urls')
+OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
+                '(certificate, key, authenticate), the cache-path, '
+                'blob-dir and var directories, the password-function '
+                '(not imported), the existing-* paths of the schema; every '
+                'value was converted and every rule across keys checked')
 
 
 class LoadError(Exception):
@@ -44,13 +52,11 @@ class LoadError(Exception):
 def display_path(url):
     """A file's URL as the command line shows it: relative to the working
     directory when inside it."""
-    if not url:
-        return None
-    if url.startswith('file:'):
-        path = loader.file_of(url)
-        relative = os.path.relpath(path)
-        return path if relative.startswith('..') else relative
-    return url
+    if not url or not url.startswith('file:'):
+        return url or None
+    path = loader.file_of(url)
+    relative = os.path.relpath(path)
+    return path if relative.startswith('..') else relative
 
 
 def describe(error, filename=None):
@@ -71,39 +77,30 @@ def load_error(error, path):
     message = getattr(error, 'message', None) or str(error)
     line = getattr(error, 'lineno', None) or None
     if line is None and message.startswith((f'{path} ', f'{path}: ')):
-        return LoadError(message, message, None)   # names the file already
+        return LoadError(message)       # names the file already
     return LoadError(describe(error, path), message, line)
-
-
-class _Collector(logging.Filter):
-    """Takes what zeoconf logs at WARNING or above in one thread, instead
-    of letting it be logged."""
-
-    def __init__(self, messages):
-        super().__init__()
-        self.messages, self.thread = messages, threading.get_ident()
-
-    def filter(self, record):
-        if (record.levelno < logging.WARNING
-                or threading.get_ident() != self.thread):
-            return True
-        self.messages.append(record.getMessage())
-        return False
 
 
 @contextlib.contextmanager
 def collecting_warnings():
-    """``with collecting_warnings() as messages``: what zeoconf logs in
-    this thread meanwhile, collected instead of logged (the commands print
-    warnings their own way)."""
-    messages = []
-    collector = _Collector(messages)
+    """``with collecting_warnings() as messages``: what zeoconf logs at
+    WARNING or above in this thread meanwhile, collected instead of logged
+    (the commands print warnings their own way)."""
+    messages, thread = [], threading.get_ident()
+
+    def collect(record):
+        if (record.levelno < logging.WARNING
+                or threading.get_ident() != thread):
+            return True
+        messages.append(record.getMessage())
+        return False
+
     logger = logging.getLogger('zeoconf')
-    logger.addFilter(collector)
+    logger.addFilter(collect)
     try:
         yield messages
     finally:
-        logger.removeFilter(collector)
+        logger.removeFilter(collect)
 
 
 def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
@@ -112,41 +109,36 @@ def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
     variables are set while the file is read; *quiet*: the schema chosen
     is not said. Raises :class:`LoadError`."""
     with environment(read_env_file(env_file)):
-        return _load(path, schema_name, offline, quiet)
-
-
-def _load(path, schema_name, offline, quiet):
-    try:
-        text = loader.read_text(path)
-        schema, note = schemas.choose(schema_name, text, offline)
-    except ZConfig.ConfigurationError as e:
-        if getattr(e, 'url', None) is None:
-            raise LoadError(e.message) from None    # the schema's own
-        raise load_error(e, path) from None
-    if note and not quiet:
-        say(f'{path}: {note}')
-    url = 'file://' + os.path.abspath(path)
-    try:
-        with collecting_warnings() as warnings:
-            loaded = loader.load_text(text, schema, url)
-    except ZConfig.ConfigurationError as e:
-        raise load_error(hints.explain(e, {url: text}), path) from None
-    except Exception as e:
-        # Not the promised ConfigurationError: a bug, said as one.
-        raise LoadError(f'{path}: {loader.internal_error(e)}') from None
+        try:
+            text = loader.read_text(path)
+            schema, note = schemas.choose(schema_name, text, offline)
+        except ZConfig.ConfigurationError as e:
+            if getattr(e, 'url', None) is None:
+                raise LoadError(e.message) from None    # the schema's own
+            raise load_error(e, path) from None
+        if note and not quiet:
+            say(f'{path}: {note}')
+        url = 'file://' + os.path.abspath(path)
+        try:
+            with collecting_warnings() as warnings:
+                loaded = loader.load_text(text, schema, url)
+        except ZConfig.ConfigurationError as e:
+            raise load_error(hints.explain(e, {url: text}), path) from None
+        except Exception as e:
+            # Not the promised ConfigurationError: a bug, said as one.
+            raise LoadError(f'{path}: {loader.internal_error(e)}') from None
     return loaded, warnings
-
-
-ENV_FILE_HELP = ("read the file with the variables of FILE set (NAME=value "
-                 "lines, as Docker's --env-file and compose's .env: quotes, "
-                 "comments and 'export' allowed), for $(NAME) in the "
-                 "configuration; needs python-dotenv: pip install "
-                 "'zeoconf[env]'")
 
 
 def add_env_file_argument(parser):
     """``--env-file FILE``, for every command that reads a file."""
-    parser.add_argument('--env-file', metavar='FILE', help=ENV_FILE_HELP)
+    parser.add_argument(
+        '--env-file', metavar='FILE', help=(
+            "read the file with the variables of FILE set (NAME=value "
+            "lines, as Docker's --env-file and compose's .env: quotes, "
+            "comments and 'export' allowed), for $(NAME) in the "
+            "configuration; needs python-dotenv: pip install "
+            "'zeoconf[env]'"))
 
 
 def read_env_file(path):
@@ -194,7 +186,8 @@ def environment(values):
                 os.environ[name] = value
 
 
-# $(NAME) as ZConfig reads it; "$$" is a literal "$".
+# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a use of a
+# %define's name.
 _VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
 _DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
 
@@ -218,11 +211,10 @@ def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
             names = [m.group(1) for m in _VARIABLE.finditer(line.text)
                      if m.group(1)]
             for name in names:
+                source = ('env-file' if name in env_values else
+                          'environment' if name in os.environ else None)
                 entry = found.setdefault(name, {
-                    'name': name, 'set': name in env_values
-                    or name in os.environ,
-                    'from': 'env-file' if name in env_values else
-                    'environment' if name in os.environ else None,
+                    'name': name, 'set': source is not None, 'from': source,
                     'secret': False, 'lines': []})
                 entry['lines'].append([url, line.number])
             if line.kind == 'directive' and line.name == 'define':
@@ -243,15 +235,6 @@ def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
     return list(found.values())
 
 
-def _escape(character):
-    code = ord(character)
-    if code < 0x100:
-        return f'\\x{code:02x}'
-    if code < 0x10000:
-        return f'\\u{code:04x}'
-    return f'\\U{code:08x}'
-
-
 class _Escapes(dict):
     """``str.translate`` table: control and format characters (Unicode
     categories Cc and Cf: escape sequences, bidirectional overrides)
@@ -262,7 +245,10 @@ class _Escapes(dict):
         if code in (9, 10) or unicodedata.category(character) not in (
                 'Cc', 'Cf'):
             raise LookupError(code)     # written as it is
-        value = self[code] = _escape(character)
+        # \xNN below 256 (ascii() would write \r, \x85 alike); above,
+        # ascii()'s \uNNNN or \UNNNNNNNN.
+        value = f'\\x{code:02x}' if code < 0x100 else ascii(character)[1:-1]
+        self[code] = value
         return value
 
 
@@ -284,9 +270,7 @@ class Escaping:
         return self.stream.write(escaped(text))
 
     def flush(self):
-        flush = getattr(self.stream, 'flush', None)
-        if flush is not None:
-            flush()
+        self.stream.flush()
 
 
 def say(text):
@@ -320,18 +304,3 @@ def columns(rows):
                   default=0) for i in range(count)]
     return ['  '.join([c.ljust(w) for c, w in zip(row[:-1], widths)]
                       + [row[-1]]).rstrip() for row in rows]
-
-
-SCHEMA_HELP = ('schema to read the file with: zodb (ZODB.config), storage '
-               '(one storage section, as storageFromFile reads it), zope '
-               "(Zope's zope.conf) or a schema file; by default chosen by "
-               'what the file reads like')
-
-# What --offline leaves out.
-OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
-                    'password-function', 'include-urls')
-OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
-                '(certificate, key, authenticate), the cache-path, '
-                'blob-dir and var directories, the password-function '
-                '(not imported), the existing-* paths of the schema; every '
-                'value was converted and every rule across keys checked')
