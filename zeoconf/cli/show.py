@@ -10,8 +10,6 @@ import os
 from zeoconf import datatypes, openers
 from zeoconf.cli import common, storages
 
-__all__ = ['add_arguments', 'run', 'describe', 'show_lines']
-
 NAME = 'show'
 HELP = ('every resolved value of every clientstorage and where it came '
         'from')
@@ -76,23 +74,25 @@ def run(args, out):
     return 0
 
 
+def _where(loaded, url, line):
+    """``line N`` in the file read, ``FILE:N`` in a file it includes."""
+    if url == loaded.url:
+        return f'line {line}'
+    return f'{common.display_path(url) or "<config>"}:{line}'
+
+
 def variables(loaded, env_values):
-    """The environment variables the files read use (``$(NAME)``):
-    ``[{'name', 'set', 'from', 'value', 'lines'}]``, ``value`` None
-    when unset or when it feeds a secret (``password``), which is never
-    shown; ``lines`` are ``line N`` or ``FILE:N``. Called while the env
-    file's variables are set."""
-    found = []
-    for item in common.variables(loaded.loader.texts, env_values):
-        value = None
+    """The environment variables the files read use, as
+    :func:`common.variables` gives them, with their ``value`` (None when
+    unset or feeding a secret) and ``lines`` as :func:`_where` writes
+    them. Called while the env file's variables are set."""
+    found = common.variables(loaded.loader.texts, env_values)
+    for item in found:
+        lines = item.pop('lines')
+        item['value'] = None
         if item['set'] and not item['secret']:
-            value = os.environ.get(item['name'])
-        lines = [f'line {n}' if url == loaded.url else
-                 f'{common.display_path(url) or "<config>"}:{n}'
-                 for url, n in item['lines']]
-        found.append({'name': item['name'], 'set': item['set'],
-                      'from': item['from'], 'secret': item['secret'],
-                      'value': value, 'lines': lines})
+            item['value'] = os.environ.get(item['name'])
+        item['lines'] = [_where(loaded, url, n) for url, n in lines]
     return found
 
 
@@ -123,32 +123,22 @@ def _without_text(data):
     return data
 
 
-def _values(section, opener):
-    """``(key, value, datatype name)`` for every key of a parsed section,
-    in schema order; what takes effect where the opener derives it."""
+def _rows(section, opener, loaded, notes):
+    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section, in
+    schema order, with what takes effect where the opener derives it."""
+    rows = {}
+    positions = loaded.loader.positions(section)
     for key, info in section.getSectionDefinition():
-        if not key or info.issection():
+        lines = positions.get(key)
+        if (not key or info.issection()
+                or key in _UNLESS_WRITTEN and not lines):
             continue
         value = getattr(section, info.attribute)
         if key == 'disconnect-poll':
             value = opener.disconnect_poll
         elif key == 'server':
             value = opener.addresses
-        yield key, value, getattr(info.datatype, 'datatype', None)
-
-
-def _rows(section, opener, loaded, notes):
-    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section.
-
-    The origin is ``default``, ``line N`` for a line of the file read, or
-    ``FILE:N`` for a line of an included file.
-    """
-    rows = {}
-    positions = loaded.loader.positions(section)
-    for key, value, datatype in _values(section, opener):
-        lines = positions.get(key)
-        if key in _UNLESS_WRITTEN and not lines:
-            continue
+        datatype = getattr(info.datatype, 'datatype', None)
         note = notes.get(key)
         paths = value if isinstance(value, list) else [value]
         relative = [p for p in paths if (datatype in _PATHS or key == 'server')
@@ -156,16 +146,10 @@ def _rows(section, opener, loaded, notes):
         if relative and note is None:
             note = (f'relative: {os.path.abspath(relative[0])} from this '
                     f'working directory')
-        if lines:
-            origin = ', '.join(
-                f'line {n}' if where == loaded.url else
-                f'{common.display_path(where) or "<config>"}:{n}'
-                for n, where in lines)
-        else:
-            origin = 'default'
+        origin = ', '.join(_where(loaded, url, n) for n, url in lines or ())
         rows[key] = {'value': storages.plain(value),
                      'text': datatypes.format_value(value, datatype),
-                     'origin': origin, 'note': note}
+                     'origin': origin or 'default', 'note': note}
     return rows
 
 
@@ -230,11 +214,10 @@ def show_lines(item, only_set=False):
     :func:`describe`): its label, then a table of keys, values, origins
     and notes; with *only_set*, keys at their defaults are counted, not
     listed."""
-    rows = [[f'  {key}', row['text'], row['origin'], row['note'] or '']
-            for key, row in item['keys'].items()]
-    if item['ssl'] is not None:
-        rows += [[f'  ssl.{key}', row['text'], row['origin'],
-                  row['note'] or ''] for key, row in item['ssl'].items()]
+    parts = [('', item['keys']), ('ssl.', item['ssl'] or {})]
+    rows = [[f'  {prefix}{key}', row['text'], row['origin'],
+             row['note'] or '']
+            for prefix, part in parts for key, row in part.items()]
     hidden = [row for row in rows if row[2] == 'default' and not row[3]]
     if only_set:
         rows = [row for row in rows if row not in hidden]
