@@ -1,11 +1,4 @@
-"""The storages of a loaded configuration.
-
-:func:`clients` walks a configuration object for every ZEO client
-section, zeoconf's and others' (``zeoconf migrate`` compares both);
-:func:`find` gives each ``<clientstorage>`` of zeoconf's a label people
-can find in the file (``<zodb main>``); :func:`summary` is the line
-``check`` prints for one.
-"""
+"""The storages of a loaded configuration, and their labels."""
 
 import collections
 
@@ -13,10 +6,6 @@ from ZConfig.matcher import SectionValue
 
 from zeoconf.datatypes import NamedCallable, Secret, format_address
 from zeoconf.openers import ClientStorageOpener
-
-__all__ = ['clients', 'path_label', 'find', 'numbered', 'summary', 'plain',
-           'other_client',
-           'OTHER_CLIENTS']
 
 # Section types that open ZEO clients without zeoconf: ZEO's own
 # component (%import ZEO) and ZODB's built-in <zeoclient>.
@@ -65,7 +54,7 @@ def clients(config):
 
 
 def path_label(path):
-    """*path* (as :func:`clients` gives it) as people read it:
+    """*path* from :func:`clients` as people read it:
     ``<zodb main> <zeoclient>``."""
     return ' '.join(f'<{kind} {name}>' if name else f'<{kind}>'
                     for kind, name in path)
@@ -76,10 +65,9 @@ def find(config, others=None):
 
     The label is the innermost enclosing section (``<zodb main>``), with
     the clientstorage's own label added where that alone would be
-    ambiguous or when the clientstorage is named itself. When *others* is
-    a list, the labels of ZEO client sections that zeoconf does not handle
-    (``%import ZEO``'s ``<clientstorage>``, ZODB's ``<zeoclient>``) are
-    appended to it.
+    ambiguous or when the clientstorage is named itself. The labels of the
+    ZEO client sections zeoconf does not handle are appended to *others*
+    when it is a list.
     """
     found = []
     for path, section in clients(config):
@@ -88,14 +76,12 @@ def find(config, others=None):
         elif others is not None:
             others.append(_join(path_label(path),
                                 f'<{section.getSectionType()}>'))
-
     short = [where if where and not opener.name else
              _join(where, opener.label()) for where, opener in found]
     counts = collections.Counter(short)
     labels = [_join(where, opener.label()) if counts[label] > 1 else label
               for (where, opener), label in zip(found, short)]
-    return [(label, opener)
-            for label, (_, opener) in zip(numbered(labels), found)]
+    return list(zip(numbered(labels), [opener for _, opener in found]))
 
 
 def numbered(labels):
@@ -124,8 +110,8 @@ def plain(value):
 
 
 def summary(opener):
-    """The cells of one line for people: servers, storage, name (when
-    set), TLS and mode."""
+    """The cells of ``check``'s line for one storage: servers, storage,
+    name (when set), TLS and mode."""
     kw = opener.kwargs()
     mode = ('read-only-fallback' if kw['read_only_fallback'] else
             'read-only' if kw['read_only'] else 'read-write')
@@ -137,8 +123,8 @@ def summary(opener):
 
 
 def other_client(label):
-    """What a ZEO client section zeoconf does not handle is, and the way
-    to zeoconf's (a label from :func:`find`'s *others*)."""
+    """What a ZEO client section zeoconf does not handle is (*label* from
+    :func:`find`'s *others*), and the way to zeoconf's."""
     if label.endswith('<zeoclient>'):
         return ("ZODB's own ZEO client; run zeoconf migrate, or add "
                 "%import zeoconf and rename <zeoclient> to <clientstorage>")
