@@ -1,17 +1,12 @@
 """The schemas the commands read files with: ZODB's, Zope's, or a file.
 
-``--schema zodb`` is ``ZODB.config``'s database schema (``zodb.conf``);
-``--schema storage`` is its storage schema, a file whose top level is one
-storage section, as ``ZODB.config.storageFromFile`` reads it;
-``--schema zope`` is Zope's (``zope.conf``); anything else is the path of
-a schema file. Without ``--schema``, the file's text decides: a
-``<zodb_db>`` section or an ``instancehome`` key reads as a zope.conf
-(when Zope is installed), one top-level storage section as a storage-only
-file, anything else as a zodb.conf.
-
-Every schema is loaded through :func:`zeoconf.loader.schema_loader`, so
-that an offline review swaps the datatypes that look at this machine,
-Zope's ``existing-directory`` among them.
+``--schema zodb`` is ``ZODB.config``'s database schema (``zodb.conf``),
+``storage`` its storage schema (one storage section at the top level, as
+``ZODB.config.storageFromFile`` reads it), ``zope`` Zope's
+(``zope.conf``), anything else the path of a schema file. Every schema is
+loaded through :func:`zeoconf.loader.schema_loader`, so that an offline
+review swaps the datatypes that look at this machine, Zope's
+``existing-directory`` among them.
 """
 
 import importlib.util
@@ -26,31 +21,28 @@ import ZODB.config
 from zeoconf import datatypes, loader
 from zeoconf.cli.scanner import scan
 
-__all__ = ['load_schema', 'choose']
+_ZODB_SCHEMAS = {'zodb': ZODB.config.db_schema_path,
+                 'storage': ZODB.config.s_schema_path}
 
-# Section types of ZODB's database schema that are not storages.
-_NOT_STORAGES = ('zodb', 'zodb_db')
+# What choose() says of a schema it chose by looking at the text.
+_NOTES = {'zope': "read as a zope.conf (Zope's schema)",
+          'storage': 'read as a storage-only file '
+                     '(ZODB.config.storageFromFile)'}
 
 
 def _zope_schema(offline):
-    """Zope's wsgischema.xml, loaded with this loader's registry.
+    """Zope's wsgischema.xml, loaded with ZConfig's public loader.
 
-    Zope loads it with its own ``ConditionalSchemaParser``, whose result
-    is reachable only through a private attribute; so its one extension,
-    ``<import package="P" condition="M"/>`` (imported only when module M
-    can be imported), is applied here to the XML, and ZConfig's public
-    loader reads the rest.
+    Zope's own ``ConditionalSchemaParser`` hands its result over only
+    through a private attribute; so its one extension, ``<import
+    package="P" condition="M"/>`` (imported only when module M can be
+    imported), is applied here to the XML.
     """
     spec = importlib.util.find_spec('Zope2.Startup')
     path = os.path.join(os.path.dirname(spec.origin), 'wsgischema.xml')
-    tree = ElementTree.parse(path)
-    root = tree.getroot()
-    for element in list(root):
-        condition = element.get('condition')
-        if element.tag != 'import' or condition is None:
-            continue
-        del element.attrib['condition']
-        if importlib.util.find_spec(condition) is None:
+    root = ElementTree.parse(path).getroot()
+    for element in root.findall('import[@condition]'):
+        if importlib.util.find_spec(element.attrib.pop('condition')) is None:
             root.remove(element)
     text = ElementTree.tostring(root, encoding='unicode')
     return loader.schema_loader(offline).loadFile(
@@ -58,15 +50,12 @@ def _zope_schema(offline):
 
 
 def load_schema(name, offline=False):
-    """The schema object for *name*: ``'zodb'``, ``'storage'``,
-    ``'zope'`` or a path. Raises ``ZConfig.ConfigurationError`` with a
-    message for people."""
-    if name in (None, 'zodb'):
+    """The schema object for *name*: ``'zodb'`` (also None),
+    ``'storage'``, ``'zope'`` or a path. Raises
+    ``ZConfig.ConfigurationError`` with a message for people."""
+    if name in (None, *_ZODB_SCHEMAS):
         return loader.schema_loader(offline).loadURL(
-            ZODB.config.db_schema_path)
-    if name == 'storage':
-        return loader.schema_loader(offline).loadURL(
-            ZODB.config.s_schema_path)
+            _ZODB_SCHEMAS[name or 'zodb'])
     if name == 'zope':
         if not _zope_installed():
             raise ZConfig.ConfigurationError(
@@ -107,26 +96,20 @@ def kind(text):
             or scanned.keys(None, 'instancehome')):
         return 'zope'
     top = [s for s in scanned.sections if s.parent is None]
-    if len(top) == 1 and top[0].type not in _NOT_STORAGES:
+    if len(top) == 1 and top[0].type not in ('zodb', 'zodb_db'):
         return 'storage'
     return 'zodb'
 
 
 def choose(name, text, offline=False):
     """``(schema, note)`` for a file of *text*: the schema *name* names,
-    or, when *name* is None, the one the text reads like. *note* says
-    which was chosen by looking, else None."""
+    or, when *name* is None, the one the text reads like, and a note that
+    says which (None for zodb)."""
     if name is not None:
         return load_schema(name, offline), None
     found = kind(text)
-    if found == 'zope':
-        if _zope_installed():
-            return (load_schema('zope', offline),
-                    "read as a zope.conf (Zope's schema)")
+    if found == 'zope' and not _zope_installed():
         return load_schema('zodb', offline), (
             "looks like a zope.conf, but Zope is not installed in this "
             "Python: read with ZODB's schema")
-    if found == 'storage':
-        return load_schema('storage', offline), (
-            'read as a storage-only file (ZODB.config.storageFromFile)')
-    return load_schema('zodb', offline), None
+    return load_schema(found, offline), _NOTES.get(found)
