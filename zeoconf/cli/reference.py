@@ -1,34 +1,18 @@
 """Generate docs/reference.md from component.xml.
 
-``python -m zeoconf.cli.reference > docs/reference.md`` (``make docs``). The
-schema is read by ZConfig itself, so the reference shows exactly the
-names, defaults and descriptions ZConfig will apply; a test fails when the
-committed file differs from what this prints.
-
-ZConfig ships two schema renderers, and both were tried on this schema:
-
-- ``zconfig_schema2html --package zeoconf --members clientstorage ssl``
-  writes an HTML definition list. It names each key's datatype as a
-  Python path (``zeoconf.keys.cache_size``), does not mark ``server`` as
-  required, and HTML in a repository is shown as source, not rendered.
-  It remains a fine way to get an HTML page; the README says so.
-- ``ZConfig.sphinx`` is a Sphinx directive (``.. zconfig::`` with
-  ``:package: zeoconf``); zeoconf has no Sphinx site, and Sphinx would be
-  a documentation dependency for one page. A project that has a Sphinx
-  site can use it on zeoconf as is.
-
-Both walk the same objects this module walks (the schema as
-``ZConfig.loadSchemaFile`` builds it), so what differs is only the
-output: a Markdown table, which the README links and any Git host
-displays, with the value syntax of each key in words.
+``python -m zeoconf.cli.reference > docs/reference.md`` (``make docs``).
+ZConfig itself reads the schema, so the reference shows exactly the
+names, defaults and descriptions ZConfig applies; a test fails when the
+committed file differs. ZConfig's own renderers walk the same objects:
+``zconfig_schema2html`` writes HTML (which a Git host shows as source)
+naming datatypes by Python path, and ``ZConfig.sphinx`` needs a Sphinx
+site; this writes a Markdown table with each key's value syntax in words.
 """
 
 import io
 import textwrap
 
 import ZConfig
-
-__all__ = ['render']
 
 # Generic datatype names (zeoconf.datatypes) as the reference shows them.
 TYPES = {
@@ -52,15 +36,28 @@ TYPES = {
     'host_name': 'host name or IP address',
 }
 
-_SCHEMA = """\
-<schema>
-  <import package="zeoconf"/>
-</schema>
-"""
+INTRODUCTION = (
+    '# zeoconf option reference\n\n'
+    '<!-- Generated from zeoconf/component.xml by '
+    '`make docs`; do not edit. -->\n\n'
+    'Write `%import zeoconf` in a ZODB or Zope configuration file, then '
+    'a `<clientstorage>` section wherever ZODB accepts a storage. Each '
+    'key sets the `ZEO.ClientStorage.ClientStorage` argument of the '
+    'same name with dashes as underscores, except `server` (the list '
+    '`addr`) and `cache-path` (`cache`); `<ssl>` gives `ssl` and '
+    '`ssl_server_hostname`. The compatibility keys, for configurations '
+    'written for ZODB\'s `<zeoclient>`, say in their rows what they '
+    'do. Key names are not case sensitive.\n\n')
 
 
 def _schema():
-    return ZConfig.loadSchemaFile(io.StringIO(_SCHEMA))
+    return ZConfig.loadSchemaFile(io.StringIO(
+        '<schema>\n  <import package="zeoconf"/>\n</schema>\n'))
+
+
+def _keys(section):
+    return [(key, info) for key, info in section
+            if key and not info.issection()]
 
 
 def documentation(schema=None):
@@ -70,92 +67,58 @@ def documentation(schema=None):
     docs = {}
     for name in ('clientstorage', 'ssl'):
         section = schema.gettype(name)
-        entry = {'': section.description}
-        for key, info in section:
-            if key and not info.issection():
-                entry[key] = info.description
-        docs[name] = entry
+        docs[name] = {'': section.description}
+        docs[name].update((key, info.description)
+                          for key, info in _keys(section))
     return docs
 
 
-def _paragraphs(text):
+def _cell(text):
     # One line for a table cell; a '|' in a description would end the cell.
     text = textwrap.dedent(text or '').strip()
     return ' '.join(text.split()).replace('|', '\\|')
-
-
-def _default_text(value):
-    if value is None:
-        return '—'
-    return f'`{value}`' if value != '' else '(empty)'
 
 
 def _default(info):
     default = info.getdefault()
     if info.ismulti():
         return ', '.join(f'`{v.value}`' for v in default) or '—'
-    return _default_text(None if default is None else default.value)
+    if default is None:
+        return '—'
+    return f'`{default.value}`' if default.value != '' else '(empty)'
 
 
-def _subsections(out, section):
+def _section(out, section, docs):
+    name = section.name
+    out.write(f'## `<{name}>`\n\n{_cell(docs[""])}\n\n')
     for key, info in section:
-        if key or not info.issection():
-            continue
-        name = info.sectiontype.name
-        count = 'one' if info.maxOccurs == 1 else 'any number of'
-        out.write(f'It may contain {count} [`<{name}>`](#{name}) '
-                  f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
-
-
-def rows(section):
-    """``(key, datatype name, default text, flags)`` for every key of a
-    section type, in schema order."""
-    for key, info in section:
-        if not key or info.issection():
-            continue
-        flags = []
-        if info.ismulti():
-            flags.append('repeatable')
-        if info.minOccurs:
-            flags.append('required')
-        yield key, getattr(info.datatype, 'datatype', None), \
-            _default(info), flags
-
-
-def _section(out, schema, name, docs):
-    section = schema.gettype(name)
-    out.write(f'## `<{name}>`\n\n{_paragraphs(docs.get(""))}\n\n')
-    _subsections(out, section)
+        if not key and info.issection():
+            child = info.sectiontype.name
+            count = 'one' if info.maxOccurs == 1 else 'any number of'
+            out.write(f'It may contain {count} [`<{child}>`](#{child}) '
+                      f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
     out.write('| key | type | default | description |\n')
     out.write('|---|---|---|---|\n')
-    for key, kind, default, flags in rows(section):
+    for key, info in _keys(section):
+        kind = getattr(info.datatype, 'datatype', None)
         type_text = TYPES.get(kind, kind or 'text')
+        flags = [flag for flag, on in (('repeatable', info.ismulti()),
+                                       ('required', info.minOccurs)) if on]
         if flags:
             type_text += f'; {", ".join(flags)}'
-        out.write(f'| `{key}` | {type_text} | {default} | '
-                  f'{_paragraphs(docs.get(key))} |\n')
+        out.write(f'| `{key}` | {type_text} | {_default(info)} | '
+                  f'{_cell(docs.get(key))} |\n')
     out.write('\n')
 
 
 def render():
     """The reference as Markdown text."""
     schema = _schema()
-    out = io.StringIO()
-    out.write(
-        '# zeoconf option reference\n\n'
-        '<!-- Generated from zeoconf/component.xml by '
-        '`make docs`; do not edit. -->\n\n'
-        'Write `%import zeoconf` in a ZODB or Zope configuration file, then '
-        'a `<clientstorage>` section wherever ZODB accepts a storage. Each '
-        'key sets the `ZEO.ClientStorage.ClientStorage` argument of the '
-        'same name with dashes as underscores, except `server` (the list '
-        '`addr`) and `cache-path` (`cache`); `<ssl>` gives `ssl` and '
-        '`ssl_server_hostname`. The compatibility keys, for configurations '
-        'written for ZODB\'s `<zeoclient>`, say in their rows what they '
-        'do. Key names are not case sensitive.\n\n')
     docs = documentation(schema)
-    _section(out, schema, 'clientstorage', docs['clientstorage'])
-    _section(out, schema, 'ssl', docs['ssl'])
+    out = io.StringIO()
+    out.write(INTRODUCTION)
+    for name in ('clientstorage', 'ssl'):
+        _section(out, schema.gettype(name), docs[name])
     return out.getvalue()
 
 
