@@ -270,7 +270,9 @@ class Escaping:
         return self.stream.write(escaped(text))
 
     def flush(self):
-        self.stream.flush()
+        flush = getattr(self.stream, 'flush', None)     # a bare write()
+        if flush is not None:
+            flush()
 
 
 def say(text):
