@@ -1,13 +1,9 @@
-"""Throwaway ZEO servers, for ``zeoconf demo`` and the tests.
+"""Throwaway ZEO servers and certificates, for ``zeoconf demo`` and tests.
 
-A :class:`ThrowawayServer` serves a FileStorage with blobs from a
-temporary directory (or one given), on 127.0.0.1 with a port chosen by the
-system or on a Unix socket, optionally with TLS, in a thread of this
-process. It is ZEO's real ``StorageServer``; only its life is short.
-
-Certificates for TLS come from :func:`make_certificates`, which uses
-``trustme`` (a test dependency) to create a CA, a server certificate for
-``localhost`` and ``127.0.0.1``, and a client certificate.
+:class:`ThrowawayServer` is ZEO's real ``StorageServer`` on a temporary
+FileStorage with blobs, in a thread of this process; only its life is
+short. :func:`make_certificates` creates a CA and certificates with
+``trustme`` (a test dependency).
 """
 
 import datetime
@@ -27,53 +23,52 @@ from ZEO.StorageServer import StorageServer
 __all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
 
 
+def _write(directory, name, *parts):
+    """Write the bytes of *parts* to the file *name*; return its path."""
+    path = os.path.join(directory, name)
+    with open(path, 'wb') as f:
+        f.write(b''.join(parts))
+    return path
+
+
 class Certificates:
     """PEM files of a throwaway CA, written into *directory*.
 
-    Attributes are paths: ``ca`` (the CA certificate), ``server_cert`` and
-    ``server_key``, ``client_cert`` and ``client_key``, ``client_combined``
-    (client certificate and key in one file), ``encrypted_key`` (the client
-    key encrypted with ``password``), and ``other_ca`` (a CA that signed
-    none of them).
+    Attributes are paths: ``ca`` (the CA certificate), ``server_cert``
+    and ``server_key`` (for ``localhost``, ``127.0.0.1`` and ``::1``),
+    ``client_cert`` and ``client_key``, ``client_combined`` (client
+    certificate and key in one file), ``encrypted_key`` (the client key
+    encrypted with ``password``), and ``other_ca`` (a CA that signed none
+    of them).
     """
 
     password = 'correct horse battery staple'
 
-    def __init__(self, directory, ca, other_ca, server, client):
+    def __init__(self, directory):
         self.directory = directory
-        self._ca = ca
-        self._other_ca = other_ca
-        self._server = server
-
-        def write(name, blob):
-            path = os.path.join(directory, name)
-            blob.write_to_path(path)
-            return path
-
-        self.ca = write('ca.pem', ca.cert_pem)
-        self.other_ca = write('other-ca.pem', other_ca.cert_pem)
-        self.server_cert = os.path.join(directory, 'server.pem')
-        with open(self.server_cert, 'wb') as f:
-            for blob in server.cert_chain_pems:
-                f.write(blob.bytes())
-        self.server_key = write('server.key', server.private_key_pem)
-        self.client_cert = write('client.pem', client.cert_chain_pems[0])
-        self.client_key = write('client.key', client.private_key_pem)
-        self.client_combined = os.path.join(directory, 'client-combined.pem')
-        with open(self.client_combined, 'wb') as f:
-            f.write(client.private_key_pem.bytes())
-            f.write(client.cert_chain_pems[0].bytes())
-        self.encrypted_key = os.path.join(directory, 'client-encrypted.key')
-        with open(self.encrypted_key, 'wb') as f:
-            f.write(_encrypt_key(client.private_key_pem.bytes(),
-                                 self.password.encode()))
+        self._ca, self._other_ca = trustme.CA(), trustme.CA()
+        self.ca = _write(directory, 'ca.pem', self._ca.cert_pem.bytes())
+        self.other_ca = _write(directory, 'other-ca.pem',
+                               self._other_ca.cert_pem.bytes())
+        self.server_cert, self.server_key = self.issue_server_certificate(
+            'localhost', '127.0.0.1', '::1', name='server')
+        client = self._ca.issue_cert('client@zeoconf.invalid')
+        cert = client.cert_chain_pems[0].bytes()
+        key = client.private_key_pem.bytes()
+        self.client_cert = _write(directory, 'client.pem', cert)
+        self.client_key = _write(directory, 'client.key', key)
+        self.client_combined = _write(directory, 'client-combined.pem', key,
+                                      cert)
+        encrypted = serialization.load_pem_private_key(key, None)
+        self.encrypted_key = _write(
+            directory, 'client-encrypted.key', encrypted.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self.password.encode())))
 
     def server_context(self, require_client_certificate=True):
-        """A server-side context with the server certificate.
-
-        With *require_client_certificate* (ZEO's server always does), the
-        client must present a certificate signed by the CA.
-        """
+        """A server-side context with the server certificate; with
+        *require_client_certificate* (ZEO's server always does), the client
+        must present a certificate signed by the CA."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.server_cert, self.server_key)
         if require_client_certificate:
@@ -82,32 +77,28 @@ class Certificates:
         return context
 
     def issue_server_certificate(self, *names, name='server-other'):
-        """Write a server certificate for other *names*; return its paths."""
+        """Write a server certificate for *names*; return its paths."""
         cert = self._ca.issue_cert(*names)
-        cert_path = os.path.join(self.directory, name + '.pem')
-        with open(cert_path, 'wb') as f:
-            for blob in cert.cert_chain_pems:
-                f.write(blob.bytes())
-        key_path = os.path.join(self.directory, name + '.key')
-        cert.private_key_pem.write_to_path(key_path)
-        return cert_path, key_path
+        chain = [blob.bytes() for blob in cert.cert_chain_pems]
+        return (_write(self.directory, name + '.pem', *chain),
+                _write(self.directory, name + '.key',
+                       cert.private_key_pem.bytes()))
 
     def crl(self, *revoked, issuer='ca', expired=False):
         """A PEM certificate revocation list revoking the certificates in
-        the PEM files *revoked* (none: an empty list), signed by the CA
-        (*issuer* ``'ca'``) or by the other one (``'other_ca'``); with
-        *expired*, its next update is past."""
-
+        the PEM files *revoked*, signed by the CA (*issuer* ``'ca'``) or by
+        the other one (``'other_ca'``); with *expired*, its next update is
+        past."""
         signer = {'ca': self._ca, 'other_ca': self._other_ca}[issuer]
         ca_cert = x509.load_pem_x509_certificate(signer.cert_pem.bytes())
         ca_key = serialization.load_pem_private_key(
             signer.private_key_pem.bytes(), None)
         now = datetime.datetime.now(datetime.timezone.utc)
-        next_update = now + datetime.timedelta(days=-1 if expired else 1)
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(ca_cert.subject)
                    .last_update(now - datetime.timedelta(days=2))
-                   .next_update(next_update))
+                   .next_update(now + datetime.timedelta(
+                       days=-1 if expired else 1)))
         for path in revoked:
             with open(path, 'rb') as f:
                 serial = x509.load_pem_x509_certificate(f.read()).serial_number
@@ -118,19 +109,9 @@ class Certificates:
         return crl.public_bytes(serialization.Encoding.PEM)
 
 
-def _encrypt_key(pem, password):
-    key = serialization.load_pem_private_key(pem, None)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(password))
-
-
 def make_certificates(directory):
     """Create a CA and certificates with trustme; see :class:`Certificates`."""
-    ca = trustme.CA()
-    server = ca.issue_cert('localhost', '127.0.0.1', '::1')
-    client = ca.issue_cert('client@zeoconf.invalid')
-    return Certificates(directory, ca, trustme.CA(), server, client)
+    return Certificates(directory)
 
 
 class ThrowawayServer:
@@ -147,17 +128,12 @@ class ThrowawayServer:
                  ssl_context=None, read_only=False, storage_name='1'):
         self._own_directory = directory is None
         self.directory = directory or tempfile.mkdtemp(prefix='zeoconf-')
+        self.blob_dir = os.path.join(self.directory, 'blobs')
         self.requested_address = address
         self.ssl_context = ssl_context
         self.read_only = read_only
         self.storage_name = storage_name
-        self.server = None
-        self.thread = None
-        self.address = None
-
-    @property
-    def blob_dir(self):
-        return os.path.join(self.directory, 'blobs')
+        self.server = self.thread = self.address = None
 
     @property
     def port(self):
@@ -178,11 +154,10 @@ class ThrowawayServer:
             # create the root object first, as a writable DB would.
             ZODB.DB(ZODB.FileStorage.FileStorage(
                 path, blob_dir=self.blob_dir)).close()
-        storage = ZODB.FileStorage.FileStorage(
+        self.storage = ZODB.FileStorage.FileStorage(
             path, blob_dir=self.blob_dir, read_only=self.read_only)
-        self.storage = storage
         self.server = StorageServer(
-            self.requested_address, {self.storage_name: storage},
+            self.requested_address, {self.storage_name: self.storage},
             read_only=self.read_only, ssl=self.ssl_context)
         self.address = self.server.acceptor.addr
         self.thread = threading.Thread(
