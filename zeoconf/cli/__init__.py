@@ -2,11 +2,8 @@
 
 Each command is a module of this package with ``add_arguments(parser)``
 and ``run(args, out)``; this one parses the command line and runs it.
-
-``check`` writes its findings, errors included, to standard output, as a
-linter does; ``show`` and ``ping`` write their report there and a
-configuration they cannot read to standard error. Warnings go to
-standard error. Each command's ``--help`` lists its exit codes.
+Reports go to standard output (``check``'s errors too, as a linter's);
+warnings, and a file ``show`` or ``ping`` cannot read, to standard error.
 """
 
 import argparse
@@ -16,8 +13,6 @@ import textwrap
 
 import zeoconf
 from zeoconf.cli import common, ping
-
-__all__ = ['main', 'COMMANDS']
 
 #: The commands, each a module of this package.
 COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
@@ -46,22 +41,18 @@ def _parser(argv=()):
     commands = parser.add_subparsers(dest='command', required=True,
                                      metavar='COMMAND')
 
-    def command(name, help, description, codes, run):
-        sub = commands.add_parser(
-            name, help=help, description=textwrap.fill(description, 79),
-            epilog=_epilog(codes), formatter_class=formatter)
-        sub.set_defaults(run=run)
-        return sub
-
     # Only the command run is imported (all of them for --help): `zeoconf
     # ping`, run every few seconds by monitoring, does not load what
     # migrate and demo import.
     chosen = [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS
     for name in chosen:
         module = importlib.import_module(f'zeoconf.cli.{name}')
-        module.add_arguments(command(module.NAME, module.HELP,
-                                     module.DESCRIPTION, module.EXIT_CODES,
-                                     module.run))
+        sub = commands.add_parser(
+            module.NAME, help=module.HELP,
+            description=textwrap.fill(module.DESCRIPTION, 79),
+            epilog=_epilog(module.EXIT_CODES), formatter_class=formatter)
+        sub.set_defaults(run=module.run)
+        module.add_arguments(sub)
     return parser
 
 
