@@ -1,8 +1,7 @@
 """What every command shares: loading a file, reporting, writing.
 
-Errors are written ``FILE:LINE: message``. Control and format characters
-in values are written escaped (``\\x1b``, ``\\u202e``), so that a value
-cannot drive or mislead the terminal.
+Control and format characters are written escaped (``\\x1b``,
+``\\u202e``): a value cannot drive or mislead the terminal.
 """
 
 import contextlib
@@ -40,8 +39,7 @@ OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
 
 
 class LoadError(Exception):
-    """A configuration that cannot be loaded; ``str`` is FILE:LINE: text,
-    ``message`` the text alone and ``line`` the line (None when none)."""
+    """A file that cannot be loaded: ``str`` is FILE:LINE: message."""
 
     def __init__(self, text, message=None, line=None):
         super().__init__(text)
@@ -50,8 +48,7 @@ class LoadError(Exception):
 
 
 def display_path(url):
-    """A file's URL as the command line shows it: relative to the working
-    directory when inside it."""
+    """A file's URL as shown: relative to the working directory inside it."""
     if not url or not url.startswith('file:'):
         return url or None
     path = loader.file_of(url)
@@ -60,20 +57,18 @@ def display_path(url):
 
 
 def describe(error, filename=None):
-    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``,
-    without the ``(line N, in URL)`` tail ZConfig's ``str()`` adds."""
+    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``."""
     message = getattr(error, 'message', None) or str(error)
-    lineno = getattr(error, 'lineno', None)
+    lineno = getattr(error, 'lineno', None) or 0
     where = display_path(getattr(error, 'url', None)) or filename or \
         '<config>'
-    if lineno is not None and lineno > 0:
+    if lineno > 0:
         return f'{where}:{lineno}: {message}'
     return f'{where}: {message}'
 
 
 def load_error(error, path):
-    """A :class:`LoadError` for a ``ZConfig.ConfigurationError`` met
-    while *path* was read."""
+    """A :class:`LoadError` for a ConfigurationError met reading *path*."""
     message = getattr(error, 'message', None) or str(error)
     line = getattr(error, 'lineno', None) or None
     if line is None and message.startswith((f'{path} ', f'{path}: ')):
@@ -83,9 +78,8 @@ def load_error(error, path):
 
 @contextlib.contextmanager
 def collecting_warnings():
-    """``with collecting_warnings() as messages``: what zeoconf logs at
-    WARNING or above in this thread meanwhile, collected instead of logged
-    (the commands print warnings their own way)."""
+    """``with collecting_warnings() as messages``: zeoconf's warnings in
+    this thread, collected instead of logged."""
     messages, thread = [], threading.get_ident()
 
     def collect(record):
@@ -104,10 +98,8 @@ def collecting_warnings():
 
 
 def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
-    """Load *path*: ``(Loaded, warnings)``. *schema_name* is ``--schema``
-    (None: by what the file reads like); *env_file* is ``--env-file``: its
-    variables are set while the file is read; *quiet*: the schema chosen
-    is not said. Raises :class:`LoadError`."""
+    """``(Loaded, warnings)`` for *path*, read with the variables of
+    *env_file* set; *quiet*: the schema chosen is not said."""
     with environment(read_env_file(env_file)):
         try:
             text = loader.read_text(path)
@@ -142,10 +134,8 @@ def add_env_file_argument(parser):
 
 
 def read_env_file(path):
-    """``{name: value}`` from the env file at *path* (None: ``{}``),
-    parsed by python-dotenv. A name without ``=`` takes its value from
-    the environment, as Docker does, and is left out when unset there.
-    Raises :class:`LoadError`."""
+    """``{name: value}`` from the env file at *path* (None: ``{}``); a
+    name without ``=`` takes its value from the environment, as Docker's."""
     if path is None:
         return {}
     try:
@@ -172,8 +162,7 @@ def read_env_file(path):
 
 @contextlib.contextmanager
 def environment(values):
-    """``with environment(values)``: *values* set in ``os.environ``
-    (ZConfig's ``$(NAME)`` reads it), restored afterwards."""
+    """``with environment(values)``: *values* set in ``os.environ``."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -193,23 +182,17 @@ _DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
 
 
 def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
-    """The environment variables the files (``{url: text}``) use, in the
-    order met: ``[{'name', 'set', 'from', 'secret', 'lines'}]``.
-
-    ``from`` is ``'env-file'`` or ``'environment'`` (None when unset);
-    ``secret`` is true when the variable feeds a key of *secret_keys*
-    (directly or through a ``%define``), whose value must not be shown;
-    ``lines`` are ``[url, line]`` pairs.
-    """
+    """The environment variables *texts* (``{url: text}``) use:
+    ``[{'name', 'set', 'from', 'secret', 'lines'}]``; ``secret`` when one
+    feeds a key of *secret_keys*, directly or through a ``%define``."""
     env_values = env_values or {}
     found = {}
     defines, secret_lines = [], []
     for url, text in texts.items():
         for line in scan(text).lines:
-            if line.kind in ('blank', 'comment'):
+            if line.kind == 'comment':
                 continue
-            names = [m.group(1) for m in _VARIABLE.finditer(line.text)
-                     if m.group(1)]
+            names = [name for name in _VARIABLE.findall(line.text) if name]
             for name in names:
                 source = ('env-file' if name in env_values else
                           'environment' if name in os.environ else None)
@@ -236,17 +219,15 @@ def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
 
 
 class _Escapes(dict):
-    """``str.translate`` table: control and format characters (Unicode
-    categories Cc and Cf: escape sequences, bidirectional overrides)
-    escaped; new lines and tabs are the output's own."""
+    """``str.translate`` table escaping control and format characters
+    (Cc, Cf) but new lines and tabs."""
 
     def __missing__(self, code):
         character = chr(code)
         if code in (9, 10) or unicodedata.category(character) not in (
                 'Cc', 'Cf'):
             raise LookupError(code)     # written as it is
-        # \xNN below 256 (ascii() would write \r, \x85 alike); above,
-        # ascii()'s \uNNNN or \UNNNNNNNN.
+        # ascii() writes \r, not \x0d.
         value = f'\\x{code:02x}' if code < 0x100 else ascii(character)[1:-1]
         self[code] = value
         return value
@@ -276,8 +257,7 @@ class Escaping:
 
 
 def say(text):
-    """A line on standard error, escaped; nothing when it is closed
-    (``2>&-``) or cannot be written."""
+    """A line on standard error, escaped; nothing when it is closed."""
     if sys.stderr is None:
         return
     try:
@@ -288,18 +268,13 @@ def say(text):
 
 
 def print_json(data, out):
-    """*data* as indented JSON and a new line, written at once (JSON
-    escapes control characters itself)."""
+    """*data* as indented JSON, written at once."""
     out.write(json.dumps(data, indent=2) + '\n')
 
 
 def columns(rows):
-    """*rows* (lists of cells) as lines of columns, two spaces apart.
-
-    Rows may be shorter than others; the last cell of a row is never
-    padded. Cells are escaped before they are measured: an escape is wider
-    than the character.
-    """
+    """*rows* of cells as lines of columns; a row's last cell unpadded.
+    Cells are escaped before they are measured."""
     rows = [[escaped(cell) for cell in row] for row in rows]
     count = max(len(row) for row in rows)
     widths = [max((len(row[i]) for row in rows if len(row) > i + 1),

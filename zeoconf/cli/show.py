@@ -1,9 +1,5 @@
-"""``zeoconf show``: every resolved value of every clientstorage.
-
-For each key: its value, where it came from (the line that set it, or
-``default``) and, where ClientStorage gets something else, how it
-resolves. Secrets are never shown.
-"""
+"""``zeoconf show``: every resolved value of every clientstorage, where
+it came from and how it resolves; secrets never shown."""
 
 import os
 
@@ -58,17 +54,11 @@ def run(args, out):
         return 0
     for message in warnings:
         common.say(f'{args.file}: warning: {message}')
-    if not data:
-        print(f'{args.file}: no clientstorage', file=out)
-    for number, item in enumerate(data):
-        if number:
-            print(file=out)
-        for line in show_lines(item, args.only_set):
-            print(line, file=out)
+    blocks = ([show_lines(item, args.only_set) for item in data]
+              or [[f'{args.file}: no clientstorage']])
     if used:
-        print(file=out)
-        for line in variable_lines(used, args.env_file):
-            print(line, file=out)
+        blocks.append(variable_lines(used, args.env_file))
+    print('\n\n'.join('\n'.join(block) for block in blocks), file=out)
     if args.offline:
         print(f'({common.OFFLINE_NOTE})', file=out)
     return 0
@@ -82,10 +72,8 @@ def _where(loaded, url, line):
 
 
 def variables(loaded, env_values):
-    """The environment variables the files read use, as
-    :func:`common.variables` gives them, with their ``value`` (None when
-    unset or feeding a secret) and ``lines`` as :func:`_where` writes
-    them. Called while the env file's variables are set."""
+    """:func:`common.variables` with each ``value`` (None when unset or
+    secret) and ``lines`` as shown; called with the variables set."""
     found = common.variables(loaded.loader.texts, env_values)
     for item in found:
         lines = item.pop('lines')
@@ -124,8 +112,7 @@ def _without_text(data):
 
 
 def _rows(section, opener, loaded, notes):
-    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section, in
-    schema order, with what takes effect where the opener derives it."""
+    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section."""
     rows = {}
     positions = loaded.loader.positions(section)
     for key, info in section.getSectionDefinition():
@@ -154,8 +141,7 @@ def _rows(section, opener, loaded, notes):
 
 
 def _notes(opener):
-    """How keys resolve when ClientStorage gets something else:
-    ``({key: note}, {ssl key: note})``."""
+    """``({key: note}, {ssl key: note})``: how keys resolve otherwise."""
     c, kwargs = opener.config, opener.kwargs()
     notes, ssl_notes = {}, {}
     if c.client and c.cache_path is None:
@@ -177,26 +163,19 @@ def _notes(opener):
         notes[key] = 'accepted and ignored: current ZEO has no use for it'
     tls = opener.ssl
     if tls is not None and tls.server_hostname is None:
-        if tls.check_hostname:
-            ssl_notes['server-hostname'] = (
-                'each server is checked against the host of its address')
-        else:
-            ssl_notes['server-hostname'] = 'no host name is checked'
+        ssl_notes['server-hostname'] = (
+            'each server is checked against the host of its address'
+            if tls.check_hostname else 'no host name is checked')
     return notes, ssl_notes
 
 
 def describe(opener, loaded, label=None):
-    """Everything ``show`` says about one storage, as JSON-able data.
-
-    Keys map to ``{'value', 'text', 'origin', 'note'}`` (the shape
-    documented in docs/cli.md, where ``text`` is left out of the JSON);
-    ``kwargs`` are ClientStorage's keyword arguments.
-    """
-    resolved = {}
-    for name, value in opener.kwargs().items():
-        if name == 'ssl':
-            value = 'SSLContext' if value is not None else None
-        resolved[name] = storages.plain(value)
+    """Everything ``show`` says about one storage, as JSON-able data
+    (docs/cli.md; ``text`` is left out of the JSON)."""
+    resolved = {name: storages.plain(value)
+                for name, value in opener.kwargs().items()}
+    if resolved['ssl'] is not None:
+        resolved['ssl'] = 'SSLContext'
     notes, ssl_notes = _notes(opener)
     tls = opener.ssl
     return {
@@ -210,10 +189,8 @@ def describe(opener, loaded, label=None):
 
 
 def show_lines(item, only_set=False):
-    """The lines ``show`` prints for one storage (*item* from
-    :func:`describe`): its label, then a table of keys, values, origins
-    and notes; with *only_set*, keys at their defaults are counted, not
-    listed."""
+    """The lines ``show`` prints for *item* from :func:`describe`; with
+    *only_set*, keys at their defaults are counted, not listed."""
     parts = [('', item['keys']), ('ssl.', item['ssl'] or {})]
     rows = [[f'  {prefix}{key}', row['text'], row['origin'],
              row['note'] or '']
