@@ -1,13 +1,6 @@
-"""The schemas the commands read files with: ZODB's, Zope's, or a file.
-
-``--schema zodb`` is ``ZODB.config``'s database schema (``zodb.conf``),
-``storage`` its storage schema (one storage section at the top level, as
-``ZODB.config.storageFromFile`` reads it), ``zope`` Zope's
-(``zope.conf``), anything else the path of a schema file. Every schema is
-loaded through :func:`zeoconf.loader.schema_loader`, so that an offline
-review swaps the datatypes that look at this machine, Zope's
-``existing-directory`` among them.
-"""
+"""The schemas the commands read files with (``--schema``): ZODB's
+database or storage schema, Zope's, or a schema file; all loaded through
+:func:`zeoconf.loader.schema_loader`, which knows offline review."""
 
 import importlib.util
 import io
@@ -31,13 +24,9 @@ _NOTES = {'zope': "read as a zope.conf (Zope's schema)",
 
 
 def _zope_schema(offline):
-    """Zope's wsgischema.xml, loaded with ZConfig's public loader.
-
-    Zope's own ``ConditionalSchemaParser`` hands its result over only
+    """Zope's wsgischema.xml. Zope's own parser hands its result over only
     through a private attribute; so its one extension, ``<import
-    package="P" condition="M"/>`` (imported only when module M can be
-    imported), is applied here to the XML.
-    """
+    condition="M"/>`` (only when module M exists), is applied to the XML."""
     spec = importlib.util.find_spec('Zope2.Startup')
     path = os.path.join(os.path.dirname(spec.origin), 'wsgischema.xml')
     root = ElementTree.parse(path).getroot()
@@ -50,9 +39,8 @@ def _zope_schema(offline):
 
 
 def load_schema(name, offline=False):
-    """The schema object for *name*: ``'zodb'`` (also None),
-    ``'storage'``, ``'zope'`` or a path. Raises
-    ``ZConfig.ConfigurationError`` with a message for people."""
+    """The schema *name* (``zodb`` or None, ``storage``, ``zope``, a path)
+    names; ``ZConfig.ConfigurationError`` when there is none."""
     if name in (None, *_ZODB_SCHEMAS):
         return loader.schema_loader(offline).loadURL(
             _ZODB_SCHEMAS[name or 'zodb'])
@@ -83,10 +71,7 @@ def load_schema(name, offline=False):
 
 
 def _zope_installed():
-    try:
-        return importlib.util.find_spec('Zope2') is not None
-    except (ImportError, ValueError):
-        return False
+    return importlib.util.find_spec('Zope2') is not None
 
 
 def kind(text):
@@ -102,9 +87,8 @@ def kind(text):
 
 
 def choose(name, text, offline=False):
-    """``(schema, note)`` for a file of *text*: the schema *name* names,
-    or, when *name* is None, the one the text reads like, and a note that
-    says which (None for zodb)."""
+    """``(schema, note)``: the schema *name* names, else the one *text*
+    reads like, with a note that says so."""
     if name is not None:
         return load_schema(name, offline), None
     found = kind(text)

@@ -17,14 +17,9 @@ def _join(where, section):
 
 
 def clients(config):
-    """Every ZEO client section of a parsed *config*, depth first in the
-    order the schema holds them: ``(path, section)``.
-
-    *path* is the ``(type, name)`` of each enclosing section (name None
-    when unnamed); *section* is zeoconf's ``ClientStorageOpener``, or the
-    ``SectionValue`` of a client zeoconf does not handle (a type in
-    :data:`OTHER_CLIENTS`), whose own sections are not looked into.
-    """
+    """``(path, section)`` for every ZEO client section of *config*, in
+    order: *path* holds the ``(type, name)`` of each enclosing section;
+    *section* is an opener or the ``SectionValue`` of another client."""
     seen = set()
     stack = [(config, ())]
     while stack:        # depth first, in order, without recursion
@@ -54,21 +49,15 @@ def clients(config):
 
 
 def path_label(path):
-    """*path* from :func:`clients` as people read it:
-    ``<zodb main> <zeoclient>``."""
+    """*path* from :func:`clients` as ``<zodb main> <zeoclient>``."""
     return ' '.join(f'<{kind} {name}>' if name else f'<{kind}>'
                     for kind, name in path)
 
 
 def find(config, others=None):
-    """``[(label, ClientStorageOpener)]`` for every clientstorage, in order.
-
-    The label is the innermost enclosing section (``<zodb main>``), with
-    the clientstorage's own label added where that alone would be
-    ambiguous or when the clientstorage is named itself. The labels of the
-    ZEO client sections zeoconf does not handle are appended to *others*
-    when it is a list.
-    """
+    """``[(label, opener)]`` for every clientstorage: the label is the
+    enclosing section's, with the opener's own where needed. The labels of
+    other ZEO clients are appended to the list *others*."""
     found = []
     for path, section in clients(config):
         if isinstance(section, ClientStorageOpener):
@@ -110,8 +99,7 @@ def plain(value):
 
 
 def summary(opener):
-    """The cells of ``check``'s line for one storage: servers, storage,
-    name (when set), TLS and mode."""
+    """The cells of ``check``'s line for one storage."""
     kw = opener.kwargs()
     mode = ('read-only-fallback' if kw['read_only_fallback'] else
             'read-only' if kw['read_only'] else 'read-write')
@@ -123,8 +111,7 @@ def summary(opener):
 
 
 def other_client(label):
-    """What a ZEO client section zeoconf does not handle is (*label* from
-    :func:`find`'s *others*), and the way to zeoconf's."""
+    """What another ZEO client (*label* from *others*) is; how to move."""
     if label.endswith('<zeoclient>'):
         return ("ZODB's own ZEO client; run zeoconf migrate, or add "
                 "%import zeoconf and rename <zeoclient> to <clientstorage>")
