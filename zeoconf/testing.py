@@ -1,10 +1,5 @@
-"""Throwaway ZEO servers and certificates, for ``zeoconf demo`` and tests.
-
-:class:`ThrowawayServer` is ZEO's real ``StorageServer`` on a temporary
-FileStorage with blobs, in a thread of this process; only its life is
-short. :func:`make_certificates` creates a CA and certificates with
-``trustme`` (a test dependency).
-"""
+"""Throwaway ZEO servers and certificates (``trustme``), for ``zeoconf
+demo`` and the tests."""
 
 import datetime
 import os
@@ -24,7 +19,7 @@ __all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
 
 
 def _write(directory, name, *parts):
-    """Write the bytes of *parts* to the file *name*; return its path."""
+    """Write *parts* to the file *name* in *directory*; its path."""
     path = os.path.join(directory, name)
     with open(path, 'wb') as f:
         f.write(b''.join(parts))
@@ -32,15 +27,9 @@ def _write(directory, name, *parts):
 
 
 class Certificates:
-    """PEM files of a throwaway CA, written into *directory*.
-
-    Attributes are paths: ``ca`` (the CA certificate), ``server_cert``
-    and ``server_key`` (for ``localhost``, ``127.0.0.1`` and ``::1``),
-    ``client_cert`` and ``client_key``, ``client_combined`` (client
-    certificate and key in one file), ``encrypted_key`` (the client key
-    encrypted with ``password``), and ``other_ca`` (a CA that signed none
-    of them).
-    """
+    """PEM files of a throwaway CA, written into *directory*; attributes
+    are their paths. ``other_ca`` signed none of the others;
+    ``encrypted_key`` is the client key encrypted with ``password``."""
 
     password = 'correct horse battery staple'
 
@@ -66,9 +55,8 @@ class Certificates:
                 serialization.BestAvailableEncryption(self.password.encode())))
 
     def server_context(self, require_client_certificate=True):
-        """A server-side context with the server certificate; with
-        *require_client_certificate* (ZEO's server always does), the client
-        must present a certificate signed by the CA."""
+        """A server-side context that, as ZEO's server always does, can
+        require a client certificate signed by the CA."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.server_cert, self.server_key)
         if require_client_certificate:
@@ -85,10 +73,8 @@ class Certificates:
                        cert.private_key_pem.bytes()))
 
     def crl(self, *revoked, issuer='ca', expired=False):
-        """A PEM certificate revocation list revoking the certificates in
-        the PEM files *revoked*, signed by the CA (*issuer* ``'ca'``) or by
-        the other one (``'other_ca'``); with *expired*, its next update is
-        past."""
+        """A PEM revocation list of the certificates in the files *revoked*,
+        signed by *issuer* (``'ca'`` or ``'other_ca'``), maybe *expired*."""
         signer = {'ca': self._ca, 'other_ca': self._other_ca}[issuer]
         ca_cert = x509.load_pem_x509_certificate(signer.cert_pem.bytes())
         ca_key = serialization.load_pem_private_key(
@@ -115,14 +101,9 @@ def make_certificates(directory):
 
 
 class ThrowawayServer:
-    """A real ZEO server on a temporary FileStorage with blobs.
-
-    *address* is ``('127.0.0.1', 0)`` by default (a free port), or a Unix
-    socket path. *ssl_context* is a server-side ``ssl.SSLContext`` or None.
-    *directory* holds ``Data.fs`` and ``blobs``; a temporary one, removed on
-    :meth:`stop`, when not given. Use as a context manager, or call
-    :meth:`start` and :meth:`stop`.
-    """
+    """ZEO's real ``StorageServer`` on a FileStorage with blobs in
+    *directory* (by default a temporary one, removed on :meth:`stop`), in
+    a thread of this process; *address* may be a Unix socket path."""
 
     def __init__(self, directory=None, address=('127.0.0.1', 0),
                  ssl_context=None, read_only=False, storage_name='1'):
