@@ -19,13 +19,10 @@ COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
 
 
 def _epilog(codes):
-    ok, failed = codes
     lines = ['exit codes:']
-    for code, text in (('0', ok), ('1', failed),
-                       ('2', 'wrong command-line usage')):
-        wrapped = textwrap.wrap(text, 74)
-        lines.append(f'  {code}  {wrapped[0]}')
-        lines += [f'     {rest}' for rest in wrapped[1:]]
+    for code, text in zip('012', [*codes, 'wrong command-line usage']):
+        lines += textwrap.wrap(text, 79, initial_indent=f'  {code}  ',
+                               subsequent_indent='     ')
     return '\n'.join(lines) + '\n'
 
 
@@ -57,10 +54,8 @@ def _parser(argv=()):
 
 
 def main(argv=None, out=None):
-    """Run the command line; return the exit code.
-
-    *out* receives the report (standard output by default).
-    """
+    """Run the command line, its report to *out* (by default standard
+    output); return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = _parser(argv).parse_args(argv)
@@ -84,9 +79,7 @@ def main(argv=None, out=None):
         out.flush()
         return status
     except common.LoadError as e:
-        # A file that show or ping cannot read, or a schema that cannot be
-        # loaded.
-        common.say(e)
+        common.say(e)       # a file or a schema that cannot be read
         return 1
     except KeyboardInterrupt:
         return 130
