@@ -171,15 +171,22 @@ def test_a_value_that_feeds_a_secret_is_never_shown(files, tmp_path):
     assert '(feeds a secret: not shown)' in outputs[0]
 
 
-def test_a_password_reached_only_through_a_define_is_hidden(tmp_path):
-    texts = {'f': '%define PW $(ZEO_X)\n<clientstorage>\n'
-                  'password $PW\n</clientstorage>\n'}
-    used, = common.variables(texts, {'ZEO_X': 'S3CRET'})
-    assert used['secret'] is True
-    texts = {'f': '%define PW $(ZEO_X)\n<clientstorage>\n'
-                  'client-label $PW\n</clientstorage>\n'}
-    used, = common.variables(texts, {'ZEO_X': 'label'})
-    assert used['secret'] is False
+@pytest.mark.parametrize('key, secret', [('password', True),
+                                         ('client-label', False)])
+def test_a_password_reached_only_through_a_define_is_hidden(
+        tmp_path, monkeypatch, key, secret):
+    monkeypatch.delenv('ZEO_X', raising=False)
+    conf, env = tmp_path / 'f.conf', tmp_path / 'f.env'
+    conf.write_text(f'%import zeoconf\n%define PW $(ZEO_X)\n'
+                    f'<clientstorage>\nserver 8100\n{key} $PW\n'
+                    f'</clientstorage>\n')
+    env.write_text('ZEO_X=S3CRET\n')
+    status, out = _run('show', '--json', '--env-file', str(env), str(conf))
+    assert status == 0, out
+    used, = json.loads(out)['variables']
+    assert used['secret'] is secret
+    assert used['value'] == (None if secret else 'S3CRET')
+    assert ('S3CRET' in out) is not secret
 
 
 def test_without_python_dotenv_the_message_names_the_extra(files,

@@ -8,16 +8,14 @@ import contextlib
 import json
 import logging
 import os
-import re
 import sys
 import threading
 import unicodedata
 
 import ZConfig
 
-from zeoconf import keys, loader
+from zeoconf import loader
 from zeoconf.cli import hints, schemas
-from zeoconf.cli.scanner import scan
 
 #: Version of the JSON that ``check``, ``show`` and ``ping`` print
 #: (docs/cli.md); raised when a field changes meaning or goes away.
@@ -151,13 +149,10 @@ def read_env_file(path):
     except (OSError, UnicodeDecodeError) as e:
         raise LoadError(f'--env-file {path}: cannot read: '
                         f'{type(e).__name__}') from None
-    found = {}
-    for name, value in values.items():
-        if value is None:
-            value = os.environ.get(name)
-        if value is not None:
-            found[name] = value
-    return found
+    values = {name: os.environ.get(name) if value is None else value
+              for name, value in values.items()}
+    return {name: value for name, value in values.items()
+            if value is not None}
 
 
 @contextlib.contextmanager
@@ -173,49 +168,6 @@ def environment(values):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a use of a
-# %define's name.
-_VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
-_DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
-
-
-def variables(texts, env_values=None, secret_keys=keys.SECRET_KEYS):
-    """The environment variables *texts* (``{url: text}``) use:
-    ``[{'name', 'set', 'from', 'secret', 'lines'}]``; ``secret`` when one
-    feeds a key of *secret_keys*, directly or through a ``%define``."""
-    env_values = env_values or {}
-    found = {}
-    defines, secret_lines = [], []
-    for url, text in texts.items():
-        for line in scan(text).lines:
-            if line.kind == 'comment':
-                continue
-            names = [name for name in _VARIABLE.findall(line.text) if name]
-            for name in names:
-                source = ('env-file' if name in env_values else
-                          'environment' if name in os.environ else None)
-                entry = found.setdefault(name, {
-                    'name': name, 'set': source is not None, 'from': source,
-                    'secret': False, 'lines': []})
-                entry['lines'].append([url, line.number])
-            if line.kind == 'directive' and line.name == 'define':
-                words = line.value.split(None, 1)
-                if words:
-                    defines.append((words[0].lower(), names))
-            elif line.kind == 'key' and line.name.startswith(
-                    tuple(secret_keys)):
-                secret_lines.append(line.text)
-                for name in names:
-                    found[name]['secret'] = True
-    # A %define whose name a secret line uses passes its variables on.
-    for define, names in defines:
-        pattern = re.compile(_DEFINE_USE.format(re.escape(define)), re.I)
-        if any(pattern.search(text) for text in secret_lines):
-            for name in names:
-                found[name]['secret'] = True
-    return list(found.values())
 
 
 class _Escapes(dict):
@@ -258,12 +210,10 @@ class Escaping:
 
 def say(text):
     """A line on standard error, escaped; nothing when it is closed."""
-    if sys.stderr is None:
-        return
     try:
         sys.stderr.write(escaped(text) + '\n')
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):    # None when closed
         pass
 
 

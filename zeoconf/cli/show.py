@@ -2,9 +2,11 @@
 it came from and how it resolves; secrets never shown."""
 
 import os
+import re
 
-from zeoconf import datatypes, openers
+from zeoconf import datatypes, keys, openers
 from zeoconf.cli import common, storages
+from zeoconf.cli.scanner import scan
 
 NAME = 'show'
 HELP = ('every resolved value of every clientstorage and where it came '
@@ -19,6 +21,10 @@ EXIT_CODES = ('the file was read',
 # Keys that do nothing unless written: left out when they were not.
 _UNLESS_WRITTEN = frozenset({'client', 'var', 'wait', 'min-disconnect-poll',
                              *openers.IGNORED_KEYS})
+# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a use of a
+# %define's name.
+_VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
+_DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
 # Datatypes of keys whose values are paths.
 _PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
                     'directory_path', 'file_in_existing_directory',
@@ -72,16 +78,40 @@ def _where(loaded, url, line):
 
 
 def variables(loaded, env_values):
-    """:func:`common.variables` with each ``value`` (None when unset or
-    secret) and ``lines`` as shown; called with the variables set."""
-    found = common.variables(loaded.loader.texts, env_values)
-    for item in found:
-        lines = item.pop('lines')
-        item['value'] = None
-        if item['set'] and not item['secret']:
-            item['value'] = os.environ.get(item['name'])
-        item['lines'] = [_where(loaded, url, n) for url, n in lines]
-    return found
+    """The environment variables the files read use: ``[{'name', 'set',
+    'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
+    a secret key, directly or through a ``%define``. Called with the
+    variables of the env file set."""
+    found, defines, secret_lines, secret = {}, [], [], set()
+    for url, text in loaded.loader.texts.items():
+        for line in scan(text).lines:
+            if line.kind == 'comment':
+                continue
+            names = [name for name in _VARIABLE.findall(line.text) if name]
+            for name in names:
+                source = ('env-file' if name in env_values else
+                          'environment' if name in os.environ else None)
+                entry = found.setdefault(name, {
+                    'name': name, 'set': source is not None, 'from': source,
+                    'secret': False, 'value': os.environ.get(name),
+                    'lines': []})
+                entry['lines'].append(_where(loaded, url, line.number))
+            if line.kind == 'directive' and line.name == 'define':
+                words = line.value.split(None, 1)
+                if words:
+                    defines.append((words[0].lower(), names))
+            elif line.kind == 'key' and line.name.startswith(
+                    keys.SECRET_KEYS):
+                secret_lines.append(line.text)
+                secret.update(names)
+    # A %define whose name a secret line uses passes its variables on.
+    for define, names in defines:
+        pattern = re.compile(_DEFINE_USE.format(re.escape(define)), re.I)
+        if any(pattern.search(text) for text in secret_lines):
+            secret.update(names)
+    for name in secret:
+        found[name].update(secret=True, value=None)
+    return list(found.values())
 
 
 def variable_lines(used, env_file=None):
