@@ -48,7 +48,7 @@ def run(args, out):
     values = common.read_env_file(args.env_file)
     with common.environment(values):
         loaded, warnings = common.load(args.file, args.schema, args.offline)
-        data = [describe(opener, loaded, label)
+        data = [describe(opener, loaded, label, text=not args.json)
                 for label, opener in storages.find(loaded.config)]
         used = variables(loaded, values)
     if args.json:
@@ -56,7 +56,7 @@ def run(args, out):
             'format': common.JSON_FORMAT, 'file': args.file,
             'offline': args.offline, 'env_file': args.env_file,
             'warnings': warnings, 'variables': used,
-            'storages': [_without_text(item) for item in data]}, out)
+            'storages': data}, out)
         return 0
     for message in warnings:
         common.say(f'{args.file}: warning: {message}')
@@ -131,18 +131,9 @@ def variable_lines(used, env_file=None):
     return ['environment variables'] + common.columns(rows)
 
 
-def _without_text(data):
-    """*data* from :func:`describe` without the display texts."""
-    data = dict(data)
-    for part in ('keys', 'ssl'):
-        if data[part] is not None:
-            data[part] = {key: {k: v for k, v in row.items() if k != 'text'}
-                          for key, row in data[part].items()}
-    return data
-
-
-def _rows(section, opener, loaded, notes):
-    """``{key: {'value', 'text', 'origin', 'note'}}`` for one section."""
+def _rows(section, opener, loaded, notes, text, prefix=''):
+    """``{key: {'value', 'origin', 'note'}}`` for one section, and the
+    ``text`` shown with *text*; the notes of ``<ssl>`` are *prefix*ed."""
     rows = {}
     positions = loaded.loader.positions(section)
     for key, info in section.getSectionDefinition():
@@ -156,7 +147,7 @@ def _rows(section, opener, loaded, notes):
         elif key == 'server':
             value = opener.addresses
         datatype = getattr(info.datatype, 'datatype', None)
-        note = notes.get(key)
+        note = notes.get(prefix + key)
         paths = value if isinstance(value, list) else [value]
         relative = [p for p in paths if (datatype in _PATHS or key == 'server')
                     and isinstance(p, str) and p and not os.path.isabs(p)]
@@ -165,15 +156,17 @@ def _rows(section, opener, loaded, notes):
                     f'working directory')
         origin = ', '.join(_where(loaded, url, n) for n, url in lines or ())
         rows[key] = {'value': storages.plain(value),
-                     'text': datatypes.format_value(value, datatype),
                      'origin': origin or 'default', 'note': note}
+        if text:
+            rows[key]['text'] = datatypes.format_value(value, datatype)
     return rows
 
 
 def _notes(opener):
-    """``({key: note}, {ssl key: note})``: how keys resolve otherwise."""
+    """``{key: note}``: how keys resolve when ClientStorage gets something
+    else; ``ssl.KEY`` for the keys of ``<ssl>``."""
     c, kwargs = opener.config, opener.kwargs()
-    notes, ssl_notes = {}, {}
+    notes = {}
     if c.client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from client and ' +
@@ -193,26 +186,25 @@ def _notes(opener):
         notes[key] = 'accepted and ignored: current ZEO has no use for it'
     tls = opener.ssl
     if tls is not None and tls.server_hostname is None:
-        ssl_notes['server-hostname'] = (
+        notes['ssl.server-hostname'] = (
             'each server is checked against the host of its address'
             if tls.check_hostname else 'no host name is checked')
-    return notes, ssl_notes
+    return notes
 
 
-def describe(opener, loaded, label=None):
+def describe(opener, loaded, label=None, text=True):
     """Everything ``show`` says about one storage, as JSON-able data
-    (docs/cli.md; ``text`` is left out of the JSON)."""
+    (docs/cli.md); *text*: with the text :func:`show_lines` shows."""
     resolved = {name: storages.plain(value)
                 for name, value in opener.kwargs().items()}
     if resolved['ssl'] is not None:
         resolved['ssl'] = 'SSLContext'
-    notes, ssl_notes = _notes(opener)
-    tls = opener.ssl
+    notes, tls = _notes(opener), opener.ssl
     return {
         'label': label or opener.label(),
         'section': opener.name,
-        'keys': _rows(opener.config, opener, loaded, notes),
-        'ssl': (_rows(tls.config, tls, loaded, ssl_notes)
+        'keys': _rows(opener.config, opener, loaded, notes, text),
+        'ssl': (_rows(tls.config, tls, loaded, notes, text, 'ssl.')
                 if tls is not None else None),
         'kwargs': resolved,
     }
