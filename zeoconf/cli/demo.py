@@ -9,7 +9,6 @@ import functools
 import os
 import tempfile
 
-import transaction
 import ZODB.blob
 import ZODB.config
 
@@ -80,28 +79,23 @@ def _exercise(title, server, directory, out, certs=None):
     second = ZODB.config.databaseFromString(
         _config(server, directory, 'client-2', certs))
     try:
-        tm1 = transaction.TransactionManager()
-        conn1 = first.open(tm1)
-        root1 = conn1.root()
-        root1['greeting'] = 'hello from client 1'
-        root1['blob'] = ZODB.blob.Blob(b'blob bytes through ZEO')
-        tm1.commit()
-        say(f'client 1 committed greeting={root1["greeting"]!r} and a blob')
-        with second.transaction() as conn2:
-            root2 = conn2.root()
-            with root2['blob'].open() as f:
+        with first.transaction() as conn:
+            conn.root()['greeting'] = 'hello from client 1'
+            conn.root()['blob'] = ZODB.blob.Blob(b'blob bytes through ZEO')
+        say("client 1 committed greeting='hello from client 1' and a blob")
+        with second.transaction() as conn:
+            root = conn.root()
+            with root['blob'].open() as f:
                 blob = f.read()
-            say(f'client 2 read greeting={root2["greeting"]!r} and '
+            say(f'client 2 read greeting={root["greeting"]!r} and '
                 f'blob={blob!r}')
-            root2['greeting'] = 'hello from client 2'
+            root['greeting'] = 'hello from client 2'
         say("client 2 committed greeting='hello from client 2'")
-        # server-sync makes begin() ask the server, so the invalidation
-        # sent for client 2's commit is in before the transaction starts.
-        tm1.begin()
-        seen = conn1.root()['greeting']
+        # server-sync makes a transaction's start ask the server, so the
+        # invalidation sent for client 2's commit is in before it reads.
+        with first.transaction() as conn:
+            seen = conn.root()['greeting']
         say(f'client 1 now sees greeting={seen!r} (the invalidation arrived)')
-        tm1.abort()
-        conn1.close()
         if seen != 'hello from client 2':
             say("ERROR: client 1 did not see client 2's change")
             return 1
