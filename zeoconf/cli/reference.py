@@ -1,16 +1,12 @@
-"""Generate docs/reference.md from component.xml.
-
+"""Generate docs/reference.md from component.xml, as ZConfig reads it:
 ``python -m zeoconf.cli.reference > docs/reference.md`` (``make docs``).
-ZConfig itself reads the schema, so the reference shows exactly the
-names, defaults and descriptions ZConfig applies; a test fails when the
-committed file differs. ZConfig's own renderers walk the same objects:
-``zconfig_schema2html`` writes HTML (which a Git host shows as source)
-naming datatypes by Python path, and ``ZConfig.sphinx`` needs a Sphinx
-site; this writes a Markdown table with each key's value syntax in words.
+
+ZConfig's ``zconfig_schema2html`` (HTML, which a Git host shows as
+source) and ``ZConfig.sphinx`` (which needs a Sphinx site) walk the same
+objects; this writes Markdown, with each key's value syntax in words.
 """
 
 import io
-import textwrap
 
 import ZConfig
 
@@ -60,23 +56,9 @@ def _keys(section):
             if key and not info.issection()]
 
 
-def documentation(schema=None):
-    """``{section type: {'': its description, key: description}}``, as
-    ZConfig read them from component.xml."""
-    schema = schema or _schema()
-    docs = {}
-    for name in ('clientstorage', 'ssl'):
-        section = schema.gettype(name)
-        docs[name] = {'': section.description}
-        docs[name].update((key, info.description)
-                          for key, info in _keys(section))
-    return docs
-
-
 def _cell(text):
     # One line for a table cell; a '|' in a description would end the cell.
-    text = textwrap.dedent(text or '').strip()
-    return ' '.join(text.split()).replace('|', '\\|')
+    return ' '.join((text or '').split()).replace('|', '\\|')
 
 
 def _default(info):
@@ -88,17 +70,15 @@ def _default(info):
     return f'`{default.value}`' if default.value != '' else '(empty)'
 
 
-def _section(out, section, docs):
-    name = section.name
-    out.write(f'## `<{name}>`\n\n{_cell(docs[""])}\n\n')
+def _section(section):
+    text = f'## `<{section.name}>`\n\n{_cell(section.description)}\n\n'
     for key, info in section:
         if not key and info.issection():
             child = info.sectiontype.name
             count = 'one' if info.maxOccurs == 1 else 'any number of'
-            out.write(f'It may contain {count} [`<{child}>`](#{child}) '
-                      f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
-    out.write('| key | type | default | description |\n')
-    out.write('|---|---|---|---|\n')
+            text += (f'It may contain {count} [`<{child}>`](#{child}) '
+                     f'section{"s" if info.maxOccurs != 1 else ""}.\n\n')
+    text += '| key | type | default | description |\n|---|---|---|---|\n'
     for key, info in _keys(section):
         kind = getattr(info.datatype, 'datatype', None)
         type_text = TYPES.get(kind, kind or 'text')
@@ -106,20 +86,16 @@ def _section(out, section, docs):
                                        ('required', info.minOccurs)) if on]
         if flags:
             type_text += f'; {", ".join(flags)}'
-        out.write(f'| `{key}` | {type_text} | {_default(info)} | '
-                  f'{_cell(docs.get(key))} |\n')
-    out.write('\n')
+        text += (f'| `{key}` | {type_text} | {_default(info)} | '
+                 f'{_cell(info.description)} |\n')
+    return text + '\n'
 
 
 def render():
     """The reference as Markdown text."""
     schema = _schema()
-    docs = documentation(schema)
-    out = io.StringIO()
-    out.write(INTRODUCTION)
-    for name in ('clientstorage', 'ssl'):
-        _section(out, schema.gettype(name), docs[name])
-    return out.getvalue()
+    return INTRODUCTION + ''.join(_section(schema.gettype(name))
+                                  for name in ('clientstorage', 'ssl'))
 
 
 if __name__ == '__main__':
