@@ -18,14 +18,6 @@ from ZEO.StorageServer import StorageServer
 __all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
 
 
-def _write(directory, name, *parts):
-    """Write *parts* to the file *name* in *directory*; its path."""
-    path = os.path.join(directory, name)
-    with open(path, 'wb') as f:
-        f.write(b''.join(parts))
-    return path
-
-
 class Certificates:
     """PEM files of a throwaway CA, written into *directory*; attributes
     are their paths. ``other_ca`` signed none of the others;
@@ -36,23 +28,27 @@ class Certificates:
     def __init__(self, directory):
         self.directory = directory
         self._ca, self._other_ca = trustme.CA(), trustme.CA()
-        self.ca = _write(directory, 'ca.pem', self._ca.cert_pem.bytes())
-        self.other_ca = _write(directory, 'other-ca.pem',
-                               self._other_ca.cert_pem.bytes())
+        self.ca = self._write('ca.pem', self._ca.cert_pem)
+        self.other_ca = self._write('other-ca.pem', self._other_ca.cert_pem)
         self.server_cert, self.server_key = self.issue_server_certificate(
             'localhost', '127.0.0.1', '::1', name='server')
         client = self._ca.issue_cert('client@zeoconf.invalid')
-        cert = client.cert_chain_pems[0].bytes()
-        key = client.private_key_pem.bytes()
-        self.client_cert = _write(directory, 'client.pem', cert)
-        self.client_key = _write(directory, 'client.key', key)
-        self.client_combined = _write(directory, 'client-combined.pem', key,
-                                      cert)
-        encrypted = serialization.load_pem_private_key(key, None)
-        self.encrypted_key = _write(
-            directory, 'client-encrypted.key', encrypted.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(self.password.encode())))
+        self.client_cert = self._write('client.pem', client.cert_chain_pems[0])
+        self.client_key = self._write('client.key', client.private_key_pem)
+        self.client_combined = self._write(
+            'client-combined.pem', client.private_key_and_cert_chain_pem)
+        key = serialization.load_pem_private_key(
+            client.private_key_pem.bytes(), None)
+        encrypted = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self.password.encode()))
+        self.encrypted_key = self._write('client-encrypted.key',
+                                         trustme.Blob(encrypted))
+
+    def _write(self, name, blob):
+        path = os.path.join(self.directory, name)
+        blob.write_to_path(path)
+        return path
 
     def server_context(self, require_client_certificate=True):
         """A server-side context that, as ZEO's server always does, can
@@ -67,10 +63,8 @@ class Certificates:
     def issue_server_certificate(self, *names, name='server-other'):
         """Write a server certificate for *names*; return its paths."""
         cert = self._ca.issue_cert(*names)
-        chain = [blob.bytes() for blob in cert.cert_chain_pems]
-        return (_write(self.directory, name + '.pem', *chain),
-                _write(self.directory, name + '.key',
-                       cert.private_key_pem.bytes()))
+        return (self._write(name + '.pem', cert.cert_chain_pems[0]),
+                self._write(name + '.key', cert.private_key_pem))
 
     def crl(self, *revoked, issuer='ca', expired=False):
         """A PEM revocation list of the certificates in the files *revoked*,
