@@ -21,10 +21,11 @@ EXIT_CODES = ('the file was read',
 # Keys that do nothing unless written: left out when they were not.
 _UNLESS_WRITTEN = frozenset({'client', 'var', 'wait', 'min-disconnect-poll',
                              *openers.IGNORED_KEYS})
-# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a use of a
-# %define's name.
+# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a $name or
+# ${name} that refers to a %define.
 _VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
-_DEFINE_USE = r'\$(?:\{{{0}\}}|{0}(?![A-Za-z0-9_]))'
+_REFERENCE = re.compile(
+    r'\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))')
 # Datatypes of keys whose values are paths.
 _PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
                     'directory_path', 'file_in_existing_directory',
@@ -82,7 +83,7 @@ def variables(loaded, env_values):
     'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
     a secret key, directly or through a ``%define``. Called with the
     variables of the env file set."""
-    found, defines, secret_lines, secret = {}, [], [], set()
+    found, defines, referenced, secret = {}, [], set(), set()
     for url, text in loaded.loader.texts.items():
         for line in scan(text).lines:
             if line.kind == 'comment':
@@ -102,12 +103,12 @@ def variables(loaded, env_values):
                     defines.append((words[0].lower(), names))
             elif line.kind == 'key' and line.name.startswith(
                     keys.SECRET_KEYS):
-                secret_lines.append(line.text)
                 secret.update(names)
-    # A %define whose name a secret line uses passes its variables on.
+                referenced.update(''.join(match).lower() for match
+                                  in _REFERENCE.findall(line.text))
+    # A %define that a secret line refers to passes its variables on.
     for define, names in defines:
-        pattern = re.compile(_DEFINE_USE.format(re.escape(define)), re.I)
-        if any(pattern.search(text) for text in secret_lines):
+        if define in referenced:
             secret.update(names)
     for name in secret:
         found[name].update(secret=True, value=None)
