@@ -1,9 +1,5 @@
-"""``zeoconf demo``: zeoconf against a real, throwaway ZEO server.
-
-Over plain TCP, then over TLS: two databases opened through
-``ZODB.config`` and a zeoconf configuration, an object and a blob written
-through one and read through the other, a change seen back by the first.
-"""
+"""``zeoconf demo``: zeoconf against a real, throwaway ZEO server (what it
+does is its DESCRIPTION)."""
 
 import functools
 import os
