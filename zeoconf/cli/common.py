@@ -37,7 +37,8 @@ OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
 
 
 class LoadError(Exception):
-    """A file that cannot be loaded: ``str`` is FILE:LINE: message."""
+    """A file that cannot be loaded: ``str`` is FILE:LINE: message, with
+    ``message`` and ``line`` (None when none) apart."""
 
     def __init__(self, text, message=None, line=None):
         super().__init__(text)
