@@ -130,6 +130,20 @@ def test_check_and_cli_import_neither_zeo_nor_asyncio(write):
     assert result.returncode == 0, result.stderr
 
 
+def test_check_loads_no_other_command_even_on_a_wrong_command_line(write):
+    path = write('zodb.conf', zodb('    server zeo:8100'))
+    code = ('import sys\n'
+            'import zeoconf.cli\n'
+            f'assert zeoconf.cli.main(["check", {path!r}]) == 0\n'
+            'assert zeoconf.cli.main(["check", "--no-such-option"]) == 2\n'
+            'others = {"zeoconf.cli." + name for name in '
+            '("show", "ping", "migrate", "demo")}\n'
+            'assert not others & set(sys.modules), sorted(sys.modules)\n')
+    result = subprocess.run([sys.executable, '-c', code], text=True,
+                            capture_output=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_migrate_output_redirected_is_the_file_byte_for_byte(tmp_path):
     # Escaping is for a terminal: a CRLF file stays CRLF, a form feed in
     # a comment stays a form feed.

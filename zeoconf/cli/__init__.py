@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 import zeoconf
-from zeoconf.cli import common, ping
+from zeoconf.cli import common
 
 #: The commands, each a module of this package.
 COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
@@ -62,7 +62,10 @@ def main(argv=None, out=None):
     except SystemExit as e:
         if e.code != 2:
             raise
+        if 'ping' not in argv:
+            return 2
         # A wrong command line: ping --format nagios says UNKNOWN (3).
+        ping = importlib.import_module('zeoconf.cli.ping')
         return ping.usage_status(argv, out)
     stream = out or sys.stdout
     if stream is None:
