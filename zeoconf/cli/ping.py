@@ -55,6 +55,36 @@ _MAX_STATUS = 1 << 20
 
 _session_numbers = itertools.count(1)
 
+# What a ping reports of a server besides its status: zeoconf's name
+# (Prometheus's family is zeo_NAME), its key in ZEO's status of a storage
+# (None: the probe's own), its unit in Nagios's performance data ('c' a
+# counter; None: left out there) and the help of its Prometheus family.
+_METRICS = (
+    ('up', None, None,
+     'Whether the server is usable for the storage (1) or not (0).'),
+    ('read_only', None, None,
+     'Whether the server serves the storage read-only (full probes only).'),
+    ('probe_duration_seconds', None, None,
+     'Seconds the probe of the server took.'),
+    ('connections', 'connections', '',
+     'Clients connected to the storage on the server.'),
+    ('active_transactions', 'active_txns', '',
+     'Transactions in progress on the storage.'),
+    ('waiting_transactions', 'waiting', '',
+     'Transactions waiting for the commit lock.'),
+    ('commit_lock_held_seconds', 'lock_time', 's',
+     'Seconds the commit lock has been held, 0 when free.'),
+    ('last_transaction_timestamp_seconds', 'last-transaction', None,
+     'Time of the last committed transaction (none for an empty storage).'),
+    ('commits', 'commits', 'c',
+     'Transactions committed since the server started.'),
+    ('aborts', 'aborts', 'c',
+     'Transactions aborted since the server started.'),
+    ('loads', 'loads', 'c', 'Object loads since the server started.'),
+    ('stores', 'stores', 'c', 'Object stores since the server started.'),
+    ('conflicts', 'conflicts', 'c', 'Conflicts since the server started.'),
+)
+
 
 def _count(number, noun):
     """``1 storage``, ``2 storages``."""
@@ -257,40 +287,26 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def _last_transaction_time(text):
-    """Seconds since the epoch of a TID in hex; None for an empty storage
-    or anything else."""
-    if not isinstance(text, str) or not re.fullmatch(r'[0-9a-fA-F]{16}',
-                                                      text):
-        return None
-    tid = bytes.fromhex(text)
-    return None if tid == bytes(8) else TimeStamp(tid).timeTime()
-
-
-def server_stats(status, now=None):
-    """The statistics zeoconf reports from a storage's status dict (from
-    ``ClientStorage.server_status()`` or ZEO's status request): counts,
-    counters and times; None where the server gave nothing usable."""
+def server_stats(status):
+    """The statistics of :data:`_METRICS` in a storage's status dict (of
+    ``server_status()`` or ZEO's status request); None where the server
+    gave nothing usable."""
     if not isinstance(status, dict):
         return None
-    now = time.time() if now is None else now
-    held = None
+    stats = {name: _number(status.get(key))
+             for name, key, _, _ in _METRICS if key}
     if 'lock_time' in status:
-        lock_time = _number(status['lock_time'])
-        held = 0.0 if lock_time is None else max(0.0, now - lock_time)
-    return {
-        'connections': _number(status.get('connections')),
-        'active_transactions': _number(status.get('active_txns')),
-        'waiting_transactions': _number(status.get('waiting')),
-        'commit_lock_held_seconds': held,
-        'last_transaction_timestamp_seconds': _last_transaction_time(
-            status.get('last-transaction')),
-        'commits': _number(status.get('commits')),
-        'aborts': _number(status.get('aborts')),
-        'loads': _number(status.get('loads')),
-        'stores': _number(status.get('stores')),
-        'conflicts': _number(status.get('conflicts')),
-    }
+        # When the commit lock was taken; None when it is free.
+        taken = stats['commit_lock_held_seconds']
+        stats['commit_lock_held_seconds'] = (
+            0.0 if taken is None else max(0.0, time.time() - taken))
+    # A TID in hex; zero for an empty storage.
+    tid = status.get('last-transaction')
+    valid = (isinstance(tid, str) and re.fullmatch('[0-9a-fA-F]{16}', tid)
+             and int(tid, 16))
+    stats['last_transaction_timestamp_seconds'] = (
+        TimeStamp(bytes.fromhex(tid)).timeTime() if valid else None)
+    return stats
 
 
 def _result(addr, status=None, detail=None):
@@ -590,12 +606,6 @@ def _table(results, others, file):
 
 NAGIOS_STATES = ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')
 
-# Counts and counters of the performance data, with their unit.
-_PERFDATA = (('connections', ''), ('active_transactions', ''),
-             ('waiting_transactions', ''), ('commit_lock_held_seconds', 's'),
-             ('commits', 'c'), ('aborts', 'c'), ('loads', 'c'),
-             ('stores', 'c'), ('conflicts', 'c'))
-
 
 def _plain_number(value):
     """*value* as the C locale writes it, without an exponent."""
@@ -652,10 +662,10 @@ def nagios(results, others, warning=None, critical=None):
                 alert(1, f'{name} {server["status"]}')
             elif server['fallback']:
                 alert(1, f'{name} read-only fallback')
-            for key, unit in _PERFDATA:
-                value = (server['stats'] or {}).get(key)
-                if value is not None:
-                    counts.append(_perf(f'{name} {key}', value, unit))
+            stats = server['stats'] or {}
+            counts += [_perf(f'{name} {key}', stats[key], unit)
+                       for key, _, unit, _ in _METRICS
+                       if unit is not None and stats.get(key) is not None]
     if results:
         summary = _usable(results)
     elif others:
@@ -682,31 +692,9 @@ def nagios(results, others, warning=None, critical=None):
     return state, '\n'.join(lines) + '\n'
 
 
-# Prometheus: the help of each family, zeo_KEY, with KEY the name of the
-# value in a server's result, or of its statistics.
-_HELP = {
-    'up': 'Whether the server is usable for the storage (1) or not (0).',
-    'read_only': 'Whether the server serves the storage read-only (full '
-                 'probes only).',
-    'probe_duration_seconds': 'Seconds the probe of the server took.',
-    'connections': 'Clients connected to the storage on the server.',
-    'active_transactions': 'Transactions in progress on the storage.',
-    'waiting_transactions': 'Transactions waiting for the commit lock.',
-    'commit_lock_held_seconds': 'Seconds the commit lock has been held, 0 '
-                                'when free.',
-    'last_transaction_timestamp_seconds': 'Time of the last committed '
-    'transaction (none for an empty storage).',
-    'commits': 'Transactions committed since the server started.',
-    'aborts': 'Transactions aborted since the server started.',
-    'loads': 'Object loads since the server started.',
-    'stores': 'Object stores since the server started.',
-    'conflicts': 'Conflicts since the server started.',
-}
-_COUNTERS = ('commits', 'aborts', 'loads', 'stores', 'conflicts')
-
-
 def _metrics(server):
-    """A server's result as the values of the families of :data:`_HELP`."""
+    """A server's result as the values of the families of
+    :data:`_METRICS`."""
     values = dict(server['stats'] or {}, up=int(server['usable']))
     if server['mode'] is not None:
         values['read_only'] = int(server['mode'] == 'read-only')
@@ -729,8 +717,8 @@ class _Collector:
         samples = [([storage['label'], server['server']], _metrics(server))
                    for storage in self.results
                    for server in storage['servers']]
-        for key, text in _HELP.items():
-            kind = CounterMetricFamily if key in _COUNTERS else \
+        for key, _, unit, text in _METRICS:
+            kind = CounterMetricFamily if unit == 'c' else \
                 GaugeMetricFamily
             family = kind(f'zeo_{key}', text, labels=['storage', 'server'])
             for labels, values in samples:
