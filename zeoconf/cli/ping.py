@@ -48,11 +48,6 @@ MAX_THREADS = 128
 # Seconds between two rounds of --wait.
 WAIT_PAUSE = 0.5
 
-_STATUS_REQUEST = b'\x00\x00\x00\x04ruok'
-
-# A server's status answer is a few hundred bytes per storage.
-_MAX_STATUS = 1 << 20
-
 _session_numbers = itertools.count(1)
 
 # What a ping reports of a server besides its status: zeoconf's name
@@ -147,137 +142,130 @@ def _server_error(error):
     return f'{type(error).__name__}: {error}'
 
 
-def _frame_end(data):
-    """Where the ZEO frame at the start of *data* ends (a frame is a
-    4-byte big-endian length and a payload); None before the length."""
-    return 4 + int.from_bytes(data[:4], 'big') if len(data) >= 4 else None
-
-
-def _read_frame(sock, data, deadline, limit):
-    """*data* and what the server sends next, until one whole frame came,
-    the server closed, or the frame announced is longer than *limit*.
-
-    Over TLS one ``recv`` returns one record, and a server may send a
-    frame's length and its payload in two.
-    """
+def _read_frame(sock, limit):
+    """``(payload, data)``: the payload of the next ZEO frame (after its
+    4-byte big-endian length) and all bytes read; no payload when the
+    server closes first or announces more than *limit* bytes."""
+    data = b''
     while True:
-        end = _frame_end(data)
-        if end is not None and (end - 4 > limit or len(data) >= end):
-            return data
-        sock.settimeout(_left(deadline))
+        if len(data) >= 4:
+            size = int.from_bytes(data[:4], 'big')
+            if size > limit:
+                return None, data
+            if len(data) >= 4 + size:
+                return data[4:4 + size], data
+        # Over TLS one recv() returns one record: a frame may take two.
         chunk = sock.recv(65536)
         if not chunk:
-            return data
+            return None, data
         data += chunk
 
 
-def _payload(data):
-    """The payload of the whole frame *data* starts with, else None."""
-    end = _frame_end(data)
-    return data[4:end] if end is not None and len(data) >= end else None
-
-
-def _connect(addr, deadline, timeout):
-    """A socket connected to *addr*, a ``(host, port)`` or a socket path.
-    (*timeout* is for messages: the limit is *deadline*.)"""
+def _raw_probe(result, kwargs, addr, timeout, deadline, light):
+    """The raw connection to *addr*: TLS, the server's greeting and, when
+    *light*, the answer to ZEO's status request (a dict by storage name).
+    Each step has the time left as its socket's timeout."""
+    tls = kwargs['ssl'] is not None
+    start = time.monotonic()
+    step, sock, payload = 'connect', None, None
     try:
         if isinstance(addr, tuple):
-            return socket.create_connection(addr, _left(deadline))
-        sock = socket.socket(socket.AF_UNIX)
-        try:
+            sock = socket.create_connection(addr, _left(deadline))
+        else:
+            sock = socket.socket(socket.AF_UNIX)
             sock.settimeout(_left(deadline))
             sock.connect(addr)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    except ConnectionRefusedError:
-        raise _Failed('refused', 'connection refused: nothing listens there')
-    except FileNotFoundError:
-        raise _Failed('refused', 'no such socket file: is the server '
-                      'running?')
-    except socket.timeout:
-        raise _Failed('timeout', f'no connection within {timeout:g}s')
-    except socket.gaierror as e:
-        raise _Failed('error', f'cannot resolve the host name: {e.strerror}')
-    except OSError as e:
-        raise _Failed('error', e.strerror or str(e))
-
-
-def _handshake(sock, context, hostname, timeout):
-    """*sock* over TLS."""
-    try:
-        return context.wrap_socket(sock, server_hostname=hostname)
-    except ssl.SSLCertVerificationError as e:
-        raise _Failed('tls-failed', 'certificate verification failed: '
-                      f'{e.verify_message}')
-    except ssl.SSLError as e:
-        reason = e.reason or str(e)
-        if reason == 'WRONG_VERSION_NUMBER':
-            # What a TLS client reads when a plain ZEO server greets it
-            # in clear text.
-            raise _Failed('tls-failed', 'the server does not speak TLS '
-                          f'({reason}): remove <ssl>, or is this the '
-                          'right port?')
-        raise _Failed('tls-failed', f'TLS failed: {reason}')
-    except socket.timeout:
-        raise _Failed('timeout', 'connected, but no TLS handshake within '
-                      f'{timeout:g}s')
-    except OSError as e:
-        raise _Failed('closed', 'the server closed the connection during '
-                      f'the TLS handshake ({e.strerror or e})')
-
-
-def _greeting(sock, deadline, timeout, tls):
-    """The server's first frame, checked to be a ZEO server's: ``Z`` or
-    ``M`` and a protocol version such as ``5``."""
-    try:
-        data = _read_frame(sock, b'', deadline, limit=16)
-    except ssl.SSLError as e:
-        raise _Failed('tls-failed', f'the server ended TLS: {e.reason or e}'
-                      ' (does it need a client certificate?)')
-    except socket.timeout:
-        hint = '' if tls else ' (a TLS server waits for the client: add ' \
-            '<ssl>?)'
-        raise _Failed('timeout', 'connected, but the server sent no '
-                      f'greeting within {timeout:g}s{hint}')
-    except OSError as e:
-        raise _Failed('error', e.strerror or str(e))
-    if not data:
-        hint = 'does it need a client certificate' if tls else \
-            'does it expect TLS'
-        raise _Failed('closed', f'the server closed the connection at once '
-                      f'({hint}?)')
-    payload = _payload(data) or b''
-    if payload[:1] not in (b'Z', b'M') or not payload[1:].isdigit():
-        raise _Failed('not-zeo', 'something answers there, but not a ZEO '
-                      f'server (it sent {data[:16]!r})')
-    return data
-
-
-def _status_request(sock, rest, deadline, timeout):
-    """ZEO's status request on *sock*, whose greeting was read (*rest* is
-    what came after it): the answer, a dict by storage name."""
-    try:
+        if tls:
+            step = 'handshake'
+            hostname = kwargs['ssl_server_hostname']
+            if hostname is None and isinstance(addr, tuple):
+                hostname = addr[0]      # each server's own, as ZEO does
+            sock.settimeout(_left(deadline))
+            sock = kwargs['ssl'].wrap_socket(sock, server_hostname=hostname)
+        step = 'greeting'
         sock.settimeout(_left(deadline))
-        sock.sendall(_STATUS_REQUEST)
-        payload = _payload(_read_frame(sock, rest, deadline, _MAX_STATUS))
-    except socket.timeout:
-        raise _Failed('timeout', 'the server did not answer the status '
-                      f'request within {timeout:g}s')
+        payload, data = _read_frame(sock, 16)
+        if not data:
+            hint = 'does it need a client certificate' if tls else \
+                'does it expect TLS'
+            raise _Failed('closed', 'the server closed the connection at '
+                          f'once ({hint}?)')
+        if not re.fullmatch(rb'[ZM][0-9]+', payload or b''):
+            raise _Failed('not-zeo', 'something answers there, but not a '
+                          f'ZEO server (it sent {data[:16]!r})')
+        greeted = time.monotonic()
+        result.update(status='ok', connect_ms=_ms(greeted - start))
+        if not light:
+            return None
+        step = 'status request'
+        sock.settimeout(_left(deadline))
+        sock.sendall(b'\x00\x00\x00\x04ruok')
+        # A few hundred bytes per storage.
+        payload, _ = _read_frame(sock, 1 << 20)
+        result['latency_ms'] = _ms(time.monotonic() - greeted)
     except OSError as e:
-        raise _Failed('closed', 'the server closed the connection on the '
-                      f'status request ({e.strerror or e})')
+        raise _diagnosis(e, step, timeout, tls)
+    finally:
+        if sock is not None:
+            sock.close()
     if payload is None:
         raise _Failed('closed', 'the server closed the connection without '
                       'answering the status request')
     try:
-        answer = json.loads(payload.decode('utf-8'))
+        answer = json.loads(payload)
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
         raise _Failed('error', 'the status answer is not a JSON object')
     return answer
+
+
+# What each step of the raw connection waits for, for a time-out's message.
+_AWAITED = {
+    'connect': 'no connection',
+    'handshake': 'connected, but no TLS handshake',
+    'greeting': 'connected, but the server sent no greeting',
+    'status request': 'the server did not answer the status request',
+}
+
+
+def _diagnosis(error, step, timeout, tls):
+    """The failure of a probe that got *error* at *step*."""
+    why = error.strerror or str(error)
+    if isinstance(error, socket.timeout):
+        hint = ' (a TLS server waits for the client: add <ssl>?)' if (
+            step == 'greeting' and not tls) else ''
+        return _Failed('timeout', f'{_AWAITED[step]} within {timeout:g}s'
+                       f'{hint}')
+    if isinstance(error, ConnectionRefusedError):
+        return _Failed('refused', 'connection refused: nothing listens '
+                       'there')
+    if isinstance(error, FileNotFoundError):
+        return _Failed('refused', 'no such socket file: is the server '
+                       'running?')
+    if isinstance(error, socket.gaierror):
+        return _Failed('error', f'cannot resolve the host name: {why}')
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return _Failed('tls-failed', 'certificate verification failed: '
+                       f'{error.verify_message}')
+    if isinstance(error, ssl.SSLError) and step != 'status request':
+        reason = error.reason or str(error)
+        if step == 'greeting':
+            return _Failed('tls-failed', f'the server ended TLS: {reason} '
+                           '(does it need a client certificate?)')
+        if reason == 'WRONG_VERSION_NUMBER':
+            # What a TLS client reads when a plain ZEO server greets it
+            # in clear text.
+            return _Failed('tls-failed', 'the server does not speak TLS '
+                           f'({reason}): remove <ssl>, or is this the '
+                           'right port?')
+        return _Failed('tls-failed', f'TLS failed: {reason}')
+    if step in ('handshake', 'status request'):
+        during = 'during the TLS handshake' if step == 'handshake' else \
+            'on the status request'
+        return _Failed('closed', f'the server closed the connection {during}'
+                       f' ({why})')
+    return _Failed('error', why)
 
 
 def _number(value):
@@ -316,54 +304,26 @@ def _result(addr, status=None, detail=None):
             'stats': None}
 
 
-def probe_server(kwargs, addr, timeout, deadline=None, light=False):
-    """Probe one server of one storage; return a JSON-able dict.
-
-    *kwargs* are the storage's ``opener.kwargs()``, left as they are. The
-    probe ends by *deadline* (a ``time.monotonic()`` value), by default
-    *timeout* seconds from now.
-    """
+def probe_server(kwargs, addr, timeout, deadline, light=False):
+    """Probe one server of one storage by *deadline*, a
+    ``time.monotonic()`` value; return a JSON-able dict. *kwargs* are the
+    storage's ``opener.kwargs()``, left as they are."""
     start = time.monotonic()
-    if deadline is None:
-        deadline = start + timeout
     result = _result(addr)
+    name = kwargs['storage']
     try:
-        _probe(result, kwargs, addr, timeout, deadline, light)
+        answer = _raw_probe(result, kwargs, addr, timeout, deadline, light)
+        if not light:
+            _session(result, kwargs, addr, timeout, deadline)
+        elif name not in answer:
+            raise _Failed('no-storage', f'the server has no storage '
+                          f'{name!r}: is the storage name right?')
+        else:
+            result.update(stats=server_stats(answer[name]), usable=True)
     except _Failed as e:
         result.update(status=e.status, detail=e.detail)
-    finally:
-        result['duration_ms'] = _ms(time.monotonic() - start)
+    result['duration_ms'] = _ms(time.monotonic() - start)
     return result
-
-
-def _probe(result, kwargs, addr, timeout, deadline, light):
-    start = time.monotonic()
-    sock = _connect(addr, deadline, timeout)
-    try:
-        sock.settimeout(_left(deadline))
-        context = kwargs['ssl']
-        if context is not None:
-            hostname = kwargs['ssl_server_hostname']
-            if hostname is None and isinstance(addr, tuple):
-                hostname = addr[0]      # each server's own, as ZEO does
-            sock = _handshake(sock, context, hostname, timeout)
-        greeting = _greeting(sock, deadline, timeout, context is not None)
-        greeted = time.monotonic()
-        result.update(status='ok', connect_ms=_ms(greeted - start))
-        if light:
-            rest = greeting[_frame_end(greeting):]
-            answer = _status_request(sock, rest, deadline, timeout)
-            result['latency_ms'] = _ms(time.monotonic() - greeted)
-    finally:
-        sock.close()
-    if not light:
-        _session(result, kwargs, addr, timeout, deadline)
-        return
-    name = kwargs['storage']
-    if name not in answer:
-        raise _Failed('no-storage', f'the server has no storage {name!r}: '
-                      'is the storage name right?')
-    result.update(stats=server_stats(answer[name]), usable=True)
 
 
 def _session(result, kwargs, addr, timeout, deadline):
