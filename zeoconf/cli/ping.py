@@ -106,40 +106,29 @@ class _Failed(Exception):
 
 
 class _RegistrationFailures(logging.Handler):
-    """Collects ZEO's 'registration failed' records of one ZEO session.
-
-    ZEO's client logs them from its networking thread, which it names
-    after the storage's ``name``: each probe's session gets a name of its
-    own, so that concurrent probes do not take each other's failures.
-    """
+    """ZEO's 'registration failed' errors of one ZEO session: those of the
+    networking thread that ZEO names after the storage's name, *tag*."""
 
     def __init__(self, tag):
         super().__init__(logging.ERROR)
-        self.tag = tag
+        self.tag = tag + ' '
         self.messages = []
-        self.happened = threading.Event()
 
     def emit(self, record):
-        # logging holds this handler's own lock around emit().
-        if (not record.threadName.startswith(self.tag + ' ')
+        if (not record.threadName.startswith(self.tag)
                 or 'Registration' not in record.getMessage()):
             return
         error = record.exc_info[1] if record.exc_info else None
-        self.messages.append(_server_error(error) if error else
-                             record.getMessage())
-        self.happened.set()
-
-
-def _server_error(error):
-    """``Class: message`` of an exception, unwrapping the
-    ``ServerException(('module.Class', (args...)))`` by which ZEO hands an
-    error raised on the server to the client."""
-    args = error.args
-    if (type(error).__name__ == 'ServerException' and len(args) == 2
-            and isinstance(args[0], str) and isinstance(args[1], tuple)):
-        name = args[0].rpartition('.')[2]
-        return f'{name}: {", ".join(str(a) for a in args[1])}'
-    return f'{type(error).__name__}: {error}'
+        args = error.args if error else ()
+        if error is None:
+            self.messages.append(record.getMessage())
+        elif (type(error).__name__ == 'ServerException' and len(args) == 2
+                and isinstance(args[0], str) and isinstance(args[1], tuple)):
+            # How ZEO hands the client an error raised on the server.
+            self.messages.append(f'{args[0].rpartition(".")[2]}: '
+                                 f'{", ".join(str(a) for a in args[1])}')
+        else:
+            self.messages.append(f'{type(error).__name__}: {error}')
 
 
 def _read_frame(sock, limit):
@@ -336,10 +325,10 @@ def _session(result, kwargs, addr, timeout, deadline):
     # name is reported when the server says so, not at the deadline (ZEO's
     # client itself would retry until its wait_timeout).
     session = dict(kwargs, addr=[addr], name=tag, wait=False,
-                   wait_timeout=max(0.1, deadline - time.monotonic()),
-                   read_only=False, read_only_fallback=True, cache=None,
-                   blob_dir=None, shared_blob_dir=False,
-                   blob_cache_size=None, client_label='zeoconf ping')
+                   wait_timeout=_left(deadline), read_only=False,
+                   read_only_fallback=True, cache=None, blob_dir=None,
+                   shared_blob_dir=False, blob_cache_size=None,
+                   client_label='zeoconf ping')
     zeo_log = logging.getLogger('ZEO')
     zeo_log.addHandler(failures)
     try:
@@ -347,11 +336,17 @@ def _session(result, kwargs, addr, timeout, deadline):
         try:
             while not storage.is_connected():
                 if failures.messages:
-                    raise _refused(failures.messages[0], kwargs['storage'])
+                    why = failures.messages[0]
+                    if 'unknown storage' in why:
+                        raise _Failed('no-storage', 'the server has no '
+                                      f'storage {kwargs["storage"]!r} '
+                                      f'({why}): is the storage name right?')
+                    raise _Failed('error', 'the server refused the ZEO '
+                                  f'session: {why}')
                 if time.monotonic() >= deadline:
                     raise _Failed('timeout', 'the server greeted, but no '
                                   f'ZEO session within {timeout:g}s')
-                failures.happened.wait(0.02)
+                time.sleep(0.02)
             read_only = storage.isReadOnly()
             start = time.monotonic()
             failure, status = _round_trip(storage, _left(deadline))
@@ -373,41 +368,25 @@ def _session(result, kwargs, addr, timeout, deadline):
     result.update(usable=True, fallback=read_only and not kwargs['read_only'])
 
 
-def _refused(why, name):
-    """The failure of a ZEO session the server refused, for *why*."""
-    if 'unknown storage' in why:
-        return _Failed('no-storage', f'the server has no storage {name!r} '
-                       f'({why}): is the storage name right?')
-    return _Failed('error', f'the server refused the ZEO session: {why}')
-
-
 def _round_trip(storage, timeout):
-    """``(failure, status)`` of one call to the server, ClientStorage's
-    public ``server_status()``: *failure* is None when it was answered
-    within *timeout* seconds, else why not.
-
-    The call waits as long as ZEO lets it, so it runs in a daemon thread
-    of its own: a server that stops answering cannot hold the probe past
-    its deadline (closing the storage then ends the call).
-    """
-    answered = threading.Event()
-    failed, status = [], []
+    """``(failure, status)`` of ClientStorage's public ``server_status()``:
+    *failure* is None when it was answered within *timeout* seconds, else
+    why not. The call waits as long as ZEO lets it, so it runs in a daemon
+    thread: a server that stops answering cannot hold the probe."""
+    answers = queue.SimpleQueue()
 
     def call():
         try:
-            status.append(storage.server_status())
+            answers.put((None, storage.server_status()))
         except Exception as e:
-            failed.append(f'{type(e).__name__} {e}'.strip())
-        finally:
-            answered.set()
+            answers.put((f'{type(e).__name__} {e}'.strip(), None))
 
     threading.Thread(target=call, name='zeoconf ping call',
                      daemon=True).start()
-    if not answered.wait(timeout):
+    try:
+        return answers.get(timeout=timeout)
+    except queue.Empty:
         return f'no answer within {round(timeout, 2):g}s', None
-    if failed:
-        return failed[0], None
-    return None, status[0]
 
 
 def ping_storages(storages, timeout, progress=None, light=False,
