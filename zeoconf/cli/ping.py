@@ -400,16 +400,15 @@ def ping_storages(storages, timeout, progress=None, light=False,
     a line per finished probe. At most :data:`MAX_THREADS` probes run at
     once; nothing is started or collected after the deadline.
     """
-    jobs = []       # (storage's index, its kwargs, a server's address)
-    for index, (_, opener) in enumerate(storages):
-        kwargs = opener.kwargs()    # once: it holds every address
-        jobs += [(index, kwargs, addr) for addr in kwargs['addr']]
-    results = [{'label': label, 'usable': False, 'servers': []}
-               for label, _ in storages]
-    if not jobs:
-        return results
     if deadline is None:
         deadline = time.monotonic() + timeout
+    results, jobs = [], []      # a job: (its storage's result, kwargs, addr)
+    for label, opener in storages:
+        results.append({'label': label, 'usable': False, 'servers': []})
+        kwargs = opener.kwargs()    # once: it holds every address
+        jobs += [(results[-1], kwargs, addr) for addr in kwargs['addr']]
+    if not jobs:
+        return results
     if not light:
         # Imported once here, not inside the first probes' time.
         import ZEO.ClientStorage  # noqa: F401
@@ -455,19 +454,20 @@ def ping_storages(storages, timeout, progress=None, light=False,
             continue
         done[number] = result
         if progress is not None:
-            label = storages[jobs[number][0]][0]
-            progress(f'ping: {label} {result["server"]}: {result["status"]}')
-    for number, (index, _, addr) in enumerate(jobs):
-        result = done.get(number)
-        if result is None and number in started:
+            progress(f'ping: {jobs[number][0]["label"]} {result["server"]}: '
+                     f'{result["status"]}')
+    for number, (storage, _, addr) in enumerate(jobs):
+        if number in done:
+            result = done[number]
+        elif number in started:
             result = _result(addr, 'timeout',
                              f'no result within {timeout:g}s')
-        elif result is None:
+        else:
             result = _result(
                 addr, 'timeout', f'not probed within {timeout:g}s: more '
                 f'than {MAX_THREADS} servers at once were slow to answer')
-        results[index]['servers'].append(result)
-        results[index]['usable'] |= result['usable']
+        storage['servers'].append(result)
+        storage['usable'] |= result['usable']
     return results
 
 
