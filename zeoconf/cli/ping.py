@@ -493,10 +493,7 @@ class Range:
         inside, start, end = match.groups()
         self.text = text
         self.inside = inside is not None
-        if start == '~':
-            self.start = -math.inf
-        else:
-            self.start = float(start) if start else 0.0
+        self.start = -math.inf if start == '~' else float(start or 0)
         self.end = float(end) if end else math.inf
         if self.start > self.end:
             raise ValueError(f'{text!r}: the range starts above its end')
@@ -505,9 +502,6 @@ class Range:
         """Whether *value* passes the threshold."""
         within = self.start <= value <= self.end
         return within if self.inside else not within
-
-    def __repr__(self):
-        return f'Range({self.text!r})'
 
 
 def _range(text):
@@ -569,42 +563,37 @@ def _nagios_text(text):
 
 def nagios(results, others, warning=None, critical=None):
     """``(exit code, text)`` of a Nagios plugin for *results*."""
-    state, problems, details, times, counts = 0, [], [], [], []
-
-    def alert(level, problem):
-        nonlocal state
-        state = max(state, level)
-        problems.append(problem)
-
+    alerts, details, times, counts = [], [], [], []   # alerts: (level, why)
     for storage in results:
         if not storage['usable']:
-            alert(2, f'{storage["label"]}: no usable server')
+            alerts.append((2, f'{storage["label"]}: no usable server'))
         for server in storage['servers']:
             name = f'{storage["label"]} {server["server"]}'
-            line = f'{name}: {server["status"]}'
-            if server['mode']:
-                line += f', {server["mode"]}'
-            if server['duration_ms'] is not None and server['usable']:
+            facts = [server['status'], server['mode']]
+            if server['usable']:
                 seconds = server['duration_ms'] / 1000
-                line += f', {_plain_number(round(seconds, 6))}s'
+                took = f'{_plain_number(seconds)}s'
+                facts.append(took)
                 times.append(_perf(f'{name} time', seconds, 's', warning,
                                    critical))
                 for level, threshold in ((2, critical), (1, warning)):
                     if threshold is not None and threshold.alerts(seconds):
-                        alert(level, f'{name} took {_plain_number(seconds)}'
-                              f's ({NAGIOS_STATES[level]} {threshold.text})')
+                        alerts.append((level, f'{name} took {took} '
+                                       f'({NAGIOS_STATES[level]} '
+                                       f'{threshold.text})'))
                         break
-            if server['detail']:
-                line += f': {server["detail"]}'
-            details.append(line)
-            if not server['usable'] and storage['usable']:
-                alert(1, f'{name} {server["status"]}')
-            elif server['fallback']:
-                alert(1, f'{name} read-only fallback')
+            elif storage['usable']:
+                alerts.append((1, f'{name} {server["status"]}'))
+            if server['fallback']:
+                alerts.append((1, f'{name} read-only fallback'))
+            details.append(f'{name}: ' + ', '.join(filter(None, facts))
+                           + (f': {server["detail"]}' if server['detail']
+                              else ''))
             stats = server['stats'] or {}
             counts += [_perf(f'{name} {key}', stats[key], unit)
                        for key, _, unit, _ in _METRICS
                        if unit is not None and stats.get(key) is not None]
+    state = max((level for level, _ in alerts), default=0)
     if results:
         summary = _usable(results)
     elif others:
@@ -613,6 +602,7 @@ def nagios(results, others, warning=None, critical=None):
                    "zeoconf's: nothing probed")
     else:
         summary = 'no clientstorage'
+    problems = [problem for _, problem in alerts]
     if problems:
         summary += '; ' + '; '.join(problems[:3])
         if len(problems) > 3:
@@ -624,8 +614,7 @@ def nagios(results, others, warning=None, critical=None):
     lines += [_nagios_text(f'{label}: not probed: {other_client(label)}')
               for label in others]
     if counts:
-        if len(lines) == 1:
-            lines.append('counts')
+        # Each server has a line of details: the last takes the first.
         lines[-1] += ' | ' + counts[0]
         lines += counts[1:]
     return state, '\n'.join(lines) + '\n'
@@ -817,29 +806,15 @@ def _unreadable(args, message, out):
     """Report a configuration that cannot be read; the exit code."""
     common.say(message)
     if args.format == 'json':
-        text = json.dumps({'format': common.JSON_FORMAT, 'file': args.file,
-                           'error': message}, indent=2) + '\n'
+        _emit(args, _json(args, error=message), out)
     elif args.format == 'nagios':
-        text = f'ZEO UNKNOWN - {_nagios_text(message)}\n'
-    else:
-        return 2
-    status = _emit(args, text, out)
-    return 3 if args.format == 'nagios' else status or 2
+        _emit(args, f'ZEO UNKNOWN - {_nagios_text(message)}\n', out)
+    return 3 if args.format == 'nagios' else 2
 
 
-def _rounds(args, storages):
-    """The results of the last round (of one, without --wait)."""
-    deadline = time.monotonic() + args.timeout
-    progress = None if args.quiet or args.wait else common.say
-    while True:
-        results = ping_storages(storages, args.timeout, progress,
-                                args.light, deadline)
-        if (not args.wait or all(s['usable'] for s in results)
-                or time.monotonic() + WAIT_PAUSE >= deadline):
-            return results
-        if not args.quiet:
-            common.say(f'ping: {_usable(results)}; waiting')
-        time.sleep(WAIT_PAUSE)
+def _json(args, **members):
+    return json.dumps(dict(format=common.JSON_FORMAT, file=args.file,
+                           **members), indent=2) + '\n'
 
 
 def run(args, out):
@@ -870,7 +845,17 @@ def run(args, out):
         for line in [f'{args.file}: warning: {message}'
                      for message in warnings] + not_probed:
             common.say(line)
-    results = _rounds(args, storages)
+    deadline = time.monotonic() + args.timeout
+    progress = None if args.quiet or args.wait else common.say
+    while True:
+        results = ping_storages(storages, args.timeout, progress,
+                                args.light, deadline)
+        if (not args.wait or all(s['usable'] for s in results)
+                or time.monotonic() + WAIT_PAUSE >= deadline):
+            break
+        if not args.quiet:
+            common.say(f'ping: {_usable(results)}; waiting')
+        time.sleep(WAIT_PAUSE)
     # ZEO clients configured and none probed: a health check must not read
     # that as "reachable".
     failed = (any(not s['usable'] for s in results)
@@ -888,10 +873,8 @@ def run(args, out):
     if args.format == 'nagios':
         status, text = nagios(results, others, args.warning, args.critical)
     elif args.format == 'json':
-        text = json.dumps({
-            'format': common.JSON_FORMAT, 'file': args.file,
-            'timeout': args.timeout, 'light': args.light,
-            'storages': results, 'not_probed': others}, indent=2) + '\n'
+        text = _json(args, timeout=args.timeout, light=args.light,
+                     storages=results, not_probed=others)
     elif args.format == 'prometheus':
         from prometheus_client import generate_latest
         text = generate_latest(prometheus_registry(results)).decode()
