@@ -48,12 +48,37 @@ MAX_THREADS = 128
 # Seconds between two rounds of --wait.
 WAIT_PAUSE = 0.5
 
-_STATUS_REQUEST = b'\x00\x00\x00\x04ruok'
-
-# A server's status answer is a few hundred bytes per storage.
-_MAX_STATUS = 1 << 20
-
 _session_numbers = itertools.count(1)
+
+# What a ping reports of a server besides its status: zeoconf's name
+# (Prometheus's family is zeo_NAME), its key in ZEO's status of a storage
+# (None: the probe's own), its unit in Nagios's performance data ('c' a
+# counter; None: left out there) and the help of its Prometheus family.
+_METRICS = (
+    ('up', None, None,
+     'Whether the server is usable for the storage (1) or not (0).'),
+    ('read_only', None, None,
+     'Whether the server serves the storage read-only (full probes only).'),
+    ('probe_duration_seconds', None, None,
+     'Seconds the probe of the server took.'),
+    ('connections', 'connections', '',
+     'Clients connected to the storage on the server.'),
+    ('active_transactions', 'active_txns', '',
+     'Transactions in progress on the storage.'),
+    ('waiting_transactions', 'waiting', '',
+     'Transactions waiting for the commit lock.'),
+    ('commit_lock_held_seconds', 'lock_time', 's',
+     'Seconds the commit lock has been held, 0 when free.'),
+    ('last_transaction_timestamp_seconds', 'last-transaction', None,
+     'Time of the last committed transaction (none for an empty storage).'),
+    ('commits', 'commits', 'c',
+     'Transactions committed since the server started.'),
+    ('aborts', 'aborts', 'c',
+     'Transactions aborted since the server started.'),
+    ('loads', 'loads', 'c', 'Object loads since the server started.'),
+    ('stores', 'stores', 'c', 'Object stores since the server started.'),
+    ('conflicts', 'conflicts', 'c', 'Conflicts since the server started.'),
+)
 
 
 def _count(number, noun):
@@ -81,173 +106,155 @@ class _Failed(Exception):
 
 
 class _RegistrationFailures(logging.Handler):
-    """Collects ZEO's 'registration failed' records of one ZEO session.
-
-    ZEO's client logs them from its networking thread, which it names
-    after the storage's ``name``: each probe's session gets a name of its
-    own, so that concurrent probes do not take each other's failures.
-    """
+    """ZEO's 'registration failed' errors of one ZEO session: those of the
+    networking thread that ZEO names after the storage's name, *tag*."""
 
     def __init__(self, tag):
         super().__init__(logging.ERROR)
-        self.tag = tag
+        self.tag = tag + ' '
         self.messages = []
-        self.happened = threading.Event()
 
     def emit(self, record):
-        # logging holds this handler's own lock around emit().
-        if (not record.threadName.startswith(self.tag + ' ')
+        if (not record.threadName.startswith(self.tag)
                 or 'Registration' not in record.getMessage()):
             return
         error = record.exc_info[1] if record.exc_info else None
-        self.messages.append(_server_error(error) if error else
-                             record.getMessage())
-        self.happened.set()
+        args = error.args if error else ()
+        if error is None:
+            self.messages.append(record.getMessage())
+        elif (type(error).__name__ == 'ServerException' and len(args) == 2
+                and isinstance(args[0], str) and isinstance(args[1], tuple)):
+            # How ZEO hands the client an error raised on the server.
+            self.messages.append(f'{args[0].rpartition(".")[2]}: '
+                                 f'{", ".join(str(a) for a in args[1])}')
+        else:
+            self.messages.append(f'{type(error).__name__}: {error}')
 
 
-def _server_error(error):
-    """``Class: message`` of an exception, unwrapping the
-    ``ServerException(('module.Class', (args...)))`` by which ZEO hands an
-    error raised on the server to the client."""
-    args = error.args
-    if (type(error).__name__ == 'ServerException' and len(args) == 2
-            and isinstance(args[0], str) and isinstance(args[1], tuple)):
-        name = args[0].rpartition('.')[2]
-        return f'{name}: {", ".join(str(a) for a in args[1])}'
-    return f'{type(error).__name__}: {error}'
-
-
-def _frame_end(data):
-    """Where the ZEO frame at the start of *data* ends (a frame is a
-    4-byte big-endian length and a payload); None before the length."""
-    return 4 + int.from_bytes(data[:4], 'big') if len(data) >= 4 else None
-
-
-def _read_frame(sock, data, deadline, limit):
-    """*data* and what the server sends next, until one whole frame came,
-    the server closed, or the frame announced is longer than *limit*.
-
-    Over TLS one ``recv`` returns one record, and a server may send a
-    frame's length and its payload in two.
-    """
+def _read_frame(sock, limit):
+    """``(payload, data)``: the payload of the next ZEO frame (after its
+    4-byte big-endian length) and all bytes read; no payload when the
+    server closes first or announces more than *limit* bytes."""
+    data = b''
     while True:
-        end = _frame_end(data)
-        if end is not None and (end - 4 > limit or len(data) >= end):
-            return data
-        sock.settimeout(_left(deadline))
+        if len(data) >= 4:
+            size = int.from_bytes(data[:4], 'big')
+            if size > limit:
+                return None, data
+            if len(data) >= 4 + size:
+                return data[4:4 + size], data
+        # Over TLS one recv() returns one record: a frame may take two.
         chunk = sock.recv(65536)
         if not chunk:
-            return data
+            return None, data
         data += chunk
 
 
-def _payload(data):
-    """The payload of the whole frame *data* starts with, else None."""
-    end = _frame_end(data)
-    return data[4:end] if end is not None and len(data) >= end else None
-
-
-def _connect(addr, deadline, timeout):
-    """A socket connected to *addr*, a ``(host, port)`` or a socket path.
-    (*timeout* is for messages: the limit is *deadline*.)"""
+def _raw_probe(result, kwargs, addr, timeout, deadline, light):
+    """The raw connection to *addr*: TLS, the server's greeting and, when
+    *light*, the answer to ZEO's status request (a dict by storage name).
+    Each step has the time left as its socket's timeout."""
+    tls = kwargs['ssl'] is not None
+    start = time.monotonic()
+    step, sock, payload = 'connect', None, None
     try:
         if isinstance(addr, tuple):
-            return socket.create_connection(addr, _left(deadline))
-        sock = socket.socket(socket.AF_UNIX)
-        try:
+            sock = socket.create_connection(addr, _left(deadline))
+        else:
+            sock = socket.socket(socket.AF_UNIX)
             sock.settimeout(_left(deadline))
             sock.connect(addr)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    except ConnectionRefusedError:
-        raise _Failed('refused', 'connection refused: nothing listens there')
-    except FileNotFoundError:
-        raise _Failed('refused', 'no such socket file: is the server '
-                      'running?')
-    except socket.timeout:
-        raise _Failed('timeout', f'no connection within {timeout:g}s')
-    except socket.gaierror as e:
-        raise _Failed('error', f'cannot resolve the host name: {e.strerror}')
-    except OSError as e:
-        raise _Failed('error', e.strerror or str(e))
-
-
-def _handshake(sock, context, hostname, timeout):
-    """*sock* over TLS."""
-    try:
-        return context.wrap_socket(sock, server_hostname=hostname)
-    except ssl.SSLCertVerificationError as e:
-        raise _Failed('tls-failed', 'certificate verification failed: '
-                      f'{e.verify_message}')
-    except ssl.SSLError as e:
-        reason = e.reason or str(e)
-        if reason == 'WRONG_VERSION_NUMBER':
-            # What a TLS client reads when a plain ZEO server greets it
-            # in clear text.
-            raise _Failed('tls-failed', 'the server does not speak TLS '
-                          f'({reason}): remove <ssl>, or is this the '
-                          'right port?')
-        raise _Failed('tls-failed', f'TLS failed: {reason}')
-    except socket.timeout:
-        raise _Failed('timeout', 'connected, but no TLS handshake within '
-                      f'{timeout:g}s')
-    except OSError as e:
-        raise _Failed('closed', 'the server closed the connection during '
-                      f'the TLS handshake ({e.strerror or e})')
-
-
-def _greeting(sock, deadline, timeout, tls):
-    """The server's first frame, checked to be a ZEO server's: ``Z`` or
-    ``M`` and a protocol version such as ``5``."""
-    try:
-        data = _read_frame(sock, b'', deadline, limit=16)
-    except ssl.SSLError as e:
-        raise _Failed('tls-failed', f'the server ended TLS: {e.reason or e}'
-                      ' (does it need a client certificate?)')
-    except socket.timeout:
-        hint = '' if tls else ' (a TLS server waits for the client: add ' \
-            '<ssl>?)'
-        raise _Failed('timeout', 'connected, but the server sent no '
-                      f'greeting within {timeout:g}s{hint}')
-    except OSError as e:
-        raise _Failed('error', e.strerror or str(e))
-    if not data:
-        hint = 'does it need a client certificate' if tls else \
-            'does it expect TLS'
-        raise _Failed('closed', f'the server closed the connection at once '
-                      f'({hint}?)')
-    payload = _payload(data) or b''
-    if payload[:1] not in (b'Z', b'M') or not payload[1:].isdigit():
-        raise _Failed('not-zeo', 'something answers there, but not a ZEO '
-                      f'server (it sent {data[:16]!r})')
-    return data
-
-
-def _status_request(sock, rest, deadline, timeout):
-    """ZEO's status request on *sock*, whose greeting was read (*rest* is
-    what came after it): the answer, a dict by storage name."""
-    try:
+        if tls:
+            step = 'handshake'
+            hostname = kwargs['ssl_server_hostname']
+            if hostname is None and isinstance(addr, tuple):
+                hostname = addr[0]      # each server's own, as ZEO does
+            sock.settimeout(_left(deadline))
+            sock = kwargs['ssl'].wrap_socket(sock, server_hostname=hostname)
+        step = 'greeting'
         sock.settimeout(_left(deadline))
-        sock.sendall(_STATUS_REQUEST)
-        payload = _payload(_read_frame(sock, rest, deadline, _MAX_STATUS))
-    except socket.timeout:
-        raise _Failed('timeout', 'the server did not answer the status '
-                      f'request within {timeout:g}s')
+        payload, data = _read_frame(sock, 16)
+        if not data:
+            hint = 'does it need a client certificate' if tls else \
+                'does it expect TLS'
+            raise _Failed('closed', 'the server closed the connection at '
+                          f'once ({hint}?)')
+        if not re.fullmatch(rb'[ZM][0-9]+', payload or b''):
+            raise _Failed('not-zeo', 'something answers there, but not a '
+                          f'ZEO server (it sent {data[:16]!r})')
+        greeted = time.monotonic()
+        result.update(status='ok', connect_ms=_ms(greeted - start))
+        if not light:
+            return None
+        step = 'status request'
+        sock.settimeout(_left(deadline))
+        sock.sendall(b'\x00\x00\x00\x04ruok')
+        # A few hundred bytes per storage.
+        payload, _ = _read_frame(sock, 1 << 20)
+        result['latency_ms'] = _ms(time.monotonic() - greeted)
     except OSError as e:
-        raise _Failed('closed', 'the server closed the connection on the '
-                      f'status request ({e.strerror or e})')
+        raise _diagnosis(e, step, timeout, tls)
+    finally:
+        if sock is not None:
+            sock.close()
     if payload is None:
         raise _Failed('closed', 'the server closed the connection without '
                       'answering the status request')
     try:
-        answer = json.loads(payload.decode('utf-8'))
+        answer = json.loads(payload)
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
         raise _Failed('error', 'the status answer is not a JSON object')
     return answer
+
+
+# What each step of the raw connection waits for, for a time-out's message.
+_AWAITED = {
+    'connect': 'no connection',
+    'handshake': 'connected, but no TLS handshake',
+    'greeting': 'connected, but the server sent no greeting',
+    'status request': 'the server did not answer the status request',
+}
+
+
+def _diagnosis(error, step, timeout, tls):
+    """The failure of a probe that got *error* at *step*."""
+    why = error.strerror or str(error)
+    if isinstance(error, socket.timeout):
+        hint = ' (a TLS server waits for the client: add <ssl>?)' if (
+            step == 'greeting' and not tls) else ''
+        return _Failed('timeout', f'{_AWAITED[step]} within {timeout:g}s'
+                       f'{hint}')
+    if isinstance(error, ConnectionRefusedError):
+        return _Failed('refused', 'connection refused: nothing listens '
+                       'there')
+    if isinstance(error, FileNotFoundError):
+        return _Failed('refused', 'no such socket file: is the server '
+                       'running?')
+    if isinstance(error, socket.gaierror):
+        return _Failed('error', f'cannot resolve the host name: {why}')
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return _Failed('tls-failed', 'certificate verification failed: '
+                       f'{error.verify_message}')
+    if isinstance(error, ssl.SSLError) and step != 'status request':
+        reason = error.reason or str(error)
+        if step == 'greeting':
+            return _Failed('tls-failed', f'the server ended TLS: {reason} '
+                           '(does it need a client certificate?)')
+        if reason == 'WRONG_VERSION_NUMBER':
+            # What a TLS client reads when a plain ZEO server greets it
+            # in clear text.
+            return _Failed('tls-failed', 'the server does not speak TLS '
+                           f'({reason}): remove <ssl>, or is this the '
+                           'right port?')
+        return _Failed('tls-failed', f'TLS failed: {reason}')
+    if step in ('handshake', 'status request'):
+        during = 'during the TLS handshake' if step == 'handshake' else \
+            'on the status request'
+        return _Failed('closed', f'the server closed the connection {during}'
+                       f' ({why})')
+    return _Failed('error', why)
 
 
 def _number(value):
@@ -257,40 +264,26 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def _last_transaction_time(text):
-    """Seconds since the epoch of a TID in hex; None for an empty storage
-    or anything else."""
-    if not isinstance(text, str) or not re.fullmatch(r'[0-9a-fA-F]{16}',
-                                                      text):
-        return None
-    tid = bytes.fromhex(text)
-    return None if tid == bytes(8) else TimeStamp(tid).timeTime()
-
-
-def server_stats(status, now=None):
-    """The statistics zeoconf reports from a storage's status dict (from
-    ``ClientStorage.server_status()`` or ZEO's status request): counts,
-    counters and times; None where the server gave nothing usable."""
+def server_stats(status):
+    """The statistics of :data:`_METRICS` in a storage's status dict (of
+    ``server_status()`` or ZEO's status request); None where the server
+    gave nothing usable."""
     if not isinstance(status, dict):
         return None
-    now = time.time() if now is None else now
-    held = None
+    stats = {name: _number(status.get(key))
+             for name, key, _, _ in _METRICS if key}
     if 'lock_time' in status:
-        lock_time = _number(status['lock_time'])
-        held = 0.0 if lock_time is None else max(0.0, now - lock_time)
-    return {
-        'connections': _number(status.get('connections')),
-        'active_transactions': _number(status.get('active_txns')),
-        'waiting_transactions': _number(status.get('waiting')),
-        'commit_lock_held_seconds': held,
-        'last_transaction_timestamp_seconds': _last_transaction_time(
-            status.get('last-transaction')),
-        'commits': _number(status.get('commits')),
-        'aborts': _number(status.get('aborts')),
-        'loads': _number(status.get('loads')),
-        'stores': _number(status.get('stores')),
-        'conflicts': _number(status.get('conflicts')),
-    }
+        # When the commit lock was taken; None when it is free.
+        taken = stats['commit_lock_held_seconds']
+        stats['commit_lock_held_seconds'] = (
+            0.0 if taken is None else max(0.0, time.time() - taken))
+    # A TID in hex; zero for an empty storage.
+    tid = status.get('last-transaction')
+    valid = (isinstance(tid, str) and re.fullmatch('[0-9a-fA-F]{16}', tid)
+             and int(tid, 16))
+    stats['last_transaction_timestamp_seconds'] = (
+        TimeStamp(bytes.fromhex(tid)).timeTime() if valid else None)
+    return stats
 
 
 def _result(addr, status=None, detail=None):
@@ -300,54 +293,26 @@ def _result(addr, status=None, detail=None):
             'stats': None}
 
 
-def probe_server(kwargs, addr, timeout, deadline=None, light=False):
-    """Probe one server of one storage; return a JSON-able dict.
-
-    *kwargs* are the storage's ``opener.kwargs()``, left as they are. The
-    probe ends by *deadline* (a ``time.monotonic()`` value), by default
-    *timeout* seconds from now.
-    """
+def probe_server(kwargs, addr, timeout, deadline, light=False):
+    """Probe one server of one storage by *deadline*, a
+    ``time.monotonic()`` value; return a JSON-able dict. *kwargs* are the
+    storage's ``opener.kwargs()``, left as they are."""
     start = time.monotonic()
-    if deadline is None:
-        deadline = start + timeout
     result = _result(addr)
+    name = kwargs['storage']
     try:
-        _probe(result, kwargs, addr, timeout, deadline, light)
+        answer = _raw_probe(result, kwargs, addr, timeout, deadline, light)
+        if not light:
+            _session(result, kwargs, addr, timeout, deadline)
+        elif name not in answer:
+            raise _Failed('no-storage', f'the server has no storage '
+                          f'{name!r}: is the storage name right?')
+        else:
+            result.update(stats=server_stats(answer[name]), usable=True)
     except _Failed as e:
         result.update(status=e.status, detail=e.detail)
-    finally:
-        result['duration_ms'] = _ms(time.monotonic() - start)
+    result['duration_ms'] = _ms(time.monotonic() - start)
     return result
-
-
-def _probe(result, kwargs, addr, timeout, deadline, light):
-    start = time.monotonic()
-    sock = _connect(addr, deadline, timeout)
-    try:
-        sock.settimeout(_left(deadline))
-        context = kwargs['ssl']
-        if context is not None:
-            hostname = kwargs['ssl_server_hostname']
-            if hostname is None and isinstance(addr, tuple):
-                hostname = addr[0]      # each server's own, as ZEO does
-            sock = _handshake(sock, context, hostname, timeout)
-        greeting = _greeting(sock, deadline, timeout, context is not None)
-        greeted = time.monotonic()
-        result.update(status='ok', connect_ms=_ms(greeted - start))
-        if light:
-            rest = greeting[_frame_end(greeting):]
-            answer = _status_request(sock, rest, deadline, timeout)
-            result['latency_ms'] = _ms(time.monotonic() - greeted)
-    finally:
-        sock.close()
-    if not light:
-        _session(result, kwargs, addr, timeout, deadline)
-        return
-    name = kwargs['storage']
-    if name not in answer:
-        raise _Failed('no-storage', f'the server has no storage {name!r}: '
-                      'is the storage name right?')
-    result.update(stats=server_stats(answer[name]), usable=True)
 
 
 def _session(result, kwargs, addr, timeout, deadline):
@@ -360,10 +325,10 @@ def _session(result, kwargs, addr, timeout, deadline):
     # name is reported when the server says so, not at the deadline (ZEO's
     # client itself would retry until its wait_timeout).
     session = dict(kwargs, addr=[addr], name=tag, wait=False,
-                   wait_timeout=max(0.1, deadline - time.monotonic()),
-                   read_only=False, read_only_fallback=True, cache=None,
-                   blob_dir=None, shared_blob_dir=False,
-                   blob_cache_size=None, client_label='zeoconf ping')
+                   wait_timeout=_left(deadline), read_only=False,
+                   read_only_fallback=True, cache=None, blob_dir=None,
+                   shared_blob_dir=False, blob_cache_size=None,
+                   client_label='zeoconf ping')
     zeo_log = logging.getLogger('ZEO')
     zeo_log.addHandler(failures)
     try:
@@ -371,11 +336,17 @@ def _session(result, kwargs, addr, timeout, deadline):
         try:
             while not storage.is_connected():
                 if failures.messages:
-                    raise _refused(failures.messages[0], kwargs['storage'])
+                    why = failures.messages[0]
+                    if 'unknown storage' in why:
+                        raise _Failed('no-storage', 'the server has no '
+                                      f'storage {kwargs["storage"]!r} '
+                                      f'({why}): is the storage name right?')
+                    raise _Failed('error', 'the server refused the ZEO '
+                                  f'session: {why}')
                 if time.monotonic() >= deadline:
                     raise _Failed('timeout', 'the server greeted, but no '
                                   f'ZEO session within {timeout:g}s')
-                failures.happened.wait(0.02)
+                time.sleep(0.02)
             read_only = storage.isReadOnly()
             start = time.monotonic()
             failure, status = _round_trip(storage, _left(deadline))
@@ -397,41 +368,25 @@ def _session(result, kwargs, addr, timeout, deadline):
     result.update(usable=True, fallback=read_only and not kwargs['read_only'])
 
 
-def _refused(why, name):
-    """The failure of a ZEO session the server refused, for *why*."""
-    if 'unknown storage' in why:
-        return _Failed('no-storage', f'the server has no storage {name!r} '
-                       f'({why}): is the storage name right?')
-    return _Failed('error', f'the server refused the ZEO session: {why}')
-
-
 def _round_trip(storage, timeout):
-    """``(failure, status)`` of one call to the server, ClientStorage's
-    public ``server_status()``: *failure* is None when it was answered
-    within *timeout* seconds, else why not.
-
-    The call waits as long as ZEO lets it, so it runs in a daemon thread
-    of its own: a server that stops answering cannot hold the probe past
-    its deadline (closing the storage then ends the call).
-    """
-    answered = threading.Event()
-    failed, status = [], []
+    """``(failure, status)`` of ClientStorage's public ``server_status()``:
+    *failure* is None when it was answered within *timeout* seconds, else
+    why not. The call waits as long as ZEO lets it, so it runs in a daemon
+    thread: a server that stops answering cannot hold the probe."""
+    answers = queue.SimpleQueue()
 
     def call():
         try:
-            status.append(storage.server_status())
+            answers.put((None, storage.server_status()))
         except Exception as e:
-            failed.append(f'{type(e).__name__} {e}'.strip())
-        finally:
-            answered.set()
+            answers.put((f'{type(e).__name__} {e}'.strip(), None))
 
     threading.Thread(target=call, name='zeoconf ping call',
                      daemon=True).start()
-    if not answered.wait(timeout):
+    try:
+        return answers.get(timeout=timeout)
+    except queue.Empty:
         return f'no answer within {round(timeout, 2):g}s', None
-    if failed:
-        return failed[0], None
-    return None, status[0]
 
 
 def ping_storages(storages, timeout, progress=None, light=False,
@@ -445,16 +400,15 @@ def ping_storages(storages, timeout, progress=None, light=False,
     a line per finished probe. At most :data:`MAX_THREADS` probes run at
     once; nothing is started or collected after the deadline.
     """
-    jobs = []       # (storage's index, its kwargs, a server's address)
-    for index, (_, opener) in enumerate(storages):
-        kwargs = opener.kwargs()    # once: it holds every address
-        jobs += [(index, kwargs, addr) for addr in kwargs['addr']]
-    results = [{'label': label, 'usable': False, 'servers': []}
-               for label, _ in storages]
-    if not jobs:
-        return results
     if deadline is None:
         deadline = time.monotonic() + timeout
+    results, jobs = [], []      # a job: (its storage's result, kwargs, addr)
+    for label, opener in storages:
+        results.append({'label': label, 'usable': False, 'servers': []})
+        kwargs = opener.kwargs()    # once: it holds every address
+        jobs += [(results[-1], kwargs, addr) for addr in kwargs['addr']]
+    if not jobs:
+        return results
     if not light:
         # Imported once here, not inside the first probes' time.
         import ZEO.ClientStorage  # noqa: F401
@@ -500,19 +454,20 @@ def ping_storages(storages, timeout, progress=None, light=False,
             continue
         done[number] = result
         if progress is not None:
-            label = storages[jobs[number][0]][0]
-            progress(f'ping: {label} {result["server"]}: {result["status"]}')
-    for number, (index, _, addr) in enumerate(jobs):
-        result = done.get(number)
-        if result is None and number in started:
+            progress(f'ping: {jobs[number][0]["label"]} {result["server"]}: '
+                     f'{result["status"]}')
+    for number, (storage, _, addr) in enumerate(jobs):
+        if number in done:
+            result = done[number]
+        elif number in started:
             result = _result(addr, 'timeout',
                              f'no result within {timeout:g}s')
-        elif result is None:
+        else:
             result = _result(
                 addr, 'timeout', f'not probed within {timeout:g}s: more '
                 f'than {MAX_THREADS} servers at once were slow to answer')
-        results[index]['servers'].append(result)
-        results[index]['usable'] |= result['usable']
+        storage['servers'].append(result)
+        storage['usable'] |= result['usable']
     return results
 
 
@@ -538,10 +493,7 @@ class Range:
         inside, start, end = match.groups()
         self.text = text
         self.inside = inside is not None
-        if start == '~':
-            self.start = -math.inf
-        else:
-            self.start = float(start) if start else 0.0
+        self.start = -math.inf if start == '~' else float(start or 0)
         self.end = float(end) if end else math.inf
         if self.start > self.end:
             raise ValueError(f'{text!r}: the range starts above its end')
@@ -550,9 +502,6 @@ class Range:
         """Whether *value* passes the threshold."""
         within = self.start <= value <= self.end
         return within if self.inside else not within
-
-    def __repr__(self):
-        return f'Range({self.text!r})'
 
 
 def _range(text):
@@ -590,12 +539,6 @@ def _table(results, others, file):
 
 NAGIOS_STATES = ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')
 
-# Counts and counters of the performance data, with their unit.
-_PERFDATA = (('connections', ''), ('active_transactions', ''),
-             ('waiting_transactions', ''), ('commit_lock_held_seconds', 's'),
-             ('commits', 'c'), ('aborts', 'c'), ('loads', 'c'),
-             ('stores', 'c'), ('conflicts', 'c'))
-
 
 def _plain_number(value):
     """*value* as the C locale writes it, without an exponent."""
@@ -620,42 +563,37 @@ def _nagios_text(text):
 
 def nagios(results, others, warning=None, critical=None):
     """``(exit code, text)`` of a Nagios plugin for *results*."""
-    state, problems, details, times, counts = 0, [], [], [], []
-
-    def alert(level, problem):
-        nonlocal state
-        state = max(state, level)
-        problems.append(problem)
-
+    alerts, details, times, counts = [], [], [], []   # alerts: (level, why)
     for storage in results:
         if not storage['usable']:
-            alert(2, f'{storage["label"]}: no usable server')
+            alerts.append((2, f'{storage["label"]}: no usable server'))
         for server in storage['servers']:
             name = f'{storage["label"]} {server["server"]}'
-            line = f'{name}: {server["status"]}'
-            if server['mode']:
-                line += f', {server["mode"]}'
-            if server['duration_ms'] is not None and server['usable']:
+            facts = [server['status'], server['mode']]
+            if server['usable']:
                 seconds = server['duration_ms'] / 1000
-                line += f', {_plain_number(round(seconds, 6))}s'
+                took = f'{_plain_number(seconds)}s'
+                facts.append(took)
                 times.append(_perf(f'{name} time', seconds, 's', warning,
                                    critical))
                 for level, threshold in ((2, critical), (1, warning)):
                     if threshold is not None and threshold.alerts(seconds):
-                        alert(level, f'{name} took {_plain_number(seconds)}'
-                              f's ({NAGIOS_STATES[level]} {threshold.text})')
+                        alerts.append((level, f'{name} took {took} '
+                                       f'({NAGIOS_STATES[level]} '
+                                       f'{threshold.text})'))
                         break
-            if server['detail']:
-                line += f': {server["detail"]}'
-            details.append(line)
-            if not server['usable'] and storage['usable']:
-                alert(1, f'{name} {server["status"]}')
-            elif server['fallback']:
-                alert(1, f'{name} read-only fallback')
-            for key, unit in _PERFDATA:
-                value = (server['stats'] or {}).get(key)
-                if value is not None:
-                    counts.append(_perf(f'{name} {key}', value, unit))
+            elif storage['usable']:
+                alerts.append((1, f'{name} {server["status"]}'))
+            if server['fallback']:
+                alerts.append((1, f'{name} read-only fallback'))
+            details.append(f'{name}: ' + ', '.join(filter(None, facts))
+                           + (f': {server["detail"]}' if server['detail']
+                              else ''))
+            stats = server['stats'] or {}
+            counts += [_perf(f'{name} {key}', stats[key], unit)
+                       for key, _, unit, _ in _METRICS
+                       if unit is not None and stats.get(key) is not None]
+    state = max((level for level, _ in alerts), default=0)
     if results:
         summary = _usable(results)
     elif others:
@@ -664,6 +602,7 @@ def nagios(results, others, warning=None, critical=None):
                    "zeoconf's: nothing probed")
     else:
         summary = 'no clientstorage'
+    problems = [problem for _, problem in alerts]
     if problems:
         summary += '; ' + '; '.join(problems[:3])
         if len(problems) > 3:
@@ -675,38 +614,15 @@ def nagios(results, others, warning=None, critical=None):
     lines += [_nagios_text(f'{label}: not probed: {other_client(label)}')
               for label in others]
     if counts:
-        if len(lines) == 1:
-            lines.append('counts')
+        # Each server has a line of details: the last takes the first.
         lines[-1] += ' | ' + counts[0]
         lines += counts[1:]
     return state, '\n'.join(lines) + '\n'
 
 
-# Prometheus: the help of each family, zeo_KEY, with KEY the name of the
-# value in a server's result, or of its statistics.
-_HELP = {
-    'up': 'Whether the server is usable for the storage (1) or not (0).',
-    'read_only': 'Whether the server serves the storage read-only (full '
-                 'probes only).',
-    'probe_duration_seconds': 'Seconds the probe of the server took.',
-    'connections': 'Clients connected to the storage on the server.',
-    'active_transactions': 'Transactions in progress on the storage.',
-    'waiting_transactions': 'Transactions waiting for the commit lock.',
-    'commit_lock_held_seconds': 'Seconds the commit lock has been held, 0 '
-                                'when free.',
-    'last_transaction_timestamp_seconds': 'Time of the last committed '
-    'transaction (none for an empty storage).',
-    'commits': 'Transactions committed since the server started.',
-    'aborts': 'Transactions aborted since the server started.',
-    'loads': 'Object loads since the server started.',
-    'stores': 'Object stores since the server started.',
-    'conflicts': 'Conflicts since the server started.',
-}
-_COUNTERS = ('commits', 'aborts', 'loads', 'stores', 'conflicts')
-
-
 def _metrics(server):
-    """A server's result as the values of the families of :data:`_HELP`."""
+    """A server's result as the values of the families of
+    :data:`_METRICS`."""
     values = dict(server['stats'] or {}, up=int(server['usable']))
     if server['mode'] is not None:
         values['read_only'] = int(server['mode'] == 'read-only')
@@ -729,8 +645,8 @@ class _Collector:
         samples = [([storage['label'], server['server']], _metrics(server))
                    for storage in self.results
                    for server in storage['servers']]
-        for key, text in _HELP.items():
-            kind = CounterMetricFamily if key in _COUNTERS else \
+        for key, _, unit, text in _METRICS:
+            kind = CounterMetricFamily if unit == 'c' else \
                 GaugeMetricFamily
             family = kind(f'zeo_{key}', text, labels=['storage', 'server'])
             for labels, values in samples:
@@ -890,29 +806,15 @@ def _unreadable(args, message, out):
     """Report a configuration that cannot be read; the exit code."""
     common.say(message)
     if args.format == 'json':
-        text = json.dumps({'format': common.JSON_FORMAT, 'file': args.file,
-                           'error': message}, indent=2) + '\n'
+        _emit(args, _json(args, error=message), out)
     elif args.format == 'nagios':
-        text = f'ZEO UNKNOWN - {_nagios_text(message)}\n'
-    else:
-        return 2
-    status = _emit(args, text, out)
-    return 3 if args.format == 'nagios' else status or 2
+        _emit(args, f'ZEO UNKNOWN - {_nagios_text(message)}\n', out)
+    return 3 if args.format == 'nagios' else 2
 
 
-def _rounds(args, storages):
-    """The results of the last round (of one, without --wait)."""
-    deadline = time.monotonic() + args.timeout
-    progress = None if args.quiet or args.wait else common.say
-    while True:
-        results = ping_storages(storages, args.timeout, progress,
-                                args.light, deadline)
-        if (not args.wait or all(s['usable'] for s in results)
-                or time.monotonic() + WAIT_PAUSE >= deadline):
-            return results
-        if not args.quiet:
-            common.say(f'ping: {_usable(results)}; waiting')
-        time.sleep(WAIT_PAUSE)
+def _json(args, **members):
+    return json.dumps(dict(format=common.JSON_FORMAT, file=args.file,
+                           **members), indent=2) + '\n'
 
 
 def run(args, out):
@@ -943,7 +845,17 @@ def run(args, out):
         for line in [f'{args.file}: warning: {message}'
                      for message in warnings] + not_probed:
             common.say(line)
-    results = _rounds(args, storages)
+    deadline = time.monotonic() + args.timeout
+    progress = None if args.quiet or args.wait else common.say
+    while True:
+        results = ping_storages(storages, args.timeout, progress,
+                                args.light, deadline)
+        if (not args.wait or all(s['usable'] for s in results)
+                or time.monotonic() + WAIT_PAUSE >= deadline):
+            break
+        if not args.quiet:
+            common.say(f'ping: {_usable(results)}; waiting')
+        time.sleep(WAIT_PAUSE)
     # ZEO clients configured and none probed: a health check must not read
     # that as "reachable".
     failed = (any(not s['usable'] for s in results)
@@ -961,10 +873,8 @@ def run(args, out):
     if args.format == 'nagios':
         status, text = nagios(results, others, args.warning, args.critical)
     elif args.format == 'json':
-        text = json.dumps({
-            'format': common.JSON_FORMAT, 'file': args.file,
-            'timeout': args.timeout, 'light': args.light,
-            'storages': results, 'not_probed': others}, indent=2) + '\n'
+        text = _json(args, timeout=args.timeout, light=args.light,
+                     storages=results, not_probed=others)
     elif args.format == 'prometheus':
         from prometheus_client import generate_latest
         text = generate_latest(prometheus_registry(results)).decode()
