@@ -119,12 +119,6 @@ def _references(value):
     return names
 
 
-def _body(raw):
-    """A line without its line ending, and the ending."""
-    stripped = raw.rstrip('\r\n')
-    return stripped, raw[len(stripped):]
-
-
 def migrate_text(text):
     """Rewrite configuration *text* for zeoconf; return a :class:`Migration`.
 
@@ -148,7 +142,7 @@ def migrate_text(text):
         return Migration(text, list(range(1, len(lines) + 1)),
                          already_zeoconf=has_zeoconf, includes=includes)
 
-    dropped, replace = [], {}
+    dropped = []
     for inside in zeoclients.values():
         # var names the directory of the cache file that client names:
         # without client (which a directive might set), ZEO ignores it,
@@ -161,14 +155,11 @@ def migrate_text(text):
             elif line.kind == 'key' and line.name == 'var' and not keep_var:
                 dropped.append(Dropped(line.number, 'var', _WHY_VAR))
             elif line.kind in ('open', 'close', 'empty'):
-                body, end = _body(lines[line.number - 1])
-                replace[line.number] = re.sub(
-                    r'(<\s*/?\s*)zeoclient', r'\1clientstorage', body,
-                    count=1, flags=re.IGNORECASE) + end
-    for number in zeo_imports:
-        body, end = _body(lines[number - 1])
-        at = body.rstrip().rfind('ZEO')
-        replace[number] = body[:at] + 'zeoconf' + body[at + 3:] + end
+                lines[line.number - 1] = re.sub(
+                    r'(<\s*/?\s*)zeoclient', r'\1clientstorage',
+                    lines[line.number - 1], count=1, flags=re.IGNORECASE)
+    for number in zeo_imports:      # ZEO is the line's only word but import
+        lines[number - 1] = lines[number - 1].replace('ZEO', 'zeoconf')
     gone = {d.line for d in dropped}
     kept_defines = _drop_definitions(scanned, dropped, gone)
 
@@ -186,7 +177,7 @@ def migrate_text(text):
             result.append('%import zeoconf' + newline)
             line_map.append(None)
         if number not in gone:
-            result.append(replace.get(number, raw))
+            result.append(raw)
             line_map.append(number)
     return Migration(
         ''.join(result), line_map, changed=True,
@@ -301,9 +292,6 @@ class Client:
                 kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
         return kwargs
 
-    def __repr__(self):
-        return f'<Client {self.kind} {self.label}>'
-
 
 def find_clients(config):
     """Every ZEO client section of a parsed *config*, in the order the
@@ -313,13 +301,11 @@ def find_clients(config):
     found = []
     for path, section in clients(config):
         if isinstance(section, ClientStorageOpener):
-            found.append(Client('zeoconf', path + (('clientstorage',
-                                                    section.name),), section))
+            kind, own = 'zeoconf', ('clientstorage', section.name)
         else:
-            kind = section.getSectionType()
-            found.append(Client('zeoclient' if kind == 'zeoclient' else 'ZEO',
-                                path + ((kind, section.getSectionName()),),
-                                section))
+            own = (section.getSectionType(), section.getSectionName())
+            kind = 'zeoclient' if own[0] == 'zeoclient' else 'ZEO'
+        found.append(Client(kind, path + (own,), section))
     for client, label in zip(found, numbered([c.label for c in found])):
         client.label = label
     return found
@@ -330,15 +316,11 @@ def find_clients(config):
 @dataclasses.dataclass
 class Difference:
     """How the migrated section's ClientStorage *argument* compares with
-    the original's.
-
-    ``original`` and ``migrated`` are the values as text (never a
-    password); ``reason`` says why they differ; ``effect`` is ``'same'``
-    (written differently, the same for ClientStorage), ``'intended'``
-    (zeoconf behaves differently by design) or ``'unexplained'`` (the
-    migration would change what opens: it is refused). ``storage`` is the
-    client's label, ``line`` the original line of its section when known.
-    """
+    the original's: ``original`` and ``migrated`` as text (never a
+    password), ``reason``, and ``effect``: ``'same'`` (written
+    differently, the same for ClientStorage), ``'intended'`` (zeoconf
+    differs by design) or ``'unexplained'`` (the migration is refused).
+    ``storage`` is the client's label, ``line`` that of its section."""
 
     storage: str
     argument: str
@@ -353,9 +335,16 @@ _ORIGIN = {'zeoclient': "ZODB's <zeoclient>",
            'ZEO': "ZEO's <clientstorage>",
            'zeoconf': 'zeoconf'}
 
+# The arguments compared, in the order they are reported.
+_COMPARED = ('addr', 'storage', 'name', 'cache', 'cache_size', 'blob_dir',
+             'shared_blob_dir', 'blob_cache_size', 'blob_cache_size_check',
+             'read_only', 'read_only_fallback', 'server_sync',
+             'wait_timeout', 'disconnect_poll', 'wait', 'client_label',
+             'ssl', 'ssl_server_hostname')
+
 # Why an argument written differently on each side has the same effect:
 # str.format() of origin, was and now (the arguments each side gives) and
-# before (the original's effect).
+# before (what the original's comes to).
 _SAME_EFFECT = {
     'addr': 'the host names differ in case only: ZConfig lowercases the '
             'host of a server address, and host names ignore case: the '
@@ -384,15 +373,6 @@ _SAME_EFFECT = {
 }
 
 
-def _shown(name, value):
-    """An argument's value as the report shows it."""
-    if name == 'ssl':
-        return 'none' if value is None else 'an SSLContext'
-    if name == 'addr':
-        return ', '.join(map(format_address, value))
-    return repr(value)
-
-
 def _ssl_settings(context):
     """An ``SSLContext`` as the settings that decide what it accepts."""
     return {
@@ -409,6 +389,61 @@ def _ssl_settings(context):
     }
 
 
+def _view(kind, given, defaults):
+    """What ClientStorage makes of the arguments *given* by a section of
+    *kind*, the others being its *defaults*: ``{argument: value}``."""
+    a = {**defaults, **given}
+    # ZConfig lowercases the host of ZODB's and ZEO's server key, and
+    # host names ignore case: compared in lower case.
+    addr = [(x[0].lower(), *x[1:]) if isinstance(x, tuple) else x
+            for x in a['addr']]
+    if a['cache'] is None and a['client']:
+        a['cache'] = openers.cache_file(a['client'], a['var'], a['storage'])
+    if a['blob_dir'] is None or a['shared_blob_dir']:
+        a['blob_cache_size'] = None     # only a private blob cache is trimmed
+    if a['blob_cache_size'] is None:
+        a['blob_cache_size_check'] = None
+    if a['read_only_fallback']:
+        a['read_only'] = None
+    if kind != 'zeoconf':   # ClientStorage drops it; zeoconf does not
+        a['disconnect_poll'] = openers.ZEO_DISCONNECT_POLL
+    if a['ssl'] is not None:
+        a['ssl'] = _ssl_settings(a['ssl'])
+        # The name each address is checked against: the one given, else
+        # the host of the address (what asyncio does).
+        a['ssl_server_hostname'] = [
+            a['ssl_server_hostname'] or (x[0] if isinstance(x, tuple)
+                                         else None) for x in addr]
+    a.update(addr=[format_address(x) for x in addr],
+             name=a['name'] or str(addr),
+             wait_timeout=a['wait_timeout'] or openers.ZEO_WAIT_TIMEOUT)
+    return {name: a[name] for name in _COMPARED}
+
+
+def _shown(name, value):
+    """An argument's value as the report shows it."""
+    if name == 'ssl':
+        return 'none' if value is None else 'an SSLContext'
+    if name == 'addr':
+        return ', '.join(map(format_address, value))
+    return repr(value)
+
+
+def _as_given(given, defaults, name):
+    """Argument *name* as a section's component gives it, for a note."""
+    if name == 'cache' and given.get('client') and given.get(name) is None:
+        return f"client={given['client']!r} var={given['var']!r}"
+    if name not in given:
+        return f'not given ({defaults[name]!r})'
+    return _shown(name, given[name])
+
+
+def _same(name, before, after):
+    if name in ('cache', 'blob_dir') and None not in (before, after):
+        return os.path.abspath(before) == os.path.abspath(after)
+    return before == after
+
+
 def _stricter(setting, before, after):
     """Whether *after* asks at least what *before* does of a peer: a
     higher minimum TLS version, more verify flags or options."""
@@ -417,72 +452,6 @@ def _stricter(setting, before, after):
     if setting in ('verify_flags', 'options'):
         return after & before == before
     return False
-
-
-class _Side:
-    """One side of a comparison: the arguments its component ``given``
-    (the others are ClientStorage's ``defaults``), and their ``effect``,
-    what ClientStorage makes of them, argument by argument."""
-
-    def __init__(self, client, defaults):
-        self.given, self.defaults = client.kwargs(), defaults
-        a = {**defaults, **self.given}
-        # ZConfig lowercases the host of ZODB's and ZEO's server key, and
-        # host names ignore case: compared in lower case.
-        addr = [(x[0].lower(), *x[1:]) if isinstance(x, tuple) else x
-                for x in a['addr']]
-        cache = a['cache']
-        if cache is None and a['client']:
-            cache = openers.cache_file(a['client'], a['var'], a['storage'])
-        # Only a blob cache of the client's own is trimmed.
-        private = a['blob_dir'] is not None and not a['shared_blob_dir']
-        blob_cache_size = a['blob_cache_size'] if private else None
-        fallback = bool(a['read_only_fallback'])
-        tls = a['ssl'] is not None
-        self.effect = {
-            'addr': [format_address(x) for x in addr],
-            'storage': a['storage'],
-            'name': a['name'] or str(addr),
-            'cache': cache,
-            'cache_size': a['cache_size'],
-            'blob_dir': a['blob_dir'],
-            'shared_blob_dir': bool(a['shared_blob_dir']),
-            'blob_cache_size': blob_cache_size,
-            'blob_cache_size_check': (None if blob_cache_size is None
-                                      else a['blob_cache_size_check']),
-            'read_only': None if fallback else bool(a['read_only']),
-            'read_only_fallback': fallback,
-            'server_sync': bool(a['server_sync']),
-            'wait_timeout': a['wait_timeout'] or openers.ZEO_WAIT_TIMEOUT,
-            # ClientStorage drops it: only zeoconf makes it take effect.
-            'disconnect_poll': (a['disconnect_poll']
-                                if client.kind == 'zeoconf'
-                                else openers.ZEO_DISCONNECT_POLL),
-            'wait': bool(a['wait']),
-            'client_label': a['client_label'],
-            'ssl': _ssl_settings(a['ssl']) if tls else None,
-            # With TLS, the name each address is checked against: the one
-            # given, else the host of the address (what asyncio does).
-            'ssl_server_hostname': [
-                a['ssl_server_hostname'] or (x[0] if isinstance(x, tuple)
-                                             else None)
-                for x in addr] if tls else None,
-        }
-
-    def text(self, name):
-        """Argument *name* as given, for a note."""
-        given = self.given
-        if name == 'cache' and given.get('client') and not given.get(name):
-            return f"client={given['client']!r} var={given['var']!r}"
-        if name not in given:
-            return f'not given ({self.defaults[name]!r})'
-        return _shown(name, given[name])
-
-
-def _same(name, before, after):
-    if name in ('cache', 'blob_dir') and None not in (before, after):
-        return os.path.abspath(before) == os.path.abspath(after)
-    return before == after
 
 
 def _explain(name, before, after, written, origin):
@@ -519,38 +488,6 @@ def _explain(name, before, after, written, origin):
         f'storage')
 
 
-def _compare_one(original, migrated, line, defaults, leave_out):
-    """The differences between one original client and its migration."""
-    origin = _ORIGIN[original.kind]
-    was, now = _Side(original, defaults), _Side(migrated, defaults)
-    found = []
-    for name, before in was.effect.items():
-        after = now.effect[name]
-        if name in leave_out:
-            continue
-        if not _same(name, before, after):
-            effect, reason = _explain(name, before, after,
-                                      was.given.get(name), origin)
-            found.append(Difference(original.label, name, _shown(name, before),
-                                    _shown(name, after), reason, effect, line))
-        elif (name in _SAME_EFFECT
-              and was.given.get(name) != now.given.get(name)
-              and (name != 'cache' or was.given.get('client'))):
-            reason = _SAME_EFFECT[name].format(
-                origin=origin, was=was.given, now=now.given, before=before)
-            found.append(Difference(original.label, name, was.text(name),
-                                    now.text(name), reason, 'same', line))
-    ignored = sorted(name for name in was.given
-                     if name in _IGNORED_ARGUMENTS and name not in now.given)
-    if ignored:
-        found.append(Difference(
-            original.label, 'ignored arguments', ', '.join(ignored),
-            'not passed', f'{origin} passes {", ".join(ignored)}, which '
-            f'ClientStorage accepts and ignores; zeoconf does not pass them',
-            'same', line))
-    return found
-
-
 def compare(original, migrated, lines=None, leave_out=()):
     """Compare the :class:`Client` lists of the original and the migrated
     configuration (matched in order); return a list of
@@ -570,9 +507,37 @@ def compare(original, migrated, lines=None, leave_out=()):
     defaults = {name: p.default for name, p in inspect.signature(
         ClientStorage).parameters.items() if p.default is not p.empty}
     found = []
-    for before, after, line in zip(original, migrated,
-                                   lines or [None] * len(original)):
-        found += _compare_one(before, after, line, defaults, leave_out)
+    for one, other, line in zip(original, migrated,
+                                lines or [None] * len(original)):
+        origin = _ORIGIN[one.kind]
+        was, now = one.kwargs(), other.kwargs()
+        before = _view(one.kind, was, defaults)
+        after = _view(other.kind, now, defaults)
+        for name in _COMPARED:
+            if name in leave_out:
+                continue
+            if not _same(name, before[name], after[name]):
+                effect, reason = _explain(name, before[name], after[name],
+                                          was.get(name), origin)
+                texts = _shown(name, before[name]), _shown(name, after[name])
+            elif (name in _SAME_EFFECT and was.get(name) != now.get(name)
+                  and (name != 'cache' or was.get('client'))):
+                effect, reason = 'same', _SAME_EFFECT[name].format(
+                    origin=origin, was=was, now=now, before=before[name])
+                texts = (_as_given(was, defaults, name),
+                         _as_given(now, defaults, name))
+            else:
+                continue
+            found.append(Difference(one.label, name, *texts, reason, effect,
+                                    line))
+        ignored = sorted(name for name in was
+                         if name in _IGNORED_ARGUMENTS and name not in now)
+        if ignored:
+            found.append(Difference(
+                one.label, 'ignored arguments', ', '.join(ignored),
+                'not passed', f'{origin} passes {", ".join(ignored)}, which '
+                f'ClientStorage accepts and ignores; zeoconf does not pass '
+                f'them', 'same', line))
     return found
 
 
@@ -625,21 +590,24 @@ _OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
                  'imported); not compared: ssl and ssl_server_hostname (the '
                  'SSLContext needs the TLS files)')
 
+_ORIG_EXISTS = ('{0}.orig already exists: not overwriting it (move it away '
+                'to migrate {0} again)')
+
 
 def _worst(effects):
     return max(effects, key=list(_SAID).index, default='same')
 
 
-def _section_line(loaded, client, lines):
+def _section_line(loaded, client, scanned):
     """The line where *client*'s section opens in the file *loaded* read
-    (None when it stands in an included file): the section holding its
-    keys, which the loader located. *lines* is the scan of the file."""
+    (the section holding its keys, which the loader located), or None
+    when it stands in an included file."""
     section = client.section
     if client.kind == 'zeoconf':
         section = section.config
     found = [number for where in loaded.loader.positions(section).values()
              for number, url in where if url == loaded.url]
-    holder = lines.section_at(min(found)) if found else None
+    holder = scanned.section_at(min(found)) if found else None
     return holder.start if holder else None
 
 
@@ -665,8 +633,8 @@ def _in_original(error, migration, url):
         message, url, migration.original_line(lineno) or lineno)
 
 
-def _say_changes(migration, path, err):
-    """What the rewrite did, in line order."""
+def _changes(migration):
+    """What the rewrite did: ``(line, message)``, in line order."""
     said = [(number, '%import ZEO is now %import zeoconf')
             for number in migration.imports]
     if migration.added_import:
@@ -682,39 +650,30 @@ def _say_changes(migration, path, err):
     said += [(number, f'%include {target}: included files are not '
               f'rewritten; migrate them on their own')
              for number, target in migration.includes]
-    for number, message in sorted(said, key=lambda item: item[0]):
-        err.write(f'{path}:{number}: {message}\n')
+    return sorted(said, key=lambda item: item[0])
 
 
-def _say_comparison(differences, clients, lines, path, err):
+def _say_comparison(differences, clients, lines, say):
     """Report the comparison; return the verdict, the worst effect."""
     by_storage = {}
     for difference in differences:
         by_storage.setdefault(difference.storage, []).append(difference)
     if 'the file' in by_storage:
         d = by_storage['the file'][0]
-        err.write(f'{path}: {d.reason}: before {d.original}; after '
-                  f'{d.migrated}\n')
+        say(f'{d.reason}: before {d.original}; after {d.migrated}')
         return 'unexplained'
     verdicts = []
     for client, line in zip(clients, lines):
         found = by_storage.get(client.label, [])
         verdicts.append(_worst(d.effect for d in found))
-        where = f'{path}:{line}' if line else path
         said = _SAID[verdicts[-1]][0]
         if client.kind == 'zeoconf':
-            err.write(f"{where}: {client.label}: already zeoconf's, {said}\n")
+            said = f"already zeoconf's, {said}"
         else:
-            err.write(f'{where}: {client.label}: {_ORIGIN[client.kind]} '
-                      f'and zeoconf resolve to {said}\n')
-        for d in found:
-            err.write(f'  {d.argument}: {d.original} -> {d.migrated} '
-                      f'({_SAID[d.effect][1]}): {d.reason}\n')
-        if _refused_by_zeo(client):
-            err.write(f'{where}: {client.label}: the original never opens '
-                      f'on the installed ZEO: ZEO before 5.4 refuses a '
-                      f'username without a password; the migrated file '
-                      f'drops both and opens\n')
+            said = f'{_ORIGIN[client.kind]} and zeoconf resolve to {said}'
+        say(f'{client.label}: {said}' + ''.join(
+            f'\n  {d.argument}: {d.original} -> {d.migrated} '
+            f'({_SAID[d.effect][1]}): {d.reason}' for d in found), line)
     return _worst(verdicts)
 
 
@@ -726,11 +685,6 @@ def _state(path):
     except OSError:
         return None
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def _orig_exists(path):
-    return (f'{path}.orig already exists: not overwriting it (move it away '
-            f'to migrate {path} again)')
 
 
 def _write(path, original, text, read_state):
@@ -755,7 +709,7 @@ def _write(path, original, text, read_state):
     try:
         files.create(path + '.orig', old, stat.S_IMODE(st.st_mode) & 0o777)
     except FileExistsError:
-        return f'{_orig_exists(path)}; {path} is unchanged'
+        return f'{_ORIG_EXISTS.format(path)}; {path} is unchanged'
     except OSError as e:
         return refused(f'cannot write {path}.orig: {e.strerror or e}')
     try:
@@ -853,6 +807,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+
+    def say(message, line=None):
+        err.write(f'{path}:{line}: {message}\n' if line
+                  else f'{path}: {message}\n')
+
     read_state = _state(path)
     try:
         text = loader.read_text(path)
@@ -861,28 +820,28 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
         return 1
     migration = migrate_text(text)
     if not migration.changed:
-        what = ('already uses zeoconf (%import zeoconf, no %import ZEO, no '
-                '<zeoclient>)' if migration.already_zeoconf else
-                'no %import ZEO and no <zeoclient> section')
-        err.write(f'{path}: {what}: nothing to change\n')
+        say(('already uses zeoconf (%import zeoconf, no %import ZEO, no '
+             '<zeoclient>)' if migration.already_zeoconf else
+             'no %import ZEO and no <zeoclient> section') +
+            ': nothing to change')
         for number, target in migration.includes:
-            err.write(f'{path}:{number}: %include {target}: included files '
-                      f'are not looked at; migrate them on their own\n')
+            say(f'%include {target}: included files are not looked at; '
+                f'migrate them on their own', number)
         if write:
-            err.write(f'{path}: not written\n')
+            say('not written')
         else:
             out.write(text)
         return 0
     if write and os.path.lexists(path + '.orig'):
-        err.write(f'{_orig_exists(path)}\n')
+        err.write(_ORIG_EXISTS.format(path) + '\n')
         return 1
     try:
         schema, note = schemas.choose(schema, text, offline)
     except ZConfig.ConfigurationError as e:
-        err.write(f'{path}: {e.message}\n')
+        say(e.message)
         return 1
     if note:
-        err.write(f'{path}: {note}\n')
+        say(note)
     url = pathlib.Path(os.path.abspath(path)).as_uri()
     scanned = scan(text)
     reading = loader.Loader(schema, {url: _ssl_lines(scanned)
@@ -898,10 +857,10 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                 return 1
             # ZEO's component refuses the empty <ssl> its documentation
             # shows; zeoconf reads it as documented: nothing to compare.
-            err.write(f"{path}:{empty}: the original never opens: ZEO's "
-                      f"component refuses an empty <ssl> (its documentation "
-                      f"shows one); zeoconf reads it as documented: TLS, the "
-                      f"server verified against the system's CAs\n")
+            say("the original never opens: ZEO's component refuses an "
+                "empty <ssl> (its documentation shows one); zeoconf reads "
+                "it as documented: TLS, the server verified against the "
+                "system's CAs", empty)
             original = None
         try:
             with common.collecting_warnings() as warnings:
@@ -912,38 +871,43 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                       f'zeoconf refuses it; {path} is unchanged)\n')
             return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
-        err.write(f'{path}: {internal_error(e)}\n')
+        say(internal_error(e))
         return 1
 
-    _say_changes(migration, path, err)
+    for number, message in _changes(migration):
+        say(message, number)
     for number, line in enumerate(text.split('\n', 5)[:5], 1):
         if line.strip() in _GENERATED:
             tool, when = _GENERATED[line.strip()]
-            err.write(f'{path}:{number}: warning: {tool} generated this file: '
-                      f'{when} overwrites the change; carry it into the '
-                      f'settings {tool} reads (see docs/migrate.md)\n')
+            say(f'warning: {tool} generated this file: {when} overwrites '
+                f'the change; carry it into the settings {tool} reads (see '
+                f'docs/migrate.md)', number)
     for warning in warnings:
-        err.write(f'{path}: zeoconf: {_renumber(warning, migration)}\n')
+        say(f'zeoconf: {_renumber(warning, migration)}')
     verdict = 'same'
     if original is not None:
         before = find_clients(original.config)
-        lines = [_section_line(original, client, scanned)
-                 for client in before]
+        lines = [_section_line(original, c, scanned) for c in before]
         leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
-        differences = compare(before, find_clients(result.config), lines,
-                              leave_out)
-        verdict = _say_comparison(differences, before, lines, path, err)
+        verdict = _say_comparison(compare(
+            before, find_clients(result.config), lines, leave_out), before,
+            lines, say)
+        for client, line in zip(before, lines):
+            if _refused_by_zeo(client):
+                say(f'{client.label}: the original never opens on the '
+                    f'installed ZEO: ZEO before 5.4 refuses a username '
+                    f'without a password; the migrated file drops both and '
+                    f'opens', line)
         if offline:
-            err.write(f'{path}: {_OFFLINE_NOTE}\n')
-        if not before and verdict == 'same':
-            err.write(f'{path}: no ZEO client storage to compare\n')
-        else:
-            err.write(f'{path}: {_SAID[verdict][2]}\n')
+            say(_OFFLINE_NOTE)
+        say('no ZEO client storage to compare' if not before
+            and verdict == 'same' else _SAID[verdict][2])
     if verdict == 'unexplained':
         return 1
     if not write:
         out.write(migration.text)
         return 0
     failed = _write(path, text, migration.text, read_state)
-    err.write(f'{failed or f"{path}: written; the original is {path}.orig"}\n')
+    err.write((failed or f'{path}: written; the original is {path}.orig')
+              + '\n')
     return 1 if failed else 0
