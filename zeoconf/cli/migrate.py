@@ -1,16 +1,11 @@
 """``zeoconf migrate``: from ``%import ZEO`` and ``<zeoclient>`` to zeoconf.
 
-- :func:`migrate_text` rewrites the text: ``%import ZEO`` becomes
-  ``%import zeoconf``, ``<zeoclient>`` becomes ``<clientstorage>``, and
-  the ``username``, ``password`` and ``realm`` lines (which ZEO ignores
-  since 5.0) are dropped. Every other line is kept byte for byte.
-- :func:`find_clients` and :func:`compare` are the proof: the original
-  parsed with its own component and the result with zeoconf resolve to
-  ClientStorage arguments that are compared, without connecting.
-- :func:`migrate_file` is the command.
-
-No password is ever shown: password lines are dropped by line number and
-key name, and a ``%define`` only they used goes with them.
+:func:`migrate_text` rewrites the text, keeping every other line byte for
+byte; :func:`find_clients` and :func:`compare` prove, without connecting,
+that the original parsed with its own component and the result parsed
+with zeoconf give ClientStorage the same arguments; :func:`migrate_file`
+is the command. No password is ever shown: password lines are dropped by
+line number and key name, and a ``%define`` only they used goes too.
 """
 
 import dataclasses
@@ -41,9 +36,8 @@ __all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
 # drops their lines.
 DROPPED_KEYS = openers.AUTHENTICATION_KEYS
 
-# Arguments ClientStorage takes and does nothing with: those of the keys
-# zeoconf ignores, and min_disconnect_poll (zeoconf reads it as
-# disconnect-poll).
+# Arguments ClientStorage takes and ignores: those of the keys zeoconf
+# ignores, and min_disconnect_poll (zeoconf's disconnect-poll).
 _IGNORED_ARGUMENTS = (*(key.replace('-', '_') for key in openers.IGNORED_KEYS),
                       'min_disconnect_poll')
 
@@ -93,8 +87,7 @@ class Migration:
     includes: list = dataclasses.field(default_factory=list)
 
     def original_line(self, number):
-        """The original number of line *number* of :attr:`text` (None for
-        the added ``%import zeoconf`` or out of range)."""
+        """The original number of line *number* of :attr:`text`, or None."""
         if 1 <= number <= len(self.line_map):
             return self.line_map[number - 1]
         return None
@@ -190,9 +183,8 @@ def migrate_text(text):
 def _drop_definitions(scanned, dropped, gone):
     """Drop (add to *dropped* and *gone*) every ``%define`` that only
     dropped lines use, directly or through other definitions: its value
-    may be the password. Return ``(line, name, users)`` for each
-    definition a dropped line used that stays, as others use it too.
-    Linear: every line's references are read once."""
+    may be the password. Return ``(line, name, users)`` of those that a
+    dropped line uses and others too. Linear in the lines."""
     defines = {}
     for line in scanned.directives('define'):
         defines.setdefault(line.value.split()[0].lower(), []).append(line)
@@ -294,10 +286,8 @@ class Client:
 
 
 def find_clients(config):
-    """Every ZEO client section of a parsed *config*, in the order the
-    schema holds them (the same for the original and the migrated text,
-    which differ only in section type names): a list of :class:`Client`.
-    """
+    """Every ZEO client section of a parsed *config*, as :class:`Client`,
+    in the order of the schema (the same before and after migration)."""
     found = []
     for path, section in clients(config):
         if isinstance(section, ClientStorageOpener):
@@ -390,8 +380,8 @@ def _ssl_settings(context):
 
 
 def _view(kind, given, defaults):
-    """What ClientStorage makes of the arguments *given* by a section of
-    *kind*, the others being its *defaults*: ``{argument: value}``."""
+    """What ClientStorage makes of the arguments a section of *kind*
+    gives (the others are its *defaults*): ``{argument: value}``."""
     a = {**defaults, **given}
     # ZConfig lowercases the host of ZODB's and ZEO's server key, and
     # host names ignore case: compared in lower case.
@@ -455,8 +445,7 @@ def _stricter(setting, before, after):
 
 
 def _explain(name, before, after, written, origin):
-    """``(effect, reason)`` for an argument whose effect differs;
-    *written* is what the original gives."""
+    """``(effect, reason)`` for an argument whose effect differs."""
     if name == 'disconnect_poll':
         return 'intended', (
             f'ClientStorage drops disconnect_poll (and ignores '
@@ -489,11 +478,9 @@ def _explain(name, before, after, written, origin):
 
 
 def compare(original, migrated, lines=None, leave_out=()):
-    """Compare the :class:`Client` lists of the original and the migrated
-    configuration (matched in order); return a list of
-    :class:`Difference`. *lines* gives, per original client, the line of
-    its section (or None); the ClientStorage arguments named in
-    *leave_out* are not compared."""
+    """The :class:`Difference` list of two :class:`Client` lists, matched
+    in order; *lines*: the line of each original's section (or None);
+    *leave_out*: arguments not compared."""
     if len(original) != len(migrated) or any(
             [t for t, _ in a.path[:-1]] != [t for t, _ in b.path[:-1]]
             for a, b in zip(original, migrated)):
@@ -542,10 +529,9 @@ def compare(original, migrated, lines=None, leave_out=()):
 
 
 def _refused_by_zeo(client):
-    """Whether ZEO itself refuses what *client*'s section passes: before
-    5.4, ClientStorage asserts that a username comes with a password (or
-    a realm). Asked of the installed ZEO, with a storage that waits for no
-    server and is closed at once."""
+    """Whether the installed ZEO refuses what *client* passes: before 5.4,
+    a username without a password (or a realm). A storage that waits for
+    no server is asked, and closed."""
     c = client.section
     if client.kind != 'zeoclient' or not c.username or c.password or c.realm:
         return False
@@ -600,8 +586,7 @@ def _worst(effects):
 
 def _section_line(loaded, client, scanned):
     """The line where *client*'s section opens in the file *loaded* read
-    (the section holding its keys, which the loader located), or None
-    when it stands in an included file."""
+    (where its keys are), or None when it is in an included file."""
     section = client.section
     if client.kind == 'zeoconf':
         section = section.config
@@ -678,8 +663,7 @@ def _say_comparison(differences, clients, lines, say):
 
 
 def _state(path):
-    """``(device, inode, size, mtime)`` of *path*'s target, which change
-    when the file does; None when it cannot be looked at."""
+    """What changes when the file at *path* does; None if not there."""
     try:
         st = os.stat(path)
     except OSError:
@@ -731,9 +715,8 @@ def _write(path, original, text, read_state):
 
 
 def _ssl_lines(scanned):
-    """``{line: ''}`` for every line of an ``<ssl>`` section in a ZEO
-    ``<clientstorage>``: ZEO's component reads the TLS files when it
-    parses them, which an offline review must not do."""
+    """``{line: ''}`` for the ``<ssl>`` lines of ZEO's ``<clientstorage>``,
+    whose component reads the TLS files, for an offline review."""
     return {number: '' for section in scanned.sections
             if section.type == 'ssl' and section.parent is not None
             and section.parent.type == 'clientstorage'
@@ -742,8 +725,7 @@ def _ssl_lines(scanned):
 
 
 def _empty_ssl(scanned, lineno):
-    """The line of the empty ``<ssl>`` section that holds *lineno*, or
-    None."""
+    """The line of the empty ``<ssl>`` that holds *lineno*, or None."""
     for section in scanned.sections:
         if (section.type == 'ssl' and lineno is not None
                 and section.start <= lineno <= (section.end or lineno)
@@ -792,18 +774,12 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                  offline=False):
     """``zeoconf migrate FILE``: return the exit code (0 or 1).
 
-    Prints the migrated text on *out* (standard output by default), or
-    with *write* replaces *path* and keeps the original as ``PATH.orig``
-    (an existing ``PATH.orig`` is never overwritten). What changed, and
-    whether both versions resolve to the same ClientStorage arguments,
-    goes to *err* (standard error by default). *schema* is ``'zodb'``,
-    ``'zope'``, the path of a schema file, or None to choose by what the
-    file reads like (:func:`zeoconf.schemas.choose`).
-
-    Exit 1, with ``FILE:LINE: message`` on *err* and nothing on *out*,
-    when the file cannot be read, the original does not parse with its
-    own component, the result does not parse with zeoconf, or the two
-    would not open the same storages (an unexplained difference).
+    Prints the migrated text on *out*, or with *write* replaces *path*,
+    keeping the original as ``PATH.orig`` (never overwritten); the report
+    goes to *err*. *schema*: ``'zodb'``, ``'zope'``, a schema file, or
+    None to choose by the text. Exit 1, with nothing on *out*, when the
+    file cannot be read, either version does not parse, or they would
+    not open the same storages.
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
