@@ -1,9 +1,7 @@
 """Writing a file whole or not at all: ``ping --output``, ``migrate --write``.
 
-A new text goes to a temporary file beside the old one, which then takes
-its name in one step. :func:`rewrite` is the exception, for a file that
-must keep its inode (several hard links): it grows the file first, so
-that a full disk fails before a byte is overwritten.
+New contents go to a temporary file beside the file, which then takes its
+name in one step; only :func:`rewrite` writes in place.
 """
 
 import contextlib
@@ -41,9 +39,8 @@ def _sync_directory(path):
 
 
 def _temporary(path, data, mode=None):
-    """A new file beside *path* holding *data*, on disk: its name and open
-    descriptor. It gets *mode*, or the mode a new file gets (0666 less
-    the umask); it is removed again when writing fails."""
+    """A new file beside *path* holding *data*, on disk, with *mode* (by
+    default, the mode a new file gets): its name and open descriptor."""
     directory, name = os.path.split(os.path.abspath(path))
     temporary = os.path.join(directory, f'.{name}.{os.urandom(6).hex()}.tmp')
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
@@ -61,10 +58,9 @@ def _temporary(path, data, mode=None):
 
 
 def replace(path, data, like=None):
-    """Replace *path* by a file holding *data*: a temporary file beside it,
-    renamed over it. With *like* (an ``os.stat`` result), the new file gets
-    its mode and owner (``PermissionError`` when it cannot, and *path* is
-    unchanged)."""
+    """Replace *path* by a file holding *data*. With *like* (an
+    ``os.stat`` result) the new file gets its mode and owner, or
+    ``PermissionError`` leaves *path* as it was."""
     mode = None if like is None else stat.S_IMODE(like.st_mode)
     temporary, descriptor = _temporary(path, data, mode)
     try:
@@ -83,9 +79,9 @@ def replace(path, data, like=None):
 
 
 def create(path, data, mode):
-    """Create *path* holding *data*, with *mode*: a temporary file given its
-    name by a hard link, which never replaces a file (``FileExistsError``
-    when *path* exists)."""
+    """Create *path* holding *data*, with *mode*, or ``FileExistsError``:
+    a temporary file is given its name by a hard link, which never
+    replaces a file."""
     temporary, descriptor = _temporary(path, data, mode)
     os.close(descriptor)
     try:
@@ -103,10 +99,10 @@ def create(path, data, mode):
 
 
 def rewrite(path, data, old):
-    """Write *data* over *path*, which holds *old*, in place: its inode
-    stays, so every hard link sees the change. The file grows first, so
-    that a full disk fails before anything is overwritten; on failure
-    *old* is put back (:class:`Damaged` when it cannot be)."""
+    """Write *data* in place over *path*, which holds *old*, so that every
+    hard link sees it. The file grows first, so that a full disk fails
+    before anything is overwritten; on failure *old* is put back, or
+    :class:`Damaged` says it could not be."""
     descriptor = os.open(path, os.O_WRONLY)
     try:
         try:
