@@ -605,17 +605,15 @@ def _renumber(message, migration):
     return re.sub(r'(\bline )(\d+)', original, message)
 
 
-def _in_original(error, migration, url):
-    """*error* of a parse of the migrated text, located in the original
-    (an error in an included file is left as it is)."""
-    if getattr(error, 'url', None) not in (None, url):
-        return error
-    message = _renumber(error.message, migration)
-    lineno = getattr(error, 'lineno', None)
-    if not lineno:
-        return ZConfig.ConfigurationError(message, url)
-    return ZConfig.ConfigurationSyntaxError(
-        message, url, migration.original_line(lineno) or lineno)
+def _in_original(error, migration, url, path):
+    """``FILE:LINE: message`` for *error* of a parse of the migrated text,
+    at the original's line (an error in an included file as it is)."""
+    if getattr(error, 'url', None) in (None, url):
+        lineno = getattr(error, 'lineno', None)
+        error = ZConfig.ConfigurationSyntaxError(
+            _renumber(error.message, migration), url,
+            lineno and (migration.original_line(lineno) or lineno))
+    return common.describe(error, path)
 
 
 def _changes(migration):
@@ -842,9 +840,8 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
             with common.collecting_warnings() as warnings:
                 result = loader.load_text(migration.text, schema, url)
         except ZConfig.ConfigurationError as e:
-            located = _in_original(e, migration, url)
-            err.write(f'{common.describe(located, path)} (after migration: '
-                      f'zeoconf refuses it; {path} is unchanged)\n')
+            err.write(f'{_in_original(e, migration, url, path)} (after '
+                      f'migration: zeoconf refuses it; {path} is unchanged)\n')
             return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
         say(internal_error(e))
