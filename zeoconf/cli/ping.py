@@ -17,7 +17,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import queue
 import re
 import socket
@@ -28,12 +27,12 @@ import time
 
 from persistent.TimeStamp import TimeStamp
 
-from zeoconf.cli import common
+from zeoconf.cli import common, files
 from zeoconf.cli.storages import find, other_client
 from zeoconf.datatypes import format_address
 
 __all__ = ['ping_storages', 'probe_server', 'server_stats', 'nagios',
-           'prometheus_registry', 'write_atomically', 'usage_status',
+           'prometheus_registry', 'usage_status',
            'add_arguments', 'run', 'Range']
 
 # Time the threads get past the deadline to hand in what they found
@@ -663,27 +662,6 @@ def prometheus_registry(results):
     return registry
 
 
-def write_atomically(path, text):
-    """Replace *path* by a file holding *text*: written to a temporary
-    file in the same directory, then renamed over it; the temporary file
-    is removed when anything fails. The file gets the mode a new file
-    gets (0666 less the umask)."""
-    directory, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f'.{name}.{os.getpid()}.tmp')
-    try:
-        descriptor = os.open(temporary,
-                             os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(descriptor, 'w', encoding='utf-8', newline='\n') as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-
-
 # The command line.
 
 NAME = 'ping'
@@ -794,7 +772,7 @@ def _emit(args, text, out):
         out.write(text)
         return None
     try:
-        write_atomically(args.output, text)
+        files.replace(args.output, text.encode('utf-8'))
     except OSError as e:
         common.say(f'zeoconf: cannot write {args.output}: '
                    f'{e.strerror or e}')
