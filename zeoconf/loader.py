@@ -1,26 +1,18 @@
 """zeoconf's own loading: ZConfig's public loader API, every key's line.
 
 ``client_kwargs``, ``parse_clientstorage`` and the ``zeoconf`` command
-read configurations through :class:`Loader`, a
-``ZConfig.loader.ConfigLoader`` whose section hooks see each key with its
-position, each ``%import`` and ``%include`` as it is handled, and the
-text of each file read. That lets it:
+read configurations through :class:`Loader`, a ``ConfigLoader`` that sees
+each key with its position, each ``%import`` and ``%include``, and the
+text of each file read. So it gives the lines of a rule across keys, of
+a key given twice, of a failing directive; hides secrets in ZConfig's
+``$`` errors; and refuses what no configuration file is (a FIFO, a
+device, more than ``datatypes.MAX_FILE_SIZE``, text that is not UTF-8).
 
-- give the line of each key a rule across keys names (the openers raise
-  :class:`zeoconf.openers.SectionError` with key names only);
-- name both lines of a key given twice;
-- report a failing ``%import`` or ``%include`` at its line, whatever the
-  imported package raised, without quoting its text;
-- hide secrets in ZConfig's ``$`` substitution errors;
-- refuse what no configuration file is: a FIFO, a device, a file larger
-  than ``datatypes.MAX_FILE_SIZE``, text that is not UTF-8.
-
-How a schema is loaded decides whether the disk is looked at:
-:func:`schema_loader` with *offline* gives a ``ZConfig.loader.SchemaLoader``
-whose registry swaps every datatype that looks at this machine (zeoconf's
-and ZConfig's stock ``existing-*`` ones) for one that checks the text only.
+:func:`schema_loader` with *offline* loads a schema whose registry swaps
+every datatype that looks at this machine for one that checks the text.
 """
 
+import collections
 import io
 import logging
 import os
@@ -39,7 +31,7 @@ log = logging.getLogger('zeoconf')
 
 __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
            'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
-           'BOM_MESSAGE']
+           'BOM_MESSAGE', 'at_line', 'internal_error']
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
@@ -53,23 +45,25 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-# A %define line (its name and value), and a reference in a value.
+# A %define line (its name and value), and references in a value: to a
+# %define (its name in group 1 or 2), and any ZConfig reads.
 _DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
-_REFERENCE = (r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
-              r'([A-Za-z_][A-Za-z0-9_]*))')
+_NAME = r'[A-Za-z_][A-Za-z0-9_]*'
+_REFERENCE = rf'\$(?:\$|\{{({_NAME})\}}|({_NAME}))'
+_ANY_REFERENCE = rf'{_REFERENCE}|\$\({_NAME}\)'
 
 
 class OfflineRegistry(ZConfig.datatypes.Registry):
-    """The registry of :func:`offline_registry`: a configuration read with
-    a schema loaded with it is reviewed for another machine, and its
-    loader fetches no ``%include`` URL either."""
+    """The registry of :func:`offline_registry`; a :class:`Loader` under
+    a schema loaded with it fetches no ``%include`` URL either."""
 
 
 def offline_registry():
     """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
-    meant for another machine: the datatypes that look at this one check
-    the text of a path only, and zeoconf's openers build no TLS context
-    and look at no blob directory."""
+    meant for another machine: the datatypes that look at this one
+    (zeoconf's, ZConfig's ``existing-*``) check the text of a path only,
+    and zeoconf's openers build no TLS context and look at no blob
+    directory."""
     stock = dict(ZConfig.datatypes.stock_datatypes)
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
@@ -84,11 +78,16 @@ def offline_registry():
 
 
 def schema_loader(offline=False):
-    """A ``ZConfig.loader.SchemaLoader``; with *offline*, one whose
-    registry is :func:`offline_registry`. ``%import`` in a configuration
-    read with its schemas uses the same registry."""
+    """A ``ZConfig.loader.SchemaLoader``, with *offline* one whose
+    registry is :func:`offline_registry` (an ``%import`` in a
+    configuration read with its schemas uses it too)."""
     return ZConfig.loader.SchemaLoader(offline_registry() if offline
                                        else None)
+
+
+def _where(line, url, here):
+    """Line *line* of *url*, said from a line of *here*."""
+    return f'line {line}' if url == here else f'{file_of(url)}:{line}'
 
 
 class _Recorder:
@@ -110,12 +109,10 @@ class _Recorder:
             if first and not isinstance(e, ZConfig.DataConversionError):
                 # ZConfig's "does not support multiple values", said with
                 # both lines.
-                line, url = first[0]
-                where = (f'line {line}' if url == position[2] else
-                         f'{file_of(url)}:{line}')
                 raise ZConfig.ConfigurationSyntaxError(
-                    f'{name[:60]} is given twice (first on {where}); keep '
-                    f'one', position[2], position[0]) from None
+                    f'{name[:60]} is given twice (first on '
+                    f'{_where(*first[0], position[2])}); keep one',
+                    position[2], position[0]) from None
             raise
         self.positions.setdefault(name, []).append(
             (position[0], position[2]))
@@ -131,25 +128,26 @@ class Loader(ZConfig.loader.ConfigLoader):
     *blank*: ``{url: {line number: text}}``, lines read as other text
     (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
     file that starts with a UTF-8 byte order mark (``marked`` lists them)
-    instead of refusing it. With a schema loaded offline
-    (:func:`schema_loader`), a ``%include`` of a URL that is not a file is
-    not fetched but read as empty, with a warning.
+    instead of refusing it. After a load, ``texts`` maps the URL of each
+    file read to its text, and ``included`` each included file to where
+    it was first included, ``(url, line)``. Under a schema loaded offline
+    (:func:`schema_loader`), a ``%include`` of a URL is not fetched but
+    read as empty, with a warning.
     """
 
     def __init__(self, schema, blank=None, allow_marks=False):
         super().__init__(schema)
         self.blank = blank or {}
         self.allow_marks = allow_marks
-        self.offline = isinstance(getattr(schema, 'registry', None),
-                                  OfflineRegistry)
-        self._lengths = {}          # {%define name: its longest value}
-        self.texts = {}             # {url: text} of every file read
-        self.marked = []            # urls of files that had a UTF-8 BOM
+        self.offline = isinstance(schema.registry, OfflineRegistry)
+        self.texts = {}
+        self.marked = []
+        self.included = {}
         self.located = None         # a SectionError, at its key's line
+        self._lengths = {}          # {%define name: its longest value}
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
-        self._seen = {}             # {(url, directive): how many so far}
-        self._directives = {}       # {(url, directive): [line numbers]}
+        self._directives = {}       # {(url, name): lines of %name to come}
 
     # The matchers: ours stand for ZConfig's while the parser fills them.
 
@@ -183,18 +181,16 @@ class Loader(ZConfig.loader.ConfigLoader):
         the lines of the others in its message."""
         positions = self.positions(error.section)
         message, first = error.text, None
-        for index, key in enumerate(error.keys):
-            found = positions.get(key)
-            if not found:
+        for key in error.keys:
+            given = positions.get(key)
+            if not given:
                 continue
-            line, url = found[min(error.occurrence, len(found) - 1)
-                              if index == 0 else 0]
             if first is None:
-                first = (line, url)
+                # The first key named is at fault in one of its values.
+                first = given[min(error.occurrence, len(given) - 1)
+                              if key == error.keys[0] else 0]
             else:
-                where = (f'line {line}' if url == first[1] else
-                         f'{file_of(url)}:{line}')
-                message += f' ({key}: {where})'
+                message += f' ({key}: {_where(*given[0], first[1])})'
         located = openers.SectionError(error.section, message)
         located.keys, located.occurrence = error.keys, error.occurrence
         if first:
@@ -245,7 +241,9 @@ class Loader(ZConfig.loader.ConfigLoader):
             text = _blanked(text, self.blank[url])
         _check_lengths(text, url, self._lengths)
         self._reading.append(url)
-        return _Resource(io.StringIO(text), url, self._reading)
+        for name in ('import', 'include'):
+            self._directives[url, name] = _directive_lines(text, name)
+        return super().createResource(io.StringIO(text), url)
 
     # Directives: at their line, whatever they raise.
 
@@ -257,75 +255,46 @@ class Loader(ZConfig.loader.ConfigLoader):
             # What the package raised while it was imported, sys.exit()
             # included; not what interrupts the process meanwhile (Ctrl-C,
             # an alarm's exception, which derives from BaseException).
-            raise _at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
-                           url, lineno) from None
+            raise at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
+                          url, lineno) from None
 
     def includeConfiguration(self, section, url, defines):
         lineno, here = self._directive('include')
         if len(self._reading) >= MAX_INCLUDE_DEPTH:
-            raise _at_line('%include: includes nested too deeply', here,
-                           lineno)
+            raise at_line('%include: includes nested too deeply', here,
+                          lineno)
         if self.normalizeURL(url) in self._reading:
-            raise _at_line(f'%include: {file_of(url)} includes itself '
-                           f'(through this %include); include each file '
-                           f'once', here, lineno)
+            raise at_line(f'%include: {file_of(url)} includes itself '
+                          f'(through this %include); include each file '
+                          f'once', here, lineno)
+        # Each file's first includer was read before it: following them
+        # from any file ends at the top one.
+        self.included.setdefault(self.normalizeURL(url), (here, lineno))
+        depth = len(self._reading)
         try:
             super().includeConfiguration(section, url, defines)
         except ZConfig.ConfigurationError as e:
             if getattr(e, 'lineno', None):
                 raise       # an error inside the included file
-            raise _at_line(f'%include: {e.message}', here, lineno) from None
-        except RecursionError:
-            raise _at_line('%include: includes nested too deeply', here,
-                           lineno) from None
-        except (Exception, SystemExit) as e:
-            raise _at_line(f'%include: {internal_error(e)}', here,
-                           lineno) from None
+            raise at_line(f'%include: {e.message}', here, lineno) from None
+        finally:
+            del self._reading[depth:]
 
     def _directive(self, name):
         """``(lineno, url)`` of the directive *name* being handled: the
         next one of its kind in the file being read."""
-        if not self._reading:
-            return None, None
         url = self._reading[-1]
-        count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
-        lines = self._directives.get((url, name))
-        if lines is None:
-            lines = self._directives[url, name] = _directive_lines(
-                self.texts.get(url, ''), name)
-        return (lines[count - 1] if len(lines) >= count else None), url
-
-
-class _Resource(ZConfig.loader.Resource):
-    """A file being read; the loader knows it is read until closed."""
-
-    def __init__(self, file, url, reading):
-        super().__init__(file, url)
-        self._stack = reading
-
-    def close(self):
-        if not self.closed and self._stack and self._stack[-1] == self.url:
-            self._stack.pop()
-        super().close()
+        return next(self._directives[url, name], None), url
 
 
 def _directive_lines(text, name):
-    """Numbers of the lines of *text* holding the directive ``%name``.
-
-    One search over the text, not a match per line: ``check`` asks once
-    per round, and a round must not cost a pass over every line.
-    """
-    pattern = re.compile(rf'^[ \t]*%{name}\b', re.IGNORECASE | re.MULTILINE)
-    numbers, line, position = [], 1, 0
-    for found in pattern.finditer(text):
+    """The numbers of the lines of *text* that hold ``%name``, found as
+    they are asked for: one search over the text, not a pass per line."""
+    line, position = 1, 0
+    for found in re.finditer(rf'^[^\S\n]*%{name}\b', text, re.MULTILINE):
         line += text.count('\n', position, found.start())
         position = found.start()
-        numbers.append(line)
-    return numbers
-
-
-class _TooLong(ZConfig.ConfigurationSyntaxError):
-    """A value too long once substituted (words of zeoconf's own)."""
+        yield line
 
 
 def _check_lengths(text, url, lengths):
@@ -347,7 +316,7 @@ def _check_lengths(text, url, lengths):
         if length > MAX_VALUE_LENGTH:
             what = (f'%define {define.group(1)}: its value' if define
                     else 'this line')
-            raise _TooLong(
+            raise ZConfig.ConfigurationSyntaxError(
                 f'{what} would be {length:,} characters long once '
                 f'substituted; zeoconf reads values of at most '
                 f'{MAX_VALUE_LENGTH:,}', url, number)
@@ -366,7 +335,13 @@ def _blanked(text, lines):
     return '\n'.join(found)
 
 
-def _at_line(message, url, lineno):
+def _line(text, lineno):
+    lines = text.split('\n')
+    return lines[lineno - 1] if lineno and 0 < lineno <= len(lines) else None
+
+
+def at_line(message, url, lineno):
+    """A ``ConfigurationError`` at line *lineno* of *url*, if known."""
     if lineno:
         return ZConfig.ConfigurationSyntaxError(message, url, lineno)
     return ZConfig.ConfigurationError(message, url)
@@ -376,16 +351,16 @@ def _import_failure(error, package):
     """What a failed ``%import`` says: never the text of an exception the
     package's own code raised (it may hold a secret), only its type."""
     cause = error.__cause__ or error.__context__
-    if isinstance(error, ZConfig.ConfigurationError) and cause is None:
-        return error.message    # ZConfig's own words (not a package, ...)
-    if isinstance(cause, ModuleNotFoundError) and cause.name and (
-            package == cause.name or package.startswith(cause.name + '.')):
-        return f'could not load package {package}: no module named ' \
-               f'{cause.name!r}'
-    raised = cause if isinstance(error, ZConfig.ConfigurationError) and \
-        cause is not None else error
-    what = type(raised).__name__
-    if isinstance(raised, SystemExit):
+    if isinstance(error, ZConfig.ConfigurationError):
+        if cause is None:
+            return error.message    # ZConfig's own words (not a package...)
+        error = cause
+    if isinstance(error, ModuleNotFoundError) and error.name and (
+            package == error.name or package.startswith(error.name + '.')):
+        return (f'could not load package {package}: no module named '
+                f'{error.name!r}')
+    what = type(error).__name__
+    if isinstance(error, SystemExit):
         what = 'SystemExit (sys.exit() while it was imported)'
     return (f'importing {package} raised {what}; its text is not shown '
             f'(run python -c "import {package}" to see it)')
@@ -399,88 +374,59 @@ def internal_error(error):
 
 
 def _substitution(error, texts):
-    """ZConfig replaces ``$name`` in every value before any datatype sees
-    it, and its error for a name it cannot replace, or a malformed ``$``,
-    quotes what follows the ``$``: in a password, a piece of it. For a
-    secret key, and for a ``%define`` (whose value a password may use),
-    the value is hidden. The error says how to write a literal ``$``, at
-    the line ZConfig leaves out of its syntax errors."""
+    """ZConfig's error for a ``$`` it cannot replace quotes what follows
+    the ``$``: in a password, a piece of it. Said at its line (ZConfig
+    leaves it out of its syntax errors), with the value of a secret key
+    or a ``%define`` hidden, and how to write a literal ``$``."""
     lineno, url = getattr(error, 'lineno', None), getattr(error, 'url', None)
     if lineno:
         line = _line(texts.get(url, ''), lineno)
     else:
         url, lineno, line = _bad_dollar(texts)
-    if line is None:
+    if not line or not line.split():
         return error
-    words = line.split(None, 2)
-    if not words:
-        return error
-    first = words[0].lower()
-    if first == '%define':
-        what, hide = '%define', True
-    elif first.startswith('%'):
-        what, hide = first, False
-    else:
-        what, hide = first[:60], first.startswith(keys.SECRET_KEYS)
+    first = line.split()[0].lower()
+    what = first if first.startswith('%') else first[:60]
     name = getattr(error, 'name', None)
     if name and re.search(rf'\$\({re.escape(name)}\)', line, re.IGNORECASE):
         # $(NAME): a variable of the environment, named by the line itself.
-        return _at_line(f'{what}: the environment variable {name!r} is '
-                        f'not set; set it, or write $$ for a literal $', url,
-                        lineno)
-    if hide:
+        return at_line(f'{what}: the environment variable {name!r} is '
+                       f'not set; set it, or write $$ for a literal $', url,
+                       lineno)
+    if first == '%define' or first.startswith(keys.SECRET_KEYS):
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "
-                   f"failed (the value is not shown); write '$$' for a "
-                   f"literal '$'")
+                   f"failed (the value is not shown)")
     else:
-        message = f"{what}: {error.message}; write '$$' for a literal '$'"
-    return _at_line(message, url, lineno)
+        message = f'{what}: {error.message}'
+    return at_line(f"{message}; write '$$' for a literal '$'", url, lineno)
+
+
+def _bad_dollar(texts):
+    """``(url, lineno, line)`` of the first line with a ``$`` ZConfig
+    cannot read, in the files read (the last one first: reading stopped
+    there)."""
+    for url in reversed(list(texts)):
+        for number, line in enumerate(texts[url].split('\n'), 1):
+            if '$' in re.sub(_ANY_REFERENCE, '', line):
+                return url, number, line
+    return None, None, None
 
 
 def _without_definition(error, texts):
     """*error*, or, for a ``%define`` whose name is not one, words of ours:
     ZConfig quotes the name as it read it, up to the first white space,
     and ``%define PW=SECRET`` has none."""
-    lineno = getattr(error, 'lineno', None)
-    line = _line(texts.get(getattr(error, 'url', None), ''), lineno) \
-        if lineno else None
-    define = (re.match(_DEFINE, line, re.IGNORECASE) if line is not None
-              else None)
+    line = _line(texts.get(getattr(error, 'url', None), ''),
+                 getattr(error, 'lineno', None))
+    define = re.match(_DEFINE, line or '', re.IGNORECASE)
     if define is None or ZConfig.substitution.isname(define.group(1)):
         return error
     name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
-    return _at_line(f'%define {name}...: not a name and a value; write '
-                    f'%define NAME VALUE, with white space between them, '
-                    f'not NAME=VALUE (the rest of the line is not shown)',
-                    error.url, lineno)
-
-
-def _line(text, lineno):
-    lines = text.split('\n')
-    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
-
-
-class _AnyName(dict):
-    def get(self, name, default=None):
-        return ''
-
-
-def _bad_dollar(texts):
-    """``(url, lineno, line)`` of the first line whose ``$`` ZConfig
-    cannot read, in the files read (the last one first: reading stopped
-    there)."""
-    for url in reversed(list(texts)):
-        for number, line in enumerate(texts[url].split('\n'), 1):
-            if '$' not in line:
-                continue
-            try:
-                ZConfig.substitution.substitute(line, _AnyName())
-            except ZConfig.SubstitutionSyntaxError:
-                return url, number, line
-            except ZConfig.ConfigurationError:
-                continue
-    return None, None, None
+    return at_line(f'%define {name}...: not a name and a value; write '
+                   f'%define NAME VALUE, with white space between them, '
+                   f'not NAME=VALUE (the rest of the line is not shown)',
+                   error.url, error.lineno)
 
 
 def file_of(url):
@@ -523,15 +469,9 @@ def _decoded(data, name, url):
             line) from None
 
 
-class Loaded:
-    """What :func:`load_text` and :func:`load_path` return: ``config``,
-    the configuration object, ``loader``, the :class:`Loader`
-    (``positions()``, ``texts``), and ``url``, the file's URL."""
-
-    __slots__ = ('config', 'loader', 'url')
-
-    def __init__(self, config, loader, url):
-        self.config, self.loader, self.url = config, loader, url
+#: What :func:`load_text` and :func:`load_path` return: the configuration
+#: object, the :class:`Loader` (``positions()``, ``texts``) and the URL.
+Loaded = collections.namedtuple('Loaded', 'config loader url')
 
 
 def load_text(text, schema, url=None, loader=None):
@@ -557,8 +497,6 @@ def load_text(text, schema, url=None, loader=None):
     except RecursionError:
         raise ZConfig.ConfigurationError(
             'sections or includes nested too deeply', url) from None
-    except KeyboardInterrupt:
-        raise
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
         raise ZConfig.ConfigurationError(internal_error(e), url) from None
