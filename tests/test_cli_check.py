@@ -486,6 +486,16 @@ def test_problems_of_an_included_file_are_reported_where_it_is_included(
     assert where == ['part.conf:1', 'part.conf:2', 'f.conf:6', 'f.conf:11']
 
 
+def test_an_included_file_with_more_problems_than_the_top_file_has_lines(
+        run_cli, write, tmp_path):
+    write('part.conf', ''.join(f'no-such-key-{i} 1\n' for i in range(6)))
+    write('f.conf', '%import zeoconf\n%include part.conf\n')
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert numbers(result, 'part.conf') == [1, 2, 3, 4, 5, 6]
+    assert 'check stopped' not in result.out
+
+
 def test_check_stops_at_fifty_problems_and_says_so(run_cli, write, tmp_path):
     sections = ''.join(
         f'<zodb d{i}>\n  <clientstorage>\n    server 99999\n'
