@@ -953,6 +953,16 @@ def test_a_use_of_a_define_that_was_refused_is_not_reported(
     assert 'S3CR' not in result.out + result.err
 
 
+def test_a_define_that_uses_its_own_name_is_reported(run_cli, write,
+                                                      tmp_path):
+    # Its own line is no earlier problem's consequence.
+    write('f.conf', '%import zeoconf\n%define A x$A\n' +
+          zodb('    server zeo:8100').split('\n', 1)[1])
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert numbers(result) == [2], result.out
+
+
 # Issue 19: a check that always ends, secrets never quoted, bounded work.
 
 UNCLOSED = '%import zeoconf\n<zodb>\n<clientstorage>\nserver zeo:8100\n'

@@ -82,7 +82,7 @@ def _check_file(path, args, out):
         _refuse_paste_deploy(path, text)
         schema, note = schemas.choose(args.schema, text, args.offline)
     except ZConfig.ConfigurationError as e:
-        if getattr(e, 'url', None) is None and not isinstance(
+        if e.url is None and not isinstance(
                 e, ZConfig.DataConversionError):
             # The schema's own problem, which names the schema.
             error = common.LoadError(e.message)
@@ -205,10 +205,6 @@ class Report:
     warnings: list = ()
 
 
-def _message(error):
-    return getattr(error, 'message', None) or str(error)
-
-
 def check(path, schema, text=None, limit=MAX_PROBLEMS):
     """Every problem of the configuration file at *path* (whose *text*
     was read already, or is read here): a :class:`Report`."""
@@ -217,9 +213,7 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
         try:
             text = loader.read_text(path)
         except ZConfig.ConfigurationError as e:
-            return Report([Problem(getattr(e, 'url', None) or url,
-                                   getattr(e, 'lineno', None), _message(e))],
-                          False)
+            return Report([_problem(e, url)], False)
     problems, blank, included, loaded = [], {}, {}, None
     while True:
         reading = loader.Loader(schema, blank, allow_marks=True)
@@ -234,36 +228,28 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
                 problems.append(_unclosed(error, reading.texts, url,
                                           problems))
                 break
-            line = _line_of(error, reading)
-            step = _step(error, raw, line, reading, blank) if line else None
-            if step is None:
+            line = _line_of(error, reading.texts)
+            lines = _read_on(error, raw, line, reading.texts, blank)
+            key = _key(reading.located, line)
+            if not lines:
                 # No line to step over, or none that an earlier round did
                 # not: reported when it is the only problem; after others
                 # it may be their consequence.
                 if not problems:
-                    problems.append(Problem(
-                        getattr(error, 'url', None) or url,
-                        getattr(error, 'lineno', None), _message(error),
-                        _key(reading.located, line)))
+                    problems.append(_problem(error, url, key))
                 elif line is not None:
                     problems.append(Problem(error.url, error.lineno, (
                         'check cannot read on past this line; fix the '
                         'problems above and run it again')))
                     return Report(_ordered(problems, included), True)
                 break
-            report, key = step
-            if report and not _consequence(error, problems, reading, blank):
+            if not _consequence(error, line, reading, blank, problems):
                 problems.append(Problem(error.url, error.lineno, _unstood(
-                    _message(error), error, reading, blank), key))
+                    error, reading.texts, blank), key))
+            blank.setdefault(error.url, {}).update(lines)
             if len(problems) >= limit:
                 return Report(_ordered(problems, included), True)
             continue
-        except Exception as e:
-            # zeoconf's own loader promises ConfigurationError alone; if
-            # it fails otherwise, the file is reported, not the traceback
-            # (nor the exception's text, which may quote a value).
-            problems.append(Problem(url, None, loader.internal_error(e)))
-            break
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader.BOM_MESSAGE))
         break
@@ -278,11 +264,17 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
                   _ordered(notes, included), warnings if loaded else [])
 
 
-def _line_of(error, reading):
+def _problem(error, url, key=None):
+    return Problem(error.url or url, getattr(error, 'lineno', None),
+                   error.message, key)
+
+
+def _line_of(error, texts):
     """The scanned line *error* points to, or None."""
-    text = reading.texts.get(getattr(error, 'url', None))
     lineno = getattr(error, 'lineno', None)
-    return scan(text).line(lineno) if text is not None and lineno else None
+    if lineno and error.url in texts:
+        return scan(texts[error.url]).line(lineno)
+    return None
 
 
 def _key(located, line):
@@ -293,93 +285,100 @@ def _key(located, line):
     return line.name if line is not None and line.kind == 'key' else None
 
 
-def _step(error, raw, line, reading, blank):
-    """Read on past *error*: add the lines to read otherwise to *blank*
-    and return ``(report, key)``: whether to report it, and the key at
-    fault. None when no line of *blank* can change.
+def _read_on(error, raw, line, texts, blank):
+    """The lines to read otherwise to get past *error*, ``{number:
+    text}`` of its file: its line, the whole section of a section's
+    header or end, the whole file if it is no configuration.
 
-    A line only ever changes from what the file says to a stand-in, or
-    from either to blank: so every round changes a line that no round
-    did before, and check ends.
+    Only what no round did before: a line goes from its text to a
+    stand-in or blank, or from a stand-in to blank, and never back. So
+    every round takes a step, and check ends.
     """
-    scanned = scan(reading.texts[error.url])
-    done = blank.setdefault(error.url, {})
-    located, report, key = reading.located, True, None
+    if line is None:
+        return {}
+    scanned = scan(texts[error.url])
     if hints.not_configuration(raw, scanned):
-        # Said once, and none of its lines read again (nor quoted: it may
-        # be a key).
+        # Said once, and none of its lines read again (nor quoted).
         lines = dict.fromkeys(range(1, len(scanned.lines) + 1), '')
     elif line.kind in ('open', 'empty', 'close'):
-        section = line.section
-        if line.kind == 'close':
-            report = not _caused(error, section, done, scanned)
-        lines = dict.fromkeys(range(section.start, (
-            section.end or len(scanned.lines)) + 1), '')
+        end = line.section.end or len(scanned.lines)
+        lines = dict.fromkeys(range(line.section.start, end + 1), '')
+    elif line.name == 'server' and line.section is not None and \
+            line.section.type == 'clientstorage':
+        # The key a storage cannot do without: its section is read on.
+        lines = {line.number: f'server {_STAND_IN}'}
     else:
-        key = _key(located, line)
-        if located is not None:
-            report = not _involves_blanked(located, line.section, done,
-                                           scanned)
-        stand_in = (line.section is not None and line.name == 'server'
-                    and line.section.type == 'clientstorage')
-        lines = {line.number: f'server {_STAND_IN}' if stand_in else ''}
-    changed = {number: text for number, text in lines.items()
-               if number not in done or (done[number] and not text)}
-    if not changed:
-        return None
-    done.update(changed)
-    return report, key
+        lines = {line.number: ''}
+    done = blank.get(error.url, {})
+    return {number: text for number, text in lines.items()
+            if number not in done or (done[number] and not text)}
+
+
+# TLS reads the certificate, its key and the password function together:
+# once one of them was taken away, what it says of any of them
+# ("certificate holds no private key") is a consequence.
+_TLS_FILES = {'certificate', 'key', 'password-function'}
+
+
+def _consequence(error, line, reading, blank, problems):
+    """Whether *error* may come from what earlier problems took away, and
+    is not reported: a key or subsection that a section's end misses, a
+    key that a rule across keys involves (``key needs certificate`` after
+    a bad certificate), a section type after an ``%import`` failed (the
+    package may define it), a name whose ``%define`` was refused."""
+    done = blank.get(error.url, {})
+    scanned = scan(reading.texts[error.url])
+    section = line.section
+
+    def lost():
+        return {key.name for key in scanned.keys(section)
+                if key.number in done}
+    if line.kind == 'close' and (words.quoted_names(error) & lost() or any(
+            child.start in done for child in section.children)):
+        return True
+    if reading.located is not None and section is not None:
+        involved = set(reading.located.keys)
+        if section.type == 'ssl' and involved & _TLS_FILES:
+            involved |= _TLS_FILES
+        if involved & lost():
+            return True
+    if words.unknown_type(error) is not None and any(
+            p.message.startswith('%import ') for p in problems):
+        return True
+    if '$' not in line.value:
+        return False
+    refused = [define.value.split()[0] for read, lines in blank.items()
+               for define in scan(reading.texts.get(read, ''))
+               .directives('define') if define.number in lines]
+    return any(re.search(rf'\${{?{re.escape(name)}\b', line.value,
+                         re.IGNORECASE) for name in refused)
+
+
+def _unstood(error, texts, blank):
+    """*error*'s message with the stand-in server named as it was
+    written: the last stand-in line before the error in its file."""
+    stand_ins = [number for number, text in blank.get(error.url, {}).items()
+                 if text and number <= error.lineno]
+    if _STAND_IN not in error.message or not stand_ins:
+        return error.message
+    written = scan(texts[error.url]).line(max(stand_ins)).value
+    return error.message.replace(_STAND_IN, written)
 
 
 def _unclosed(error, texts, url, problems):
     """The problem of a file that ends inside a section: at the line of
     the innermost section left open."""
-    where = getattr(error, 'url', None) or url
-    left_open = [s for s in scan(texts.get(where, '')).sections
-                 if s.end is None]
+    left_open = [section for section in scan(texts.get(error.url, ''))
+                 .sections if section.end is None]
     if not left_open:
-        return Problem(where, getattr(error, 'lineno', None), _message(error))
-    section = max(left_open, key=lambda s: s.start)
+        return _problem(error, url)
+    section = left_open[-1]
     # Listed by its line, which may come before theirs: not "above".
     after = ('; it may come from the other problems: fix them first'
              if problems else '')
-    return Problem(where, section.start, (
+    return Problem(error.url or url, section.start, (
         f'{section.header} is not closed: the file ends inside it; add '
         f'</{section.type}>{after}'))
-
-
-def _unstood(message, error, reading, blank):
-    """*message* with the stand-in server named as it was written: the
-    value of the last stand-in line before the problem in its file."""
-    lines = [number for number, text in blank.get(error.url, {}).items()
-             if text and number <= error.lineno]
-    if _STAND_IN not in message or not lines:
-        return message
-    written = scan(reading.texts[error.url]).line(max(lines)).value
-    return message.replace(_STAND_IN, written)
-
-
-def _consequence(error, problems, reading, blank):
-    """Whether *error* may come from an earlier problem: a section type
-    ZConfig does not know after an ``%import`` failed (the package may
-    define it: ``%import tempstorage``, ``<temporarystorage>``), or a line
-    that uses a name whose ``%define`` was taken away."""
-    if words.unknown_type(error) is not None and any(
-            p.message.startswith('%import ') for p in problems):
-        return True
-    line = _line_of(error, reading)
-    if line is None or '$' not in line.value:
-        return False
-    for url, lines in blank.items():
-        scanned = scan(reading.texts.get(url, ''))
-        for number in lines:
-            define = scanned.line(number)
-            if (define is not None and define.kind == 'directive'
-                    and define.name == 'define' and re.search(
-                        rf'\${{?{re.escape(define.value.split()[0])}\b',
-                        line.value, re.IGNORECASE)):
-                return True
-    return False
 
 
 def _inline_comments(url, text):
@@ -400,8 +399,7 @@ def _inline_comments(url, text):
 
 def _ordered(problems, included):
     """*problems* in the order a reader meets them: by line, and those of
-    an included file where its ``%include`` stands (*included*: see
-    ``loader.Loader``)."""
+    an included file where its ``%include`` stands."""
     def place(problem):
         lines, url = [problem.line or 0], problem.url
         while url in included:
@@ -409,37 +407,3 @@ def _ordered(problems, included):
             lines.insert(0, number or 0)
         return lines
     return sorted(problems, key=place)
-
-
-def _blanked_keys(section, done, scanned):
-    """Names of the key lines of *section* already read as blank."""
-    return {line.name for line in scanned.keys(section)
-            if line.number in done}
-
-
-# TLS reads the certificate, its key and the password function together:
-# once one of them was taken away, what it says of any of them
-# ("certificate holds no private key") is a consequence.
-_TLS_FILES = {'certificate', 'key', 'password-function'}
-
-
-def _involves_blanked(located, section, done, scanned):
-    """Whether a rule across keys involves a key whose line an earlier
-    problem took away (``key needs certificate`` after a bad
-    certificate)."""
-    if section is None:
-        return False
-    involved = set(located.keys)
-    if section.type == 'ssl' and involved & _TLS_FILES:
-        involved |= _TLS_FILES
-    return bool(involved & _blanked_keys(section, done, scanned))
-
-
-def _caused(error, section, done, scanned):
-    """Whether an error at the end of *section* comes from lines taken
-    away for earlier problems: a key it names, or a whole subsection."""
-    if not any(section.start < n < (section.end or 0) for n in done):
-        return False
-    if words.quoted_names(error) & _blanked_keys(section, done, scanned):
-        return True
-    return any(child.start in done for child in section.children)
