@@ -1,15 +1,11 @@
 """zeoconf's own loading: ZConfig's public loader API, every key's line.
 
 ``client_kwargs``, ``parse_clientstorage`` and the ``zeoconf`` command
-read configurations through :class:`Loader`, a ``ConfigLoader`` that sees
-each key with its position, each ``%import`` and ``%include``, and the
-text of each file read. So it gives the lines of a rule across keys, of
-a key given twice, of a failing directive; hides secrets in ZConfig's
-``$`` errors; and refuses what no configuration file is (a FIFO, a
-device, more than ``datatypes.MAX_FILE_SIZE``, text that is not UTF-8).
-
-:func:`schema_loader` with *offline* loads a schema whose registry swaps
-every datatype that looks at this machine for one that checks the text.
+read configurations through :class:`Loader`, which gives the lines of a
+rule across keys, of a key given twice and of a failing directive, hides
+secrets in ZConfig's ``$`` errors, and refuses what no configuration file
+is. :func:`schema_loader` with *offline* loads a schema whose datatypes
+look at nothing on this machine.
 """
 
 import collections
@@ -45,8 +41,7 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-# A %define line (its name and value), and references in a value: to a
-# %define (its name in group 1 or 2), and any ZConfig reads.
+# A %define line; a reference to a %define (name in group 1 or 2); any.
 _DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
 _NAME = r'[A-Za-z_][A-Za-z0-9_]*'
 _REFERENCE = rf'\$(?:\$|\{{({_NAME})\}}|({_NAME}))'
@@ -54,16 +49,13 @@ _ANY_REFERENCE = rf'{_REFERENCE}|\$\({_NAME}\)'
 
 
 class OfflineRegistry(ZConfig.datatypes.Registry):
-    """The registry of :func:`offline_registry`; a :class:`Loader` under
-    a schema loaded with it fetches no ``%include`` URL either."""
+    """The registry of :func:`offline_registry`."""
 
 
 def offline_registry():
     """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
-    meant for another machine: the datatypes that look at this one
-    (zeoconf's, ZConfig's ``existing-*``) check the text of a path only,
-    and zeoconf's openers build no TLS context and look at no blob
-    directory."""
+    meant for another machine: every datatype that looks at this one
+    (zeoconf's, ZConfig's ``existing-*``) checks the text only."""
     stock = dict(ZConfig.datatypes.stock_datatypes)
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
@@ -86,15 +78,11 @@ def schema_loader(offline=False):
 
 
 def _where(line, url, here):
-    """Line *line* of *url*, said from a line of *here*."""
     return f'line {line}' if url == here else f'{file_of(url)}:{line}'
 
 
 class _Recorder:
-    """Stands for one of ZConfig's matchers while the parser fills it,
-    and notes where each key was given."""
-
-    __slots__ = ('matcher', 'positions')
+    """Stands for a ZConfig matcher and notes where each key was given."""
 
     def __init__(self, matcher):
         self.matcher = matcher
@@ -126,13 +114,11 @@ class Loader(ZConfig.loader.ConfigLoader):
     """A ``ConfigLoader`` that locates every key, directive and error.
 
     *blank*: ``{url: {line number: text}}``, lines read as other text
-    (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
-    file that starts with a UTF-8 byte order mark (``marked`` lists them)
-    instead of refusing it. After a load, ``texts`` maps the URL of each
-    file read to its text, and ``included`` each included file to where
-    it was first included, ``(url, line)``. Under a schema loaded offline
-    (:func:`schema_loader`), a ``%include`` of a URL is not fetched but
-    read as empty, with a warning.
+    (``check`` reads on past a problem so). *allow_marks*: read a file
+    that starts with a UTF-8 byte order mark (``marked`` lists them). After
+    a load, ``texts`` maps each file's URL to its text, and ``included``
+    each included file to where it was first included, ``(url, line)``.
+    Under a schema loaded offline, an ``%include`` URL is not fetched.
     """
 
     def __init__(self, schema, blank=None, allow_marks=False):
@@ -148,8 +134,6 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
         self._directives = {}       # {(url, name): lines of %name to come}
-
-    # The matchers: ours stand for ZConfig's while the parser fills them.
 
     def _record(self, matcher):
         recorder = _Recorder(matcher)
@@ -197,8 +181,6 @@ class Loader(ZConfig.loader.ConfigLoader):
             located.lineno, located.url = first
         return located
 
-    # Files: what was read, and nothing that is not a file of text.
-
     def openResource(self, url):
         url = str(url)
         if url.startswith('file:'):
@@ -245,16 +227,12 @@ class Loader(ZConfig.loader.ConfigLoader):
             self._directives[url, name] = _directive_lines(text, name)
         return super().createResource(io.StringIO(text), url)
 
-    # Directives: at their line, whatever they raise.
-
     def importSchemaComponent(self, pkgname):
         lineno, url = self._directive('import')
         try:
             super().importSchemaComponent(pkgname)
         except (Exception, SystemExit) as e:
-            # What the package raised while it was imported, sys.exit()
-            # included; not what interrupts the process meanwhile (Ctrl-C,
-            # an alarm's exception, which derives from BaseException).
+            # Not what interrupts the process meanwhile: Ctrl-C, an alarm.
             raise at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
                           url, lineno) from None
 
@@ -281,15 +259,14 @@ class Loader(ZConfig.loader.ConfigLoader):
             del self._reading[depth:]
 
     def _directive(self, name):
-        """``(lineno, url)`` of the directive *name* being handled: the
-        next one of its kind in the file being read."""
+        """``(lineno, url)`` of the ``%name`` being handled."""
         url = self._reading[-1]
         return next(self._directives[url, name], None), url
 
 
 def _directive_lines(text, name):
-    """The numbers of the lines of *text* that hold ``%name``, found as
-    they are asked for: one search over the text, not a pass per line."""
+    """The numbers of the lines of *text* that hold ``%name``, in one
+    search over the text."""
     line, position = 1, 0
     for found in re.finditer(rf'^[^\S\n]*%{name}\b', text, re.MULTILINE):
         line += text.count('\n', position, found.start())
@@ -300,7 +277,7 @@ def _directive_lines(text, name):
 def _check_lengths(text, url, lengths):
     """Refuse a line whose value would pass :data:`MAX_VALUE_LENGTH` once
     substituted, before ZConfig builds it; *lengths* holds the longest
-    value of each ``%define`` seen so far, and learns this text's."""
+    value of each ``%define`` so far."""
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
@@ -326,8 +303,7 @@ def _check_lengths(text, url, lengths):
 
 
 def _blanked(text, lines):
-    """*text* with the lines of *lines* (``{number: text}``, from 1)
-    replaced by their text."""
+    """*text* with the lines of *lines* (``{number: text}``) replaced."""
     found = text.split('\n')   # lines as ZConfig's parser reads them
     for number, replacement in lines.items():
         if 0 < number <= len(found):
@@ -367,8 +343,8 @@ def _import_failure(error, package):
 
 
 def internal_error(error):
-    """What is said when zeoconf itself fails on a file: the exception's
-    type, never its text (it may quote a value)."""
+    """zeoconf failed on a file: said by the exception's type, never its
+    text (it may quote a value)."""
     return (f'zeoconf failed while reading this file ({type(error).__name__}'
             f'); this is a bug in zeoconf: please report it with the file')
 
@@ -404,8 +380,7 @@ def _substitution(error, texts):
 
 def _bad_dollar(texts):
     """``(url, lineno, line)`` of the first line with a ``$`` ZConfig
-    cannot read, in the files read (the last one first: reading stopped
-    there)."""
+    cannot read (in the last file read first: reading stopped there)."""
     for url in reversed(list(texts)):
         for number, line in enumerate(texts[url].split('\n'), 1):
             if '$' in re.sub(_ANY_REFERENCE, '', line):
@@ -414,9 +389,8 @@ def _bad_dollar(texts):
 
 
 def _without_definition(error, texts):
-    """*error*, or, for a ``%define`` whose name is not one, words of ours:
-    ZConfig quotes the name as it read it, up to the first white space,
-    and ``%define PW=SECRET`` has none."""
+    """*error*, or words of ours for ``%define PW=SECRET``, which ZConfig
+    quotes whole as a name."""
     line = _line(texts.get(getattr(error, 'url', None), ''),
                  getattr(error, 'lineno', None))
     define = re.match(_DEFINE, line or '', re.IGNORECASE)
@@ -438,8 +412,8 @@ def file_of(url):
 
 def read_text(path):
     """The text of configuration file *path*; a ``ConfigurationError``
-    for anything that is not a readable regular file of UTF-8 text of at
-    most ``datatypes.MAX_FILE_SIZE``. A FIFO or device is never opened."""
+    for anything but a regular file of UTF-8 text of at most
+    ``datatypes.MAX_FILE_SIZE`` (a FIFO or device is never opened)."""
     url = 'file://' + os.path.abspath(path)
     try:
         datatypes.regular_file(path, 'a configuration file')
@@ -459,7 +433,6 @@ def read_text(path):
 
 
 def _decoded(data, name, url):
-    """The text of a configuration file's bytes *data*."""
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
@@ -494,9 +467,6 @@ def load_text(text, schema, url=None, loader=None):
                           ZConfig.SubstitutionSyntaxError)):
             raise _substitution(e, loader.texts) from None
         raise _without_definition(e, loader.texts) from None
-    except RecursionError:
-        raise ZConfig.ConfigurationError(
-            'sections or includes nested too deeply', url) from None
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
         raise ZConfig.ConfigurationError(internal_error(e), url) from None
