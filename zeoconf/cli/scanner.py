@@ -1,12 +1,8 @@
-"""ZConfig syntax as lines: where the tools find text in a file.
+"""ZConfig syntax as lines: which line opens which section, where a key
+stands, for ``check``'s hints and ``migrate``.
 
-ZConfig's parser keeps no record of the text; ``check``'s hints and
-``migrate`` need it: which line opens which section, where a key stands.
-:func:`scan` reads a configuration as ZConfig's parser does (lines
-stripped, ``#`` comments on lines of their own, ``<type name>``,
-``</type>``, ``<type/>``, ``%directive arg``, ``key value``; names and
-types in lower case). It never raises: a line ZConfig would refuse is of
-kind ``'error'``, and a section left open ends nowhere (``end`` None).
+:func:`scan` reads a configuration as ZConfig's parser does, and never
+raises: a line ZConfig would refuse is of kind ``'error'``.
 """
 
 import array
@@ -29,8 +25,6 @@ class Section:
     ``<type/>``, None when the text ends first), ``parent`` (None at top
     level) and ``children``."""
 
-    __slots__ = ('type', 'name', 'start', 'end', 'parent', 'children')
-
     def __init__(self, type_, name, start, parent):
         self.type, self.name, self.start = type_, name, start
         self.end, self.parent, self.children = None, parent, []
@@ -47,18 +41,14 @@ class Section:
 
 class Line:
     """One line: ``number`` (from 1), ``text`` as written without its
-    line end, ``kind``, ``name`` and ``value``, and ``section``, the
-    innermost section it belongs to (for a section's own lines, that
-    section).
+    line end, ``kind``, ``name``, ``value`` and ``section``, the
+    innermost section it belongs to (a section's own lines: that one).
 
     Kinds: ``'blank'``, ``'comment'``, ``'key'`` (``name`` the key in
     lower case, ``value`` its text), ``'open'``, ``'close'`` and
     ``'empty'`` (``name`` the section type, ``value`` its name or ''),
-    ``'directive'`` (``name`` ``import``, ``include`` or ``define``,
-    ``value`` its argument) and ``'error'``, a line ZConfig refuses.
+    ``'directive'`` (``name`` and argument) and ``'error'``.
     """
-
-    __slots__ = ('number', 'text', 'kind', 'name', 'value', 'section')
 
     def __init__(self, number, text, kind, name='', value='', section=None):
         self.number, self.text, self.kind = number, text, kind
@@ -81,8 +71,6 @@ class Scan:
     """What :func:`scan` returns: ``lines``, every :class:`Line` in order
     (a sequence), and ``sections``, every :class:`Section` in the order
     they open."""
-
-    __slots__ = ('lines', 'sections')
 
     def __init__(self, lines, sections):
         self.lines, self.sections = lines, sections
@@ -110,10 +98,9 @@ class Scan:
 
 
 class _Lines(collections.abc.Sequence):
-    """The lines of a :class:`Scan`. Each is kept as a few bytes (where
-    its text starts, its kind, its section) and made a :class:`Line` when
-    read: a file of millions of short lines costs little more than its
-    text."""
+    """The lines of a :class:`Scan`, kept as a few bytes each and made
+    :class:`Line` objects when read: millions of short lines cost little
+    more than their text."""
 
     def __init__(self, text, starts, kinds, owners, sections):
         self.text, self.starts, self.kinds = text, starts, kinds
@@ -180,12 +167,9 @@ def _kind(line):
 
 @functools.lru_cache(maxsize=16)
 def scan(text):
-    """Every line of configuration *text*, classified: a :class:`Scan`.
-
-    Lines are numbered as ZConfig numbers them (:func:`split_lines`).
-    Scans are kept for the texts seen last: ``check`` looks at the same
-    files round after round.
-    """
+    """Every line of configuration *text*, numbered as ZConfig numbers
+    them: a :class:`Scan`. The last few are kept: ``check`` looks at the
+    same texts round after round."""
     if text.startswith('\ufeff'):
         text = text[1:]
     starts = array.array('I', [0])     # where each line starts (and ends)
