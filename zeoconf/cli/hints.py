@@ -1,10 +1,7 @@
-"""Hints where ZConfig's words do not say what to do.
-
-:func:`explain` looks at the line an error points to and adds what a
-person needs: the missing ``%import zeoconf``, a ``<clientstorage>`` key
-written in ``<zodb>``, an inline comment, ``<ssl></ssl>`` on one line,
-ZODB's ``cache-size`` given a size, ``%import ZEO`` beside ``%import
-zeoconf``. The commands use it; a plain ``ZODB.config`` parse never does.
+"""Hints where ZConfig's words do not say what to do: :func:`explain`
+looks at the line an error points to and adds what a person needs (the
+missing ``%import zeoconf``, a ``<clientstorage>`` key in ``<zodb>``...).
+The commands use it; a plain ``ZODB.config`` parse never does.
 """
 
 import re
@@ -30,7 +27,6 @@ _STORAGE_KEYS = (keys.CLIENTSTORAGE_KEYS | keys.SSL_KEYS) - {'name'}
 
 
 def _imports(scanned, package):
-    """The lines of ``%import package`` in *scanned*."""
     return [line.number for line in scanned.directives('import')
             if line.value.strip().lower() == package]
 
@@ -92,8 +88,7 @@ def _hint(error, scanned, line):
 
 def _braced(name, scanned):
     """``did you mean ${ZEO}:8100?`` for ``$ZEO8100`` when ZEO is
-    ``%define``d: ZConfig reads a name as far as letters, digits and _
-    go."""
+    ``%define``d."""
     for directive in scanned.directives('define'):
         defined = directive.value.split()[0]
         rest = name[len(defined):]
@@ -106,7 +101,7 @@ def _braced(name, scanned):
 
 
 def _first_line(scanned):
-    """The number of the first line that is not blank or a comment."""
+    """The number of the first line that is no blank or comment."""
     for line in scanned.lines:
         if line.kind not in ('blank', 'comment'):
             return line.number
@@ -115,8 +110,8 @@ def _first_line(scanned):
 
 def not_configuration(error, scanned):
     """Whether *error* says that the file of *scanned* is no ZConfig
-    configuration at all (a PEM key, a JSON file): its first line that
-    is not blank or a comment is no key, section or directive."""
+    configuration at all (a PEM key, a JSON file): its first line is no
+    key, section or directive."""
     lineno = getattr(error, 'lineno', None)
     return (words.not_a_line(error) is not None and lineno is not None
             and lineno == _first_line(scanned))
@@ -124,7 +119,7 @@ def not_configuration(error, scanned):
 
 def _instead(error, url, scanned):
     """An error to report instead of *error*, whose words would quote
-    what must not be shown or say nothing useful; else None."""
+    what must not be shown or say nothing useful."""
     if not_configuration(error, scanned):
         # ZConfig quotes the line, and would quote each line after it: of
         # a key file, the key.
@@ -154,7 +149,7 @@ def common_name(url):
 def explain(error, texts):
     """*error* with a hint added where one helps; *texts* maps the URLs
     of the files read to their text."""
-    url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
+    url, lineno = error.url, getattr(error, 'lineno', None)
     text = texts.get(url)
     if text is None and len(texts) == 1:
         [text] = texts.values()
@@ -175,5 +170,4 @@ def explain(error, texts):
     hint = _hint(error, scanned, line)
     if not hint:
         return error
-    message = f'{getattr(error, "message", None) or error}; {hint}'
-    return loader.at_line(message, url, lineno)
+    return loader.at_line(f'{error.message}; {hint}', url, lineno)
