@@ -232,16 +232,10 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
             lines = _read_on(error, raw, line, reading.texts, blank)
             key = _key(reading.located, line)
             if not lines:
-                # No line to step over, or none that an earlier round did
-                # not: reported when it is the only problem; after others
-                # it may be their consequence.
+                # No line to step over: reported when it is the only
+                # problem; after others it may be their consequence.
                 if not problems:
                     problems.append(_problem(error, url, key))
-                elif line is not None:
-                    problems.append(Problem(error.url, error.lineno, (
-                        'check cannot read on past this line; fix the '
-                        'problems above and run it again')))
-                    return Report(_ordered(problems, included), True)
                 break
             if not _consequence(error, line, reading, blank, problems):
                 problems.append(Problem(error.url, error.lineno, _unstood(
@@ -296,7 +290,7 @@ def _read_on(error, raw, line, texts, blank):
     """
     if line is None:
         return {}
-    scanned = scan(texts[error.url])
+    scanned, done = scan(texts[error.url]), blank.get(error.url, {})
     if hints.not_configuration(raw, scanned):
         # Said once, and none of its lines read again (nor quoted).
         lines = dict.fromkeys(range(1, len(scanned.lines) + 1), '')
@@ -304,12 +298,11 @@ def _read_on(error, raw, line, texts, blank):
         end = line.section.end or len(scanned.lines)
         lines = dict.fromkeys(range(line.section.start, end + 1), '')
     elif line.name == 'server' and line.section is not None and \
-            line.section.type == 'clientstorage':
+            line.section.type == 'clientstorage' and line.number not in done:
         # The key a storage cannot do without: its section is read on.
         lines = {line.number: f'server {_STAND_IN}'}
     else:
         lines = {line.number: ''}
-    done = blank.get(error.url, {})
     return {number: text for number, text in lines.items()
             if number not in done or (done[number] and not text)}
 
