@@ -349,17 +349,25 @@ def internal_error(error):
             f'); this is a bug in zeoconf: please report it with the file')
 
 
-def _substitution(error, texts):
-    """ZConfig's error for a ``$`` it cannot replace quotes what follows
-    the ``$``: in a password, a piece of it. Said at its line (ZConfig
-    leaves it out of its syntax errors), with the value of a secret key
-    or a ``%define`` hidden, and how to write a literal ``$``."""
-    lineno, url = getattr(error, 'lineno', None), getattr(error, 'url', None)
-    if lineno:
-        line = _line(texts.get(url, ''), lineno)
-    else:
+def _reworded(error, texts):
+    """*error* in words that quote no value. ZConfig's error for a ``$``
+    it cannot replace quotes what follows the ``$`` (in a password, a
+    piece of it) and gives no line for a malformed one; its error for
+    ``%define PW=SECRET`` quotes the whole as a name."""
+    url, lineno = error.url, getattr(error, 'lineno', None)
+    line = _line(texts.get(url, ''), lineno)
+    substitution = isinstance(error, (ZConfig.SubstitutionReplacementError,
+                                      ZConfig.SubstitutionSyntaxError))
+    if substitution and not lineno:
         url, lineno, line = _bad_dollar(texts)
-    if not line or not line.split():
+    define = re.match(_DEFINE, line or '', re.IGNORECASE)
+    if define and not ZConfig.substitution.isname(define.group(1)):
+        name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
+        return at_line(f'%define {name}...: not a name and a value; write '
+                       f'%define NAME VALUE, with white space between '
+                       f'them, not NAME=VALUE (the rest of the line is not '
+                       f'shown)', url, lineno)
+    if not substitution or not line or not line.split():
         return error
     first = line.split()[0].lower()
     what = first if first.startswith('%') else first[:60]
@@ -386,21 +394,6 @@ def _bad_dollar(texts):
             if '$' in re.sub(_ANY_REFERENCE, '', line):
                 return url, number, line
     return None, None, None
-
-
-def _without_definition(error, texts):
-    """*error*, or words of ours for ``%define PW=SECRET``, which ZConfig
-    quotes whole as a name."""
-    line = _line(texts.get(getattr(error, 'url', None), ''),
-                 getattr(error, 'lineno', None))
-    define = re.match(_DEFINE, line or '', re.IGNORECASE)
-    if define is None or ZConfig.substitution.isname(define.group(1)):
-        return error
-    name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
-    return at_line(f'%define {name}...: not a name and a value; write '
-                   f'%define NAME VALUE, with white space between them, '
-                   f'not NAME=VALUE (the rest of the line is not shown)',
-                   error.url, error.lineno)
 
 
 def file_of(url):
@@ -461,12 +454,7 @@ def load_text(text, schema, url=None, loader=None):
         # A section at the top level, which no endSection sees.
         raise loader.located or loader.locate(e) from None
     except ZConfig.ConfigurationError as e:
-        if loader.located is not None:
-            raise loader.located from None
-        if isinstance(e, (ZConfig.SubstitutionReplacementError,
-                          ZConfig.SubstitutionSyntaxError)):
-            raise _substitution(e, loader.texts) from None
-        raise _without_definition(e, loader.texts) from None
+        raise loader.located or _reworded(e, loader.texts) from None
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
         raise ZConfig.ConfigurationError(internal_error(e), url) from None
