@@ -53,9 +53,8 @@ class OfflineRegistry(ZConfig.datatypes.Registry):
 
 
 def offline_registry():
-    """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
-    meant for another machine: every datatype that looks at this one
-    (zeoconf's, ZConfig's ``existing-*``) checks the text only."""
+    """A ``ZConfig.datatypes.Registry`` whose datatypes that look at this
+    machine (zeoconf's, ZConfig's ``existing-*``) check the text only."""
     stock = dict(ZConfig.datatypes.stock_datatypes)
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
@@ -70,9 +69,8 @@ def offline_registry():
 
 
 def schema_loader(offline=False):
-    """A ``ZConfig.loader.SchemaLoader``, with *offline* one whose
-    registry is :func:`offline_registry` (an ``%import`` in a
-    configuration read with its schemas uses it too)."""
+    """A ``ZConfig.loader.SchemaLoader``; with *offline*, of the
+    :func:`offline_registry`, which an ``%import`` then uses too."""
     return ZConfig.loader.SchemaLoader(offline_registry() if offline
                                        else None)
 
@@ -156,8 +154,7 @@ class Loader(ZConfig.loader.ConfigLoader):
             raise
 
     def positions(self, section):
-        """``{key: [(lineno, url), ...]}`` of a parsed section
-        (``SectionValue``) this loader read."""
+        """``{key: [(lineno, url), ...]}`` of a ``SectionValue`` read."""
         return self._positions.get(section.getSectionMatcher(), {})
 
     def locate(self, error):
@@ -198,15 +195,11 @@ class Loader(ZConfig.loader.ConfigLoader):
             return ''
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
-                data = f.read(datatypes.MAX_FILE_SIZE + 1)
+                return _text_of(f, url, url)
         except (OSError, ValueError) as e:
             reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
                 f'cannot fetch {url}: {reason}', url) from None
-        if len(data) > datatypes.MAX_FILE_SIZE:
-            raise ZConfig.ConfigurationError(
-                f'{url} is more than {datatypes.MAX_FILE_SIZE >> 20} MB')
-        return _decoded(data, url, url)
 
     def createResource(self, file, url):
         if url and str(url).startswith('package:'):
@@ -276,8 +269,8 @@ def _directive_lines(text, name):
 
 def _check_lengths(text, url, lengths):
     """Refuse a line whose value would pass :data:`MAX_VALUE_LENGTH` once
-    substituted, before ZConfig builds it; *lengths* holds the longest
-    value of each ``%define`` so far."""
+    substituted, before ZConfig builds it; *lengths*: each ``%define``'s
+    longest value so far."""
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
@@ -324,8 +317,8 @@ def at_line(message, url, lineno):
 
 
 def _import_failure(error, package):
-    """What a failed ``%import`` says: never the text of an exception the
-    package's own code raised (it may hold a secret), only its type."""
+    """What a failed ``%import`` says: never the text of what the
+    package raised (it may hold a secret), only its type."""
     cause = error.__cause__ or error.__context__
     if isinstance(error, ZConfig.ConfigurationError):
         if cause is None:
@@ -411,28 +404,28 @@ def read_text(path):
     try:
         datatypes.regular_file(path, 'a configuration file')
         with open(path, 'rb') as f:
-            # A file that grows while it is read is cut at the bound.
-            data = f.read(datatypes.MAX_FILE_SIZE + 1)
+            return _text_of(f, path, url)
     except OSError as e:
         raise ZConfig.ConfigurationError(
             f'{path}: cannot read: {e.strerror}', url) from None
     except ValueError as e:
         raise ZConfig.ConfigurationError(str(e), url) from None
+
+
+def _text_of(file, name, url):
+    """The UTF-8 text of binary *file*, cut at the size bound (it may
+    grow while it is read)."""
+    data = file.read(datatypes.MAX_FILE_SIZE + 1)
     if len(data) > datatypes.MAX_FILE_SIZE:
         raise ZConfig.ConfigurationError(
-            f'{path} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
+            f'{name} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
             f'configuration file is at most that', url)
-    return _decoded(data, path, url)
-
-
-def _decoded(data, name, url):
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b'\n') + 1
         raise ZConfig.ConfigurationSyntaxError(
             f'{name} is not UTF-8 text (byte {e.start + 1})', url,
-            line) from None
+            data[:e.start].count(b'\n') + 1) from None
 
 
 #: What :func:`load_text` and :func:`load_path` return: the configuration
@@ -441,12 +434,9 @@ Loaded = collections.namedtuple('Loaded', 'config loader url')
 
 
 def load_text(text, schema, url=None, loader=None):
-    """Load configuration *text* with *schema*: a :class:`Loaded`.
-
-    Every problem raises a ``ZConfig.ConfigurationError`` whose
-    ``lineno`` and ``url`` locate it wherever anything can. *loader*, a
-    :class:`Loader` made by the caller, is used instead of a new one.
-    """
+    """Load configuration *text* with *schema* (and *loader*, or a new
+    :class:`Loader`): a :class:`Loaded`. Every problem raises a
+    ``ZConfig.ConfigurationError`` at its line wherever one is known."""
     loader = loader or Loader(schema)
     try:
         config, _ = loader.loadFile(io.StringIO(text), url)
