@@ -1,15 +1,10 @@
 """``zeoconf check``: every problem of a configuration in one run.
 
 ZConfig stops at the first error. To report them all, :func:`check`
-parses again after each one with the line at fault read as blank (a
-whole section, where the error is its header or its end), until the file
-parses or :data:`MAX_PROBLEMS` were found. Every round must change a line
-as no round did before, so the loop ends by construction. What an
-earlier problem caused is not reported again: a section that lost a key
-line does not also miss that key, and a rule across keys involving a key
-already reported is left out. A bad ``server``, the one key a storage
-cannot do without, is read as a stand-in address, so that the rest of
-its section is still checked.
+parses again after each one with the lines at fault read otherwise
+(:func:`_read_on`), until the file parses or :data:`MAX_PROBLEMS` were
+found, and leaves out what an earlier problem caused
+(:func:`_consequence`).
 """
 
 import dataclasses
