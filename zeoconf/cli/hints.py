@@ -102,10 +102,8 @@ def _braced(name, scanned):
 
 def _first_line(scanned):
     """The number of the first line that is no blank or comment."""
-    for line in scanned.lines:
-        if line.kind not in ('blank', 'comment'):
-            return line.number
-    return None
+    return next((line.number for line in scanned.lines
+                 if line.kind not in ('blank', 'comment')), None)
 
 
 def not_configuration(error, scanned):
