@@ -292,8 +292,9 @@ def _read_on(error, raw, line, texts, blank):
     elif line.kind in ('open', 'empty', 'close'):
         end = line.section.end or len(scanned.lines)
         lines = dict.fromkeys(range(line.section.start, end + 1), '')
-    elif line.name == 'server' and line.section is not None and \
-            line.section.type == 'clientstorage' and line.number not in done:
+    elif (line.name == 'server' and line.number not in done
+          and line.section is not None
+          and line.section.type == 'clientstorage'):
         # The key a storage cannot do without: its section is read on.
         lines = {line.number: f'server {_STAND_IN}'}
     else:
@@ -321,6 +322,7 @@ def _consequence(error, line, reading, blank, problems):
     def lost():
         return {key.name for key in scanned.keys(section)
                 if key.number in done}
+
     if line.kind == 'close' and (words.quoted_names(error) & lost() or any(
             child.start in done for child in section.children)):
         return True
