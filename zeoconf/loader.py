@@ -87,7 +87,7 @@ class _Recorder:
         self.positions = {}     # {key: [(lineno, url), ...]}
 
     def addValue(self, key, value, position):
-        name = key.lower()
+        name, lineno, url = key.lower(), position[0], position[2]
         try:
             self.matcher.addValue(key, value, position)
         except ZConfig.ConfigurationError as e:
@@ -97,11 +97,10 @@ class _Recorder:
                 # both lines.
                 raise ZConfig.ConfigurationSyntaxError(
                     f'{name[:60]} is given twice (first on '
-                    f'{_where(*first[0], position[2])}); keep one',
-                    position[2], position[0]) from None
+                    f'{_where(*first[0], url)}); keep one', url,
+                    lineno) from None
             raise
-        self.positions.setdefault(name, []).append(
-            (position[0], position[2]))
+        self.positions.setdefault(name, []).append((lineno, url))
 
     def __getattr__(self, name):
         # Everything else the parser and the loader ask of a matcher.
