@@ -486,6 +486,16 @@ def test_problems_of_an_included_file_are_reported_where_it_is_included(
     assert where == ['part.conf:1', 'part.conf:2', 'f.conf:6', 'f.conf:11']
 
 
+def test_an_included_file_with_more_problems_than_the_top_file_has_lines(
+        run_cli, write, tmp_path):
+    write('part.conf', ''.join(f'no-such-key-{i} 1\n' for i in range(6)))
+    write('f.conf', '%import zeoconf\n%include part.conf\n')
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert numbers(result, 'part.conf') == [1, 2, 3, 4, 5, 6]
+    assert 'check stopped' not in result.out
+
+
 def test_check_stops_at_fifty_problems_and_says_so(run_cli, write, tmp_path):
     sections = ''.join(
         f'<zodb d{i}>\n  <clientstorage>\n    server 99999\n'
@@ -941,6 +951,16 @@ def test_a_use_of_a_define_that_was_refused_is_not_reported(
     result = run_cli('check', 'f.conf', cwd=tmp_path)
     assert numbers(result) == [2], result.out
     assert 'S3CR' not in result.out + result.err
+
+
+def test_a_define_that_uses_its_own_name_is_reported(run_cli, write,
+                                                      tmp_path):
+    # Its own line is no earlier problem's consequence.
+    write('f.conf', '%import zeoconf\n%define A x$A\n' +
+          zodb('    server zeo:8100').split('\n', 1)[1])
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert numbers(result) == [2], result.out
 
 
 # Issue 19: a check that always ends, secrets never quoted, bounded work.

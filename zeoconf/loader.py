@@ -1,26 +1,14 @@
 """zeoconf's own loading: ZConfig's public loader API, every key's line.
 
 ``client_kwargs``, ``parse_clientstorage`` and the ``zeoconf`` command
-read configurations through :class:`Loader`, a
-``ZConfig.loader.ConfigLoader`` whose section hooks see each key with its
-position, each ``%import`` and ``%include`` as it is handled, and the
-text of each file read. That lets it:
-
-- give the line of each key a rule across keys names (the openers raise
-  :class:`zeoconf.openers.SectionError` with key names only);
-- name both lines of a key given twice;
-- report a failing ``%import`` or ``%include`` at its line, whatever the
-  imported package raised, without quoting its text;
-- hide secrets in ZConfig's ``$`` substitution errors;
-- refuse what no configuration file is: a FIFO, a device, a file larger
-  than ``datatypes.MAX_FILE_SIZE``, text that is not UTF-8.
-
-How a schema is loaded decides whether the disk is looked at:
-:func:`schema_loader` with *offline* gives a ``ZConfig.loader.SchemaLoader``
-whose registry swaps every datatype that looks at this machine (zeoconf's
-and ZConfig's stock ``existing-*`` ones) for one that checks the text only.
+read configurations through :class:`Loader`, which gives the lines of a
+rule across keys, of a key given twice and of a failing directive, hides
+secrets in ZConfig's ``$`` errors, and refuses what no configuration file
+is. :func:`schema_loader` with *offline* loads a schema whose datatypes
+look at nothing on this machine.
 """
 
+import collections
 import io
 import logging
 import os
@@ -39,7 +27,7 @@ log = logging.getLogger('zeoconf')
 
 __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
            'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
-           'BOM_MESSAGE']
+           'BOM_MESSAGE', 'at_line', 'internal_error']
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
@@ -53,23 +41,20 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-# A %define line (its name and value), and a reference in a value.
+# A %define line; a reference to a %define (name in group 1 or 2); any.
 _DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
-_REFERENCE = (r'\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|'
-              r'([A-Za-z_][A-Za-z0-9_]*))')
+_NAME = r'[A-Za-z_][A-Za-z0-9_]*'
+_REFERENCE = rf'\$(?:\$|\{{({_NAME})\}}|({_NAME}))'
+_ANY_REFERENCE = rf'{_REFERENCE}|\$\({_NAME}\)'
 
 
 class OfflineRegistry(ZConfig.datatypes.Registry):
-    """The registry of :func:`offline_registry`: a configuration read with
-    a schema loaded with it is reviewed for another machine, and its
-    loader fetches no ``%include`` URL either."""
+    """The registry of :func:`offline_registry`."""
 
 
 def offline_registry():
-    """A ``ZConfig.datatypes.Registry`` for reviewing a configuration
-    meant for another machine: the datatypes that look at this one check
-    the text of a path only, and zeoconf's openers build no TLS context
-    and look at no blob directory."""
+    """A ``ZConfig.datatypes.Registry`` whose datatypes that look at this
+    machine (zeoconf's, ZConfig's ``existing-*``) check the text only."""
     stock = dict(ZConfig.datatypes.stock_datatypes)
     for name in ('existing-directory', 'existing-dirpath', 'existing-file',
                  'existing-path'):
@@ -84,25 +69,25 @@ def offline_registry():
 
 
 def schema_loader(offline=False):
-    """A ``ZConfig.loader.SchemaLoader``; with *offline*, one whose
-    registry is :func:`offline_registry`. ``%import`` in a configuration
-    read with its schemas uses the same registry."""
+    """A ``ZConfig.loader.SchemaLoader``; with *offline*, of the
+    :func:`offline_registry`, which an ``%import`` then uses too."""
     return ZConfig.loader.SchemaLoader(offline_registry() if offline
                                        else None)
 
 
-class _Recorder:
-    """Stands for one of ZConfig's matchers while the parser fills it,
-    and notes where each key was given."""
+def _where(line, url, here):
+    return f'line {line}' if url == here else f'{file_of(url)}:{line}'
 
-    __slots__ = ('matcher', 'positions')
+
+class _Recorder:
+    """Stands for a ZConfig matcher and notes where each key was given."""
 
     def __init__(self, matcher):
         self.matcher = matcher
         self.positions = {}     # {key: [(lineno, url), ...]}
 
     def addValue(self, key, value, position):
-        name = key.lower()
+        name, lineno, url = key.lower(), position[0], position[2]
         try:
             self.matcher.addValue(key, value, position)
         except ZConfig.ConfigurationError as e:
@@ -110,15 +95,12 @@ class _Recorder:
             if first and not isinstance(e, ZConfig.DataConversionError):
                 # ZConfig's "does not support multiple values", said with
                 # both lines.
-                line, url = first[0]
-                where = (f'line {line}' if url == position[2] else
-                         f'{file_of(url)}:{line}')
                 raise ZConfig.ConfigurationSyntaxError(
-                    f'{name[:60]} is given twice (first on {where}); keep '
-                    f'one', position[2], position[0]) from None
+                    f'{name[:60]} is given twice (first on '
+                    f'{_where(*first[0], url)}); keep one', url,
+                    lineno) from None
             raise
-        self.positions.setdefault(name, []).append(
-            (position[0], position[2]))
+        self.positions.setdefault(name, []).append((lineno, url))
 
     def __getattr__(self, name):
         # Everything else the parser and the loader ask of a matcher.
@@ -129,29 +111,26 @@ class Loader(ZConfig.loader.ConfigLoader):
     """A ``ConfigLoader`` that locates every key, directive and error.
 
     *blank*: ``{url: {line number: text}}``, lines read as other text
-    (``zeoconf check`` reads on past a problem so). *allow_marks*: read a
-    file that starts with a UTF-8 byte order mark (``marked`` lists them)
-    instead of refusing it. With a schema loaded offline
-    (:func:`schema_loader`), a ``%include`` of a URL that is not a file is
-    not fetched but read as empty, with a warning.
+    (``check`` reads on past a problem so). *allow_marks*: read a file
+    that starts with a UTF-8 byte order mark (``marked`` lists them). After
+    a load, ``texts`` maps each file's URL to its text, and ``included``
+    each included file to where it was first included, ``(url, line)``.
+    Under a schema loaded offline, an ``%include`` URL is not fetched.
     """
 
     def __init__(self, schema, blank=None, allow_marks=False):
         super().__init__(schema)
         self.blank = blank or {}
         self.allow_marks = allow_marks
-        self.offline = isinstance(getattr(schema, 'registry', None),
-                                  OfflineRegistry)
-        self._lengths = {}          # {%define name: its longest value}
-        self.texts = {}             # {url: text} of every file read
-        self.marked = []            # urls of files that had a UTF-8 BOM
+        self.offline = isinstance(schema.registry, OfflineRegistry)
+        self.texts = {}
+        self.marked = []
+        self.included = {}
         self.located = None         # a SectionError, at its key's line
+        self._lengths = {}          # {%define name: its longest value}
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
-        self._seen = {}             # {(url, directive): how many so far}
-        self._directives = {}       # {(url, directive): [line numbers]}
-
-    # The matchers: ours stand for ZConfig's while the parser fills them.
+        self._directives = {}       # {(url, name): lines of %name to come}
 
     def _record(self, matcher):
         recorder = _Recorder(matcher)
@@ -174,8 +153,7 @@ class Loader(ZConfig.loader.ConfigLoader):
             raise
 
     def positions(self, section):
-        """``{key: [(lineno, url), ...]}`` of a parsed section
-        (``SectionValue``) this loader read."""
+        """``{key: [(lineno, url), ...]}`` of a ``SectionValue`` read."""
         return self._positions.get(section.getSectionMatcher(), {})
 
     def locate(self, error):
@@ -183,25 +161,21 @@ class Loader(ZConfig.loader.ConfigLoader):
         the lines of the others in its message."""
         positions = self.positions(error.section)
         message, first = error.text, None
-        for index, key in enumerate(error.keys):
-            found = positions.get(key)
-            if not found:
+        for key in error.keys:
+            given = positions.get(key)
+            if not given:
                 continue
-            line, url = found[min(error.occurrence, len(found) - 1)
-                              if index == 0 else 0]
             if first is None:
-                first = (line, url)
+                # The first key named is at fault in one of its values.
+                first = given[min(error.occurrence, len(given) - 1)
+                              if key == error.keys[0] else 0]
             else:
-                where = (f'line {line}' if url == first[1] else
-                         f'{file_of(url)}:{line}')
-                message += f' ({key}: {where})'
+                message += f' ({key}: {_where(*given[0], first[1])})'
         located = openers.SectionError(error.section, message)
         located.keys, located.occurrence = error.keys, error.occurrence
         if first:
             located.lineno, located.url = first
         return located
-
-    # Files: what was read, and nothing that is not a file of text.
 
     def openResource(self, url):
         url = str(url)
@@ -220,15 +194,11 @@ class Loader(ZConfig.loader.ConfigLoader):
             return ''
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
-                data = f.read(datatypes.MAX_FILE_SIZE + 1)
+                return _text_of(f, url, url)
         except (OSError, ValueError) as e:
             reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
                 f'cannot fetch {url}: {reason}', url) from None
-        if len(data) > datatypes.MAX_FILE_SIZE:
-            raise ZConfig.ConfigurationError(
-                f'{url} is more than {datatypes.MAX_FILE_SIZE >> 20} MB')
-        return _decoded(data, url, url)
 
     def createResource(self, file, url):
         if url and str(url).startswith('package:'):
@@ -245,93 +215,61 @@ class Loader(ZConfig.loader.ConfigLoader):
             text = _blanked(text, self.blank[url])
         _check_lengths(text, url, self._lengths)
         self._reading.append(url)
-        return _Resource(io.StringIO(text), url, self._reading)
-
-    # Directives: at their line, whatever they raise.
+        for name in ('import', 'include'):
+            self._directives[url, name] = _directive_lines(text, name)
+        return super().createResource(io.StringIO(text), url)
 
     def importSchemaComponent(self, pkgname):
         lineno, url = self._directive('import')
         try:
             super().importSchemaComponent(pkgname)
         except (Exception, SystemExit) as e:
-            # What the package raised while it was imported, sys.exit()
-            # included; not what interrupts the process meanwhile (Ctrl-C,
-            # an alarm's exception, which derives from BaseException).
-            raise _at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
-                           url, lineno) from None
+            # Not what interrupts the process meanwhile: Ctrl-C, an alarm.
+            raise at_line(f'%import {pkgname}: {_import_failure(e, pkgname)}',
+                          url, lineno) from None
 
     def includeConfiguration(self, section, url, defines):
         lineno, here = self._directive('include')
         if len(self._reading) >= MAX_INCLUDE_DEPTH:
-            raise _at_line('%include: includes nested too deeply', here,
-                           lineno)
+            raise at_line('%include: includes nested too deeply', here,
+                          lineno)
         if self.normalizeURL(url) in self._reading:
-            raise _at_line(f'%include: {file_of(url)} includes itself '
-                           f'(through this %include); include each file '
-                           f'once', here, lineno)
+            raise at_line(f'%include: {file_of(url)} includes itself '
+                          f'(through this %include); include each file '
+                          f'once', here, lineno)
+        # Each file's first includer was read before it: following them
+        # from any file ends at the top one.
+        self.included.setdefault(self.normalizeURL(url), (here, lineno))
+        depth = len(self._reading)
         try:
             super().includeConfiguration(section, url, defines)
         except ZConfig.ConfigurationError as e:
             if getattr(e, 'lineno', None):
                 raise       # an error inside the included file
-            raise _at_line(f'%include: {e.message}', here, lineno) from None
-        except RecursionError:
-            raise _at_line('%include: includes nested too deeply', here,
-                           lineno) from None
-        except (Exception, SystemExit) as e:
-            raise _at_line(f'%include: {internal_error(e)}', here,
-                           lineno) from None
+            raise at_line(f'%include: {e.message}', here, lineno) from None
+        finally:
+            del self._reading[depth:]
 
     def _directive(self, name):
-        """``(lineno, url)`` of the directive *name* being handled: the
-        next one of its kind in the file being read."""
-        if not self._reading:
-            return None, None
+        """``(lineno, url)`` of the ``%name`` being handled."""
         url = self._reading[-1]
-        count = self._seen[url, name] = self._seen.get((url, name), 0) + 1
-        lines = self._directives.get((url, name))
-        if lines is None:
-            lines = self._directives[url, name] = _directive_lines(
-                self.texts.get(url, ''), name)
-        return (lines[count - 1] if len(lines) >= count else None), url
-
-
-class _Resource(ZConfig.loader.Resource):
-    """A file being read; the loader knows it is read until closed."""
-
-    def __init__(self, file, url, reading):
-        super().__init__(file, url)
-        self._stack = reading
-
-    def close(self):
-        if not self.closed and self._stack and self._stack[-1] == self.url:
-            self._stack.pop()
-        super().close()
+        return next(self._directives[url, name], None), url
 
 
 def _directive_lines(text, name):
-    """Numbers of the lines of *text* holding the directive ``%name``.
-
-    One search over the text, not a match per line: ``check`` asks once
-    per round, and a round must not cost a pass over every line.
-    """
-    pattern = re.compile(rf'^[ \t]*%{name}\b', re.IGNORECASE | re.MULTILINE)
-    numbers, line, position = [], 1, 0
-    for found in pattern.finditer(text):
+    """The numbers of the lines of *text* that hold ``%name``, in one
+    search over the text."""
+    line, position = 1, 0
+    for found in re.finditer(rf'^[^\S\n]*%{name}\b', text, re.MULTILINE):
         line += text.count('\n', position, found.start())
         position = found.start()
-        numbers.append(line)
-    return numbers
-
-
-class _TooLong(ZConfig.ConfigurationSyntaxError):
-    """A value too long once substituted (words of zeoconf's own)."""
+        yield line
 
 
 def _check_lengths(text, url, lengths):
     """Refuse a line whose value would pass :data:`MAX_VALUE_LENGTH` once
-    substituted, before ZConfig builds it; *lengths* holds the longest
-    value of each ``%define`` seen so far, and learns this text's."""
+    substituted, before ZConfig builds it; *lengths*: each ``%define``'s
+    longest value so far."""
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
@@ -347,7 +285,7 @@ def _check_lengths(text, url, lengths):
         if length > MAX_VALUE_LENGTH:
             what = (f'%define {define.group(1)}: its value' if define
                     else 'this line')
-            raise _TooLong(
+            raise ZConfig.ConfigurationSyntaxError(
                 f'{what} would be {length:,} characters long once '
                 f'substituted; zeoconf reads values of at most '
                 f'{MAX_VALUE_LENGTH:,}', url, number)
@@ -357,8 +295,7 @@ def _check_lengths(text, url, lengths):
 
 
 def _blanked(text, lines):
-    """*text* with the lines of *lines* (``{number: text}``, from 1)
-    replaced by their text."""
+    """*text* with the lines of *lines* (``{number: text}``) replaced."""
     found = text.split('\n')   # lines as ZConfig's parser reads them
     for number, replacement in lines.items():
         if 0 < number <= len(found):
@@ -366,120 +303,88 @@ def _blanked(text, lines):
     return '\n'.join(found)
 
 
-def _at_line(message, url, lineno):
+def _line(text, lineno):
+    lines = text.split('\n')
+    return lines[lineno - 1] if lineno and 0 < lineno <= len(lines) else None
+
+
+def at_line(message, url, lineno):
+    """A ``ConfigurationError`` at line *lineno* of *url*, if known."""
     if lineno:
         return ZConfig.ConfigurationSyntaxError(message, url, lineno)
     return ZConfig.ConfigurationError(message, url)
 
 
 def _import_failure(error, package):
-    """What a failed ``%import`` says: never the text of an exception the
-    package's own code raised (it may hold a secret), only its type."""
+    """What a failed ``%import`` says: never the text of what the
+    package raised (it may hold a secret), only its type."""
     cause = error.__cause__ or error.__context__
-    if isinstance(error, ZConfig.ConfigurationError) and cause is None:
-        return error.message    # ZConfig's own words (not a package, ...)
-    if isinstance(cause, ModuleNotFoundError) and cause.name and (
-            package == cause.name or package.startswith(cause.name + '.')):
-        return f'could not load package {package}: no module named ' \
-               f'{cause.name!r}'
-    raised = cause if isinstance(error, ZConfig.ConfigurationError) and \
-        cause is not None else error
-    what = type(raised).__name__
-    if isinstance(raised, SystemExit):
+    if isinstance(error, ZConfig.ConfigurationError):
+        if cause is None:
+            return error.message    # ZConfig's own words (not a package...)
+        error = cause
+    if isinstance(error, ModuleNotFoundError) and error.name and (
+            package == error.name or package.startswith(error.name + '.')):
+        return (f'could not load package {package}: no module named '
+                f'{error.name!r}')
+    what = type(error).__name__
+    if isinstance(error, SystemExit):
         what = 'SystemExit (sys.exit() while it was imported)'
     return (f'importing {package} raised {what}; its text is not shown '
             f'(run python -c "import {package}" to see it)')
 
 
 def internal_error(error):
-    """What is said when zeoconf itself fails on a file: the exception's
-    type, never its text (it may quote a value)."""
+    """zeoconf failed on a file: said by the exception's type, never its
+    text (it may quote a value)."""
     return (f'zeoconf failed while reading this file ({type(error).__name__}'
             f'); this is a bug in zeoconf: please report it with the file')
 
 
-def _substitution(error, texts):
-    """ZConfig replaces ``$name`` in every value before any datatype sees
-    it, and its error for a name it cannot replace, or a malformed ``$``,
-    quotes what follows the ``$``: in a password, a piece of it. For a
-    secret key, and for a ``%define`` (whose value a password may use),
-    the value is hidden. The error says how to write a literal ``$``, at
-    the line ZConfig leaves out of its syntax errors."""
-    lineno, url = getattr(error, 'lineno', None), getattr(error, 'url', None)
-    if lineno:
-        line = _line(texts.get(url, ''), lineno)
-    else:
+def _reworded(error, texts):
+    """*error* in words that quote no value. ZConfig's error for a ``$``
+    it cannot replace quotes what follows the ``$`` (in a password, a
+    piece of it) and gives no line for a malformed one; its error for
+    ``%define PW=SECRET`` quotes the whole as a name."""
+    url, lineno = error.url, getattr(error, 'lineno', None)
+    line = _line(texts.get(url, ''), lineno)
+    substitution = isinstance(error, (ZConfig.SubstitutionReplacementError,
+                                      ZConfig.SubstitutionSyntaxError))
+    if substitution and not lineno:
         url, lineno, line = _bad_dollar(texts)
-    if line is None:
+    define = re.match(_DEFINE, line or '', re.IGNORECASE)
+    if define and not ZConfig.substitution.isname(define.group(1)):
+        name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
+        return at_line(f'%define {name}...: not a name and a value; write '
+                       f'%define NAME VALUE, with white space between '
+                       f'them, not NAME=VALUE (the rest of the line is not '
+                       f'shown)', url, lineno)
+    if not substitution or not line or not line.split():
         return error
-    words = line.split(None, 2)
-    if not words:
-        return error
-    first = words[0].lower()
-    if first == '%define':
-        what, hide = '%define', True
-    elif first.startswith('%'):
-        what, hide = first, False
-    else:
-        what, hide = first[:60], first.startswith(keys.SECRET_KEYS)
+    first = line.split()[0].lower()
+    what = first if first.startswith('%') else first[:60]
     name = getattr(error, 'name', None)
     if name and re.search(rf'\$\({re.escape(name)}\)', line, re.IGNORECASE):
         # $(NAME): a variable of the environment, named by the line itself.
-        return _at_line(f'{what}: the environment variable {name!r} is '
-                        f'not set; set it, or write $$ for a literal $', url,
-                        lineno)
-    if hide:
+        return at_line(f'{what}: the environment variable {name!r} is '
+                       f'not set; set it, or write $$ for a literal $', url,
+                       lineno)
+    if first == '%define' or first.startswith(keys.SECRET_KEYS):
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "
-                   f"failed (the value is not shown); write '$$' for a "
-                   f"literal '$'")
+                   f"failed (the value is not shown)")
     else:
-        message = f"{what}: {error.message}; write '$$' for a literal '$'"
-    return _at_line(message, url, lineno)
-
-
-def _without_definition(error, texts):
-    """*error*, or, for a ``%define`` whose name is not one, words of ours:
-    ZConfig quotes the name as it read it, up to the first white space,
-    and ``%define PW=SECRET`` has none."""
-    lineno = getattr(error, 'lineno', None)
-    line = _line(texts.get(getattr(error, 'url', None), ''), lineno) \
-        if lineno else None
-    define = (re.match(_DEFINE, line, re.IGNORECASE) if line is not None
-              else None)
-    if define is None or ZConfig.substitution.isname(define.group(1)):
-        return error
-    name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
-    return _at_line(f'%define {name}...: not a name and a value; write '
-                    f'%define NAME VALUE, with white space between them, '
-                    f'not NAME=VALUE (the rest of the line is not shown)',
-                    error.url, lineno)
-
-
-def _line(text, lineno):
-    lines = text.split('\n')
-    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
-
-
-class _AnyName(dict):
-    def get(self, name, default=None):
-        return ''
+        message = f'{what}: {error.message}'
+    return at_line(f"{message}; write '$$' for a literal '$'", url, lineno)
 
 
 def _bad_dollar(texts):
-    """``(url, lineno, line)`` of the first line whose ``$`` ZConfig
-    cannot read, in the files read (the last one first: reading stopped
-    there)."""
+    """``(url, lineno, line)`` of the first line with a ``$`` ZConfig
+    cannot read (in the last file read first: reading stopped there)."""
     for url in reversed(list(texts)):
         for number, line in enumerate(texts[url].split('\n'), 1):
-            if '$' not in line:
-                continue
-            try:
-                ZConfig.substitution.substitute(line, _AnyName())
-            except ZConfig.SubstitutionSyntaxError:
+            if '$' in re.sub(_ANY_REFERENCE, '', line):
                 return url, number, line
-            except ZConfig.ConfigurationError:
-                continue
     return None, None, None
 
 
@@ -492,55 +397,45 @@ def file_of(url):
 
 def read_text(path):
     """The text of configuration file *path*; a ``ConfigurationError``
-    for anything that is not a readable regular file of UTF-8 text of at
-    most ``datatypes.MAX_FILE_SIZE``. A FIFO or device is never opened."""
+    for anything but a regular file of UTF-8 text of at most
+    ``datatypes.MAX_FILE_SIZE`` (a FIFO or device is never opened)."""
     url = 'file://' + os.path.abspath(path)
     try:
         datatypes.regular_file(path, 'a configuration file')
         with open(path, 'rb') as f:
-            # A file that grows while it is read is cut at the bound.
-            data = f.read(datatypes.MAX_FILE_SIZE + 1)
+            return _text_of(f, path, url)
     except OSError as e:
         raise ZConfig.ConfigurationError(
             f'{path}: cannot read: {e.strerror}', url) from None
     except ValueError as e:
         raise ZConfig.ConfigurationError(str(e), url) from None
+
+
+def _text_of(file, name, url):
+    """The UTF-8 text of binary *file*, cut at the size bound (it may
+    grow while it is read)."""
+    data = file.read(datatypes.MAX_FILE_SIZE + 1)
     if len(data) > datatypes.MAX_FILE_SIZE:
         raise ZConfig.ConfigurationError(
-            f'{path} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
+            f'{name} is more than {datatypes.MAX_FILE_SIZE >> 20} MB; a '
             f'configuration file is at most that', url)
-    return _decoded(data, path, url)
-
-
-def _decoded(data, name, url):
-    """The text of a configuration file's bytes *data*."""
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b'\n') + 1
         raise ZConfig.ConfigurationSyntaxError(
             f'{name} is not UTF-8 text (byte {e.start + 1})', url,
-            line) from None
+            data[:e.start].count(b'\n') + 1) from None
 
 
-class Loaded:
-    """What :func:`load_text` and :func:`load_path` return: ``config``,
-    the configuration object, ``loader``, the :class:`Loader`
-    (``positions()``, ``texts``), and ``url``, the file's URL."""
-
-    __slots__ = ('config', 'loader', 'url')
-
-    def __init__(self, config, loader, url):
-        self.config, self.loader, self.url = config, loader, url
+#: What :func:`load_text` and :func:`load_path` return: the configuration
+#: object, the :class:`Loader` (``positions()``, ``texts``) and the URL.
+Loaded = collections.namedtuple('Loaded', 'config loader url')
 
 
 def load_text(text, schema, url=None, loader=None):
-    """Load configuration *text* with *schema*: a :class:`Loaded`.
-
-    Every problem raises a ``ZConfig.ConfigurationError`` whose
-    ``lineno`` and ``url`` locate it wherever anything can. *loader*, a
-    :class:`Loader` made by the caller, is used instead of a new one.
-    """
+    """Load configuration *text* with *schema* (and *loader*, or a new
+    :class:`Loader`): a :class:`Loaded`. Every problem raises a
+    ``ZConfig.ConfigurationError`` at its line wherever one is known."""
     loader = loader or Loader(schema)
     try:
         config, _ = loader.loadFile(io.StringIO(text), url)
@@ -548,17 +443,7 @@ def load_text(text, schema, url=None, loader=None):
         # A section at the top level, which no endSection sees.
         raise loader.located or loader.locate(e) from None
     except ZConfig.ConfigurationError as e:
-        if loader.located is not None:
-            raise loader.located from None
-        if isinstance(e, (ZConfig.SubstitutionReplacementError,
-                          ZConfig.SubstitutionSyntaxError)):
-            raise _substitution(e, loader.texts) from None
-        raise _without_definition(e, loader.texts) from None
-    except RecursionError:
-        raise ZConfig.ConfigurationError(
-            'sections or includes nested too deeply', url) from None
-    except KeyboardInterrupt:
-        raise
+        raise loader.located or _reworded(e, loader.texts) from None
     except (Exception, SystemExit) as e:
         # Only ZConfig's own handling of odd input lets these through.
         raise ZConfig.ConfigurationError(internal_error(e), url) from None

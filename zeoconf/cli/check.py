@@ -1,20 +1,15 @@
 """``zeoconf check``: every problem of a configuration in one run.
 
 ZConfig stops at the first error. To report them all, :func:`check`
-parses again after each one with the line at fault read as blank (a
-whole section, where the error is its header or a rule about all of it),
-until the file parses or :data:`MAX_PROBLEMS` were found. Every round
-must take a line away that the last did not, so the loop ends by
-construction. What an earlier step caused is not reported again: a
-section that lost a key line to an earlier problem does not also miss
-that key, and a rule across keys involving a key already reported is left
-out. A bad value of the one required key, ``server``, is read as a
-stand-in address, so that the rest of its section is still checked.
+parses again after each one with the lines at fault read otherwise
+(:func:`_read_on`), until the file parses or :data:`MAX_PROBLEMS` were
+found, and leaves out what an earlier problem caused
+(:func:`_consequence`).
 """
 
+import dataclasses
 import os
 import re
-import urllib.parse
 
 import ZConfig
 
@@ -36,10 +31,7 @@ EXIT_CODES = ('every file is valid',
 
 MAX_PROBLEMS = 50
 
-# Keys a section cannot do without, read as this value once their own
-# line was reported (the rest of the section is checked on).
 _STAND_IN = 'zeoconf-stand-in.invalid:8100'     # .invalid: RFC 6761
-_STAND_INS = {('clientstorage', 'server'): f'server {_STAND_IN}'}
 
 
 def add_arguments(parser):
@@ -82,12 +74,10 @@ def _check_file(path, args, out):
                 'not_checked': []}
     try:
         text = loader.read_text(path)
-        paste = _paste_deploy(path, text)
-        if paste is not None:
-            raise paste
+        _refuse_paste_deploy(path, text)
         schema, note = schemas.choose(args.schema, text, args.offline)
     except ZConfig.ConfigurationError as e:
-        if getattr(e, 'url', None) is None and not isinstance(
+        if e.url is None and not isinstance(
                 e, ZConfig.DataConversionError):
             # The schema's own problem, which names the schema.
             error = common.LoadError(e.message)
@@ -101,15 +91,12 @@ def _check_file(path, args, out):
     if note and not args.json:
         common.say(f'{path}: {note}')
     report = check(path, schema, text)
-    # After a problem, what parsed is the file with the lines at fault
-    # read as blank: not the file's storages.
-    loaded = None if report.problems else report.loaded
     others = []
-    found = storages.find(loaded.config, others) if loaded else []
-    warnings = report.warnings if loaded else []
+    found = (storages.find(report.loaded.config, others) if report.loaded
+             else [])
     document.update({
         'schema': note, 'problems': [p.data(path) for p in report.problems],
-        'more': report.more, 'warnings': warnings,
+        'more': report.more, 'warnings': report.warnings,
         'notes': [n.data(path) for n in report.notes],
         'storages': [{'label': label, 'summary': storages.summary(opener)}
                      for label, opener in found],
@@ -125,12 +112,11 @@ def _check_file(path, args, out):
               f'these and run check again', file=out)
     if report.problems:
         return document
-    for message in warnings:
+    for message in report.warnings:
         common.say(f'{path}: warning: {message}')
-    count = len(found)
-    line = f'{path}: ok, {count} clientstorage{"" if count == 1 else "s"}'
-    if warnings:
-        line += f', {len(warnings)} warning{"" if len(warnings) == 1 else "s"}'
+    line = f'{path}: ok, {_counted(len(found), "clientstorage")}'
+    if report.warnings:
+        line += f', {_counted(len(report.warnings), "warning")}'
     print(line, file=out)
     if found:
         for row in common.columns([['  ' + label] + storages.summary(opener)
@@ -144,6 +130,10 @@ def _check_file(path, args, out):
     return document
 
 
+def _counted(count, noun):
+    return f'{count} {noun}{"" if count == 1 else "s"}'
+
+
 # The section headers of a PasteDeploy file (the .ini that Zope's
 # runwsgi reads), which ZConfig cannot read.
 _PASTE_SECTION = re.compile(
@@ -153,14 +143,12 @@ _ZOPE_CONF = re.compile(r'^zope_conf\s*[=:]\s*(\S.*?)\s*$',
                         re.MULTILINE | re.IGNORECASE)
 
 
-def _paste_deploy(path, text):
-    """A ``ConfigurationError`` at the first section of a PasteDeploy
-    file, naming the zope.conf its ``zope_conf`` names; None for any
-    other file."""
+def _refuse_paste_deploy(path, text):
+    """Raise a ``ConfigurationError`` at the first section of a
+    PasteDeploy file, naming the zope.conf its ``zope_conf`` names."""
     section = _PASTE_SECTION.search(text)
     if section is None:
-        return None
-    lineno = text.count('\n', 0, section.start()) + 1
+        return
     named = _ZOPE_CONF.search(text)
     if named:
         zope_conf = named.group(1).replace(
@@ -168,20 +156,22 @@ def _paste_deploy(path, text):
         what = f'check the zope.conf it names: zeoconf check {zope_conf}'
     else:
         what = 'check the zope.conf of its Zope application instead'
-    return ZConfig.ConfigurationSyntaxError(
+    raise ZConfig.ConfigurationSyntaxError(
         f'this is a PasteDeploy file (the .ini that runwsgi reads), not a '
         f'ZConfig configuration; {what}',
-        'file://' + os.path.abspath(path), lineno)
+        'file://' + os.path.abspath(path),
+        text.count('\n', 0, section.start()) + 1)
 
 
+@dataclasses.dataclass
 class Problem:
     """One problem: ``url`` and ``line`` (None when unknown), ``message``
     and ``key`` (the key at fault, where there is one)."""
 
-    __slots__ = ('url', 'line', 'message', 'key')
-
-    def __init__(self, url, line, message, key=None):
-        self.url, self.line, self.message, self.key = url, line, message, key
+    url: str
+    line: int
+    message: str
+    key: str = None
 
     def text(self, filename=None):
         """``FILE:LINE: message``."""
@@ -196,21 +186,18 @@ class Problem:
                 'line': self.line, 'key': self.key, 'message': self.message}
 
 
+@dataclasses.dataclass
 class Report:
     """What :func:`check` found: ``problems`` in file and line order,
     ``more`` (True when it stopped early), ``notes`` (lines that parse but
     likely do not say what was meant) and, when the file parses at last,
     ``loaded`` (a ``zeoconf.loader.Loaded``) and ``warnings``."""
 
-    __slots__ = ('problems', 'more', 'loaded', 'notes', 'warnings')
-
-    def __init__(self, problems, more, loaded, notes=(), warnings=()):
-        self.problems, self.more, self.loaded = problems, more, loaded
-        self.notes, self.warnings = list(notes), list(warnings)
-
-
-def _message(error):
-    return getattr(error, 'message', None) or str(error)
+    problems: list
+    more: bool
+    loaded: object = None
+    notes: list = ()
+    warnings: list = ()
 
 
 def check(path, schema, text=None, limit=MAX_PROBLEMS):
@@ -221,320 +208,192 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
         try:
             text = loader.read_text(path)
         except ZConfig.ConfigurationError as e:
-            return Report([Problem(getattr(e, 'url', None) or url,
-                                   getattr(e, 'lineno', None), _message(e))],
-                          False, None)
-    problems, blank, order, scans = [], {}, [url], _Scans()
-    # Each round reads one more line as blank (or as a stand-in) than the
-    # one before, so there are at most as many rounds as lines.
-    rounds = text.count('\n') + 2
-    loaded = None
-    for _ in range(rounds):
+            return Report([_problem(e, url)], False)
+    problems, blank, included, loaded = [], {}, {}, None
+    while True:
         reading = loader.Loader(schema, blank, allow_marks=True)
-        scans.texts = reading.texts
         try:
             with common.collecting_warnings() as warnings:
                 loaded = loader.load_text(text, schema, url, reading)
-        except ZConfig.ConfigurationError as e:
-            for read in reading.texts:
-                if read not in order:
-                    order.append(read)
-            where = getattr(e, 'url', None)
-            if where in reading.texts and hints.not_configuration(
-                    e, scans[where]):
-                # Said once, and none of its lines read again (nor
-                # quoted: it may be a key).
-                problems.append(_problem(hints.explain(
-                    e, reading.texts, scans), reading, url, scans))
-                blank.setdefault(where, {}).update(dict.fromkeys(
-                    range(1, len(scans[where].lines) + 1), ''))
-                if len(problems) >= limit:
-                    return Report(_ordered(problems, order, scans), True,
-                                  None)
-                continue
-            e = hints.explain(e, reading.texts, scans)
-            if words.unclosed_section(e):
-                problems.append(_unclosed(e, scans, url, problems))
+        except ZConfig.ConfigurationError as raw:
+            for read, where in reading.included.items():
+                included.setdefault(read, where)
+            error = hints.explain(raw, reading.texts)
+            if words.unclosed_section(error):
+                problems.append(_unclosed(error, reading.texts, url,
+                                          problems))
                 break
-            before = _snapshot(blank)
-            step = _step(e, reading, blank, scans)
-            if step is None or _snapshot(blank) == before:
-                # No line to step over, or none that the last round did
-                # not: reported when it is the only problem; after others
-                # it may be their consequence.
+            line = _line_of(error, reading.texts)
+            lines = _read_on(error, raw, line, reading.texts, blank)
+            key = _key(reading.located, line)
+            if not lines:
+                # No line to step over: reported when it is the only
+                # problem; after others it may be their consequence.
                 if not problems:
-                    problems.append(_problem(e, reading, url, scans))
-                elif step is not None:
-                    problems.append(Problem(step[0][0], step[0][1], (
-                        'check cannot read on past this line; fix the '
-                        'problems above and run it again')))
-                    return Report(_ordered(problems, order, scans), True,
-                                  None)
+                    problems.append(_problem(error, url, key))
                 break
-            where, report, key = step
-            if _after_failed_import(e, problems) or _after_lost_define(
-                    e, blank, scans):
-                report = False
-            if report:
-                problems.append(Problem(where[0], where[1], _unstood(
-                    _message(e), where, blank, scans), key))
+            if not _consequence(error, line, reading, blank, problems):
+                problems.append(Problem(error.url, error.lineno, _unstood(
+                    error, reading.texts, blank), key))
+            blank.setdefault(error.url, {}).update(lines)
             if len(problems) >= limit:
-                return Report(_ordered(problems, order, scans), True, None)
+                return Report(_ordered(problems, included), True)
             continue
-        except Exception as e:
-            # zeoconf's own loader promises ConfigurationError alone; if
-            # it fails otherwise, the file is reported, not the traceback
-            # (nor the exception's text, which may quote a value).
-            problems.append(Problem(url, None, loader.internal_error(e)))
-            break
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader.BOM_MESSAGE))
         break
-    else:
-        problems.append(Problem(url, None, 'check stopped: no line left to '
-                                           'read on past'))
-    if problems:
-        loaded = None
-    texts = reading.texts
     # A line that is a problem is not also a note.
     at_fault = {(p.url, p.line) for p in problems}
-    notes = [note for read in order if read in texts
-             for note in _inline_comments(read, texts[read], scans)
+    notes = [note for read, read_text in reading.texts.items()
+             for note in _inline_comments(read, read_text)
              if (note.url, note.line) not in at_fault]
-
-    return Report(_ordered(problems, order, scans), False, loaded,
-                  _ordered(notes, order, scans),
-                  warnings if loaded else ())
-
-
-class _Scans(dict):
-    """``{url: scanner.Scan}`` of the files read, each scanned once."""
-
-    texts = {}
-
-    def __missing__(self, url):
-        found = self[url] = scan(self.texts.get(url, ''))
-        return found
+    if problems:
+        loaded = None
+    return Report(_ordered(problems, included), False, loaded,
+                  _ordered(notes, included), warnings if loaded else [])
 
 
-def _snapshot(blank):
-    return {url: dict(lines) for url, lines in blank.items()}
+def _problem(error, url, key=None):
+    return Problem(error.url or url, getattr(error, 'lineno', None),
+                   error.message, key)
 
 
-def _unclosed(error, scans, url, problems):
+def _line_of(error, texts):
+    """The scanned line *error* points to, or None."""
+    lineno = getattr(error, 'lineno', None)
+    if lineno and error.url in texts:
+        return scan(texts[error.url]).line(lineno)
+    return None
+
+
+def _key(located, line):
+    """The key at fault: the first a rule across keys names, or the key
+    of the line."""
+    if located is not None and located.keys:
+        return located.keys[0]
+    return line.name if line is not None and line.kind == 'key' else None
+
+
+def _read_on(error, raw, line, texts, blank):
+    """The lines to read otherwise to get past *error*, ``{number:
+    text}`` of its file: its line, the whole section of a section's
+    header or end, the whole file if it is no configuration.
+
+    Only what no round did before: a line goes from its text to a
+    stand-in or blank, or from a stand-in to blank, and never back. So
+    every round takes a step, and check ends.
+    """
+    if line is None:
+        return {}
+    scanned, done = scan(texts[error.url]), blank.get(error.url, {})
+    if hints.not_configuration(raw, scanned):
+        # Said once, and none of its lines read again (nor quoted).
+        lines = dict.fromkeys(range(1, len(scanned.lines) + 1), '')
+    elif line.kind in ('open', 'empty', 'close'):
+        end = line.section.end or len(scanned.lines)
+        lines = dict.fromkeys(range(line.section.start, end + 1), '')
+    elif (line.name == 'server' and line.number not in done
+          and line.section is not None
+          and line.section.type == 'clientstorage'):
+        # The key a storage cannot do without: its section is read on.
+        lines = {line.number: f'server {_STAND_IN}'}
+    else:
+        lines = {line.number: ''}
+    return {number: text for number, text in lines.items()
+            if number not in done or (done[number] and not text)}
+
+
+# TLS reads the certificate, its key and the password function together:
+# once one of them was taken away, what it says of any of them
+# ("certificate holds no private key") is a consequence.
+_TLS_FILES = {'certificate', 'key', 'password-function'}
+
+
+def _consequence(error, line, reading, blank, problems):
+    """Whether *error* may come from what earlier problems took away, and
+    is not reported: a key or subsection that a section's end misses, a
+    key that a rule across keys involves (``key needs certificate`` after
+    a bad certificate), a section type after an ``%import`` failed (the
+    package may define it), a name whose ``%define`` was refused."""
+    done = blank.get(error.url, {})
+    scanned = scan(reading.texts[error.url])
+    section = line.section
+
+    def lost():
+        return {key.name for key in scanned.keys(section)
+                if key.number in done}
+
+    if line.kind == 'close' and (words.quoted_names(error) & lost() or any(
+            child.start in done for child in section.children)):
+        return True
+    if reading.located is not None and section is not None:
+        involved = set(reading.located.keys)
+        if section.type == 'ssl' and involved & _TLS_FILES:
+            involved |= _TLS_FILES
+        if involved & lost():
+            return True
+    if words.unknown_type(error) is not None and any(
+            p.message.startswith('%import ') for p in problems):
+        return True
+    if '$' not in line.value:
+        return False
+    refused = [define.value.split()[0] for read, lines in blank.items()
+               for define in scan(reading.texts.get(read, ''))
+               .directives('define') if define.number in lines]
+    return any(re.search(rf'\${{?{re.escape(name)}\b', line.value,
+                         re.IGNORECASE) for name in refused)
+
+
+def _unstood(error, texts, blank):
+    """*error*'s message with the stand-in server named as it was
+    written: the last stand-in line before the error in its file."""
+    stand_ins = [number for number, text in blank.get(error.url, {}).items()
+                 if text and number <= error.lineno]
+    if _STAND_IN not in error.message or not stand_ins:
+        return error.message
+    written = scan(texts[error.url]).line(max(stand_ins)).value
+    return error.message.replace(_STAND_IN, written)
+
+
+def _unclosed(error, texts, url, problems):
     """The problem of a file that ends inside a section: at the line of
     the innermost section left open."""
-    where = getattr(error, 'url', None) or url
-    open_sections = [s for s in scans[where].sections if s.end is None]
-    if not open_sections:
-        return Problem(where, getattr(error, 'lineno', None), _message(error))
-    section = max(open_sections, key=lambda s: s.start)
+    left_open = [section for section in scan(texts.get(error.url, ''))
+                 .sections if section.end is None]
+    if not left_open:
+        return _problem(error, url)
+    section = left_open[-1]
     # Listed by its line, which may come before theirs: not "above".
     after = ('; it may come from the other problems: fix them first'
              if problems else '')
-    return Problem(where, section.start, (
+    return Problem(error.url or url, section.start, (
         f'{section.header} is not closed: the file ends inside it; add '
         f'</{section.type}>{after}'))
 
 
-def _unstood(message, where, blank, scans):
-    """*message* with the stand-in server named as it was written: the
-    value of the last stand-in line before the problem in its file."""
-    if _STAND_IN not in message:
-        return message
-    url, lineno = where
-    lines = [n for n, text in blank.get(url, {}).items()
-             if text and n <= lineno]
-    if not lines:
-        return message
-    written = scans[url].line(max(lines)).value
-    return message.replace(_STAND_IN, written)
-
-
-def _after_lost_define(error, blank, scans):
-    """Whether *error* stands on a line that uses a name whose ``%define``
-    an earlier problem took away (its own ``$`` could not be read)."""
-    url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
-    line = scans[url].line(lineno) if lineno else None
-    if line is None or '$' not in line.value:
-        return False
-    for read, lines in blank.items():
-        scanned = scans[read]
-        for number in lines:
-            define = scanned.line(number)
-            if (define is not None and define.kind == 'directive'
-                    and define.name == 'define' and define.value.split()
-                    and re.search(r'\$\{?' + re.escape(define.value.split()[0])
-                                  + r'\b', line.value, re.IGNORECASE)):
-                return True
-    return False
-
-
-def _after_failed_import(error, problems):
-    """Whether *error* is a section type ZConfig does not know after an
-    ``%import`` failed: the package that was not imported may be the one
-    that defines it (``%import tempstorage``, ``<temporarystorage>``)."""
-    return (words.unknown_type(error) is not None and any(
-        p.message.startswith('%import ') for p in problems))
-
-
-# A "#" after white space that follows something else on its line: what
-# an inline comment looks like (a cheap test before a file is scanned).
-_MAYBE_INLINE = re.compile(r'\S[^\S\n]+#')
-
-
-def _inline_comments(url, text, scans):
+def _inline_comments(url, text):
     """Notes for values that hold ``#`` after white space: ZConfig read
-    the comment as part of the value."""
-    if not _MAYBE_INLINE.search(text):
+    the comment as part of the value. A secret's is not quoted."""
+    if not re.search(r'\S[^\S\n]+#', text):     # before a scan
         return
-    for line in scans[url].lines:
+    for line in scan(text).lines:
         if line.kind == 'key' and re.search(r'\s#', line.value):
-            if line.name in keys.SECRET_KEYS:
-                yield Problem(url, line.number, (
-                    f'the value of {line.name} holds a # after white '
-                    f'space: ZConfig comments stand on lines of their own, '
-                    f'so it is part of the value (not shown)'), line.name)
-                continue
-            comment = line.value[line.value.index('#'):]
+            secret = line.name in keys.SECRET_KEYS
+            held = ('a # after white space' if secret
+                    else repr(line.value[line.value.index('#'):]))
             yield Problem(url, line.number, (
-                f'the value of {line.name} holds {comment!r}: ZConfig '
-                f'comments stand on lines of their own, so it is part of '
-                f'the value'), line.name)
+                f'the value of {line.name} holds {held}: ZConfig comments '
+                f'stand on lines of their own, so it is part of the value'
+                f'{" (not shown)" if secret else ""}'), line.name)
 
 
-def _problem(error, reading, url, scans):
-    where = getattr(error, 'url', None) or url
-    lineno = getattr(error, 'lineno', None)
-    key = None
-    if reading.located is None:
-        line = scans[where].line(lineno) if lineno else None
-        key = line.name if line is not None and line.kind == 'key' \
-            else None
-    elif reading.located.keys:
-        key = reading.located.keys[0]
-    return Problem(where, lineno, _message(error), key)
-
-
-def _ordered(problems, order, scans):
+def _ordered(problems, included):
     """*problems* in the order a reader meets them: by line, and those of
-    an included file where its ``%include`` stands. A file whose
-    ``%include`` line is not known comes after the top file, in the order
-    the files were read."""
-    if len(problems) < 2:
-        return list(problems)
-    included_at = _included_at(scans)
-    top = order[0] if order else None
-    chains = {}
-
-    def chain(url):
-        # The lines of the %include directives from the top file down to
-        # *url*: main.conf:6 includes a.conf, whose line 3 is ... .
-        if url not in chains:
-            lines, seen, at = [], {url}, url
-            while at in included_at and included_at[at][0] not in seen:
-                at, number = included_at[at]
-                seen.add(at)
-                lines.append(number)
-            lines.reverse()
-            if at != top:
-                index = order.index(at) if at in order else len(order)
-                lines.insert(0, _AFTER + index)
-            chains[url] = lines
-        return chains[url]
-
-    return sorted(problems, key=lambda p: (*chain(p.url), p.line or 0))
-
-
-_AFTER = 1 << 40    # after any line of the top file
-
-
-def _included_at(scans):
-    """``{url: (including url, line of its %include)}`` for every file
-    read that an ``%include`` of another names (the first such line)."""
-    found, texts = {}, scans.texts
-    for url, text in texts.items():
-        if not url or '%include' not in text:
-            continue
-        for line in scans[url].directives('include'):
-            target = urllib.parse.urljoin(url, line.value.strip())
-            if target.startswith('file:/') and \
-                    not target.startswith('file:///'):
-                target = 'file://' + target[5:]
-            if target in texts and target != url and target not in found:
-                found[target] = (url, line.number)
-    return found
-
-
-def _step(error, reading, blank, scans):
-    """How to read on after *error*: ``((url, line), report, key)``,
-    having added the lines to leave blank to *blank*; None when there is
-    no line to step over."""
-    url = getattr(error, 'url', None)
-    lineno = getattr(error, 'lineno', None)
-    text = reading.texts.get(url)
-    if not lineno or text is None:
-        return None
-    scanned = scans[url]
-    line = scanned.line(lineno)
-    if line is None:
-        return None
-    done = blank.setdefault(url, {})
-    report, key = True, None
-    section_error = reading.located
-    if line.kind in ('open', 'empty', 'close'):
-        section = line.section
-        if line.kind == 'close':
-            report = not _caused(error, section, done, scanned)
-        done.update(dict.fromkeys(range(section.start, (
-            section.end or len(scanned.lines)) + 1), ''))
-    else:
-        if line.kind == 'key':
-            key = line.name
-        if section_error is not None:
-            key = section_error.keys[0] if section_error.keys else key
-            report = not _involves_blanked(section_error, line.section,
-                                           done, scanned)
-        section_type = line.section.type if line.section else None
-        done[lineno] = _STAND_INS.get((section_type, line.name), '')
-    return (url, lineno), report, key
-
-
-def _blanked_keys(section, done, scanned):
-    """Names of the key lines of *section* already read as blank."""
-    return {line.name for line in scanned.keys(section)
-            if line.number in done}
-
-
-# Keys checked as one: TLS reads the certificate, its key and the
-# password function together, so that after one of them was taken away,
-# what it says of any of them (``certificate holds no private key`` once
-# a key that did not match was read as blank) is a consequence.
-_TOGETHER = {('ssl', name): group
-             for group in [frozenset({'certificate', 'key',
-                                      'password-function'})]
-             for name in group}
-
-
-def _involves_blanked(section_error, section, done, scanned):
-    """Whether a rule across keys involves a key whose line an earlier
-    problem took away (``key needs certificate`` after a bad
-    certificate)."""
-    if section is None:
-        return False
-    involved = set(section_error.keys)
-    for name in section_error.keys:
-        involved |= _TOGETHER.get((section.type, name), set())
-    return bool(involved & _blanked_keys(section, done, scanned))
-
-
-def _caused(error, section, done, scanned):
-    """Whether an error at the end of *section* comes from lines taken
-    away for earlier problems: a key it names, or a whole subsection."""
-    inside = {n for n in done if section.start < n < (section.end or 0)}
-    if not inside:
-        return False
-    named = words.quoted_names(error)
-    if named & _blanked_keys(section, done, scanned):
-        return True
-    return any(child.start in done for child in section.children)
+    an included file where its ``%include`` stands."""
+    def place(problem):
+        lines, url = [problem.line or 0], problem.url
+        while url in included:
+            url, number = included[url]
+            lines.insert(0, number or 0)
+        return lines
+    return sorted(problems, key=place)

@@ -1,17 +1,14 @@
-"""Hints where ZConfig's words do not say what to do.
-
-:func:`explain` looks at the line an error points to and adds what a
-person needs: the missing ``%import zeoconf``, a ``<clientstorage>`` key
-written in ``<zodb>``, an inline comment, ``<ssl></ssl>`` on one line,
-ZODB's ``cache-size`` given a size, ``%import ZEO`` beside ``%import
-zeoconf``. The commands use it; a plain ``ZODB.config`` parse never does.
+"""Hints where ZConfig's words do not say what to do: :func:`explain`
+looks at the line an error points to and adds what a person needs (the
+missing ``%import zeoconf``, a ``<clientstorage>`` key in ``<zodb>``...).
+The commands use it; a plain ``ZODB.config`` parse never does.
 """
 
 import re
 
 import ZConfig
 
-from zeoconf import keys
+from zeoconf import keys, loader
 from zeoconf.cli import words
 from zeoconf.cli.scanner import scan
 
@@ -23,118 +20,112 @@ IMPORT_COLLISION = (
     "Remove '%import ZEO' (zeoconf accepts every key of ZEO's "
     "<clientstorage>)")
 _ENCLOSING = ('zodb', 'zodb_db')
+_ZOPE_CONF = ("this reads like a zope.conf: read it with Zope's schema "
+              "(zeoconf check --schema zope FILE)")
+# Keys of <clientstorage> and <ssl> (name is one of <zodb>'s too).
+_STORAGE_KEYS = (keys.CLIENTSTORAGE_KEYS | keys.SSL_KEYS) - {'name'}
+
+
+def _imports(scanned, package):
+    return [line.number for line in scanned.directives('import')
+            if line.value.strip().lower() == package]
 
 
 def _hint(error, scanned, line):
+    section = line.section if line is not None else None
     kind = words.unknown_type(error)
     if kind is not None:
         if '></' in kind or (line is not None and '></' in line.text):
             return ('ZConfig wants the opening and the closing tag of a '
                     'section on lines of their own: write <ssl> and </ssl> '
                     'on two lines (or <ssl/> for an empty one)')
-        if kind in ('clientstorage', 'ssl') and not any(
-                d.value.strip().lower() == 'zeoconf'
-                for d in scanned.directives('import')):
+        if kind in ('clientstorage', 'ssl') and not _imports(scanned,
+                                                             'zeoconf'):
             return ('add %import zeoconf at the top of the file, which '
                     'defines <clientstorage> and <ssl>')
         if kind == 'zodb_db':
-            return ("this reads like a zope.conf: read it with Zope's "
-                    "schema (zeoconf check --schema zope FILE)")
+            return _ZOPE_CONF
     if (words.no_matching_section(error) in ('clientstorage', 'zeoclient')
-            and line is not None and line.section is not None
-            and line.section.parent is None):
+            and section is not None and section.parent is None):
         return ('a storage section at the top level is a storage-only file, '
                 'as ZODB.config.storageFromFile reads it: check it without '
                 '--schema, or with --schema storage')
-    name = words.unknown_key(error)
-    if name is not None:
-        name = name.lower()
-        if name == 'instancehome':
-            return ("this reads like a zope.conf: read it with Zope's "
-                    "schema (zeoconf check --schema zope FILE)")
-        known = keys.CLIENTSTORAGE_KEYS | keys.SSL_KEYS
-        if line is not None and line.section is not None:
-            if line.section.type in _ENCLOSING and name in known - {'name'}:
-                return (f'{name} belongs inside the <clientstorage> '
-                        f'section, not in <{line.section.type}>')
-            if name == 'cache-size-byte':
-                return 'did you mean cache-size-bytes?'
-        elif line is not None and name in known - {'name'}:
+    name = (words.unknown_key(error) or '').lower()
+    if name == 'instancehome':
+        return _ZOPE_CONF
+    if name in _STORAGE_KEYS and line is not None:
+        if section is None:
             return (f'{name} belongs inside a <clientstorage> section, '
                     f'which is missing around it')
-    if line is not None and line.section is not None and (
-            line.section.type == 'ssl' and not scanned.keys(line.section)
-            and any(d.value.strip().lower() == 'zeo'
-                    for d in scanned.directives('import'))):
+        if section.type in _ENCLOSING:
+            return (f'{name} belongs inside the <clientstorage> section, '
+                    f'not in <{section.type}>')
+    if name == 'cache-size-byte' and section is not None:
+        return 'did you mean cache-size-bytes?'
+    if (section is not None and section.type == 'ssl'
+            and not scanned.keys(section) and _imports(scanned, 'zeo')):
         return ("ZEO's own component refuses an empty <ssl>, although its "
                 "documentation shows one; zeoconf reads it as documented: "
                 "run zeoconf migrate, or write %import zeoconf")
     name = words.no_replacement(error)
-    if name is not None:
-        suggestion = _braced(name, scanned)
-        if suggestion:
-            return suggestion
+    suggestion = name and _braced(name, scanned)
+    if suggestion:
+        return suggestion
     if words.too_many_sections(error) == 'zodb.storage':
         return ('a <zodb> section holds one storage: give each storage a '
                 '<zodb NAME> section of its own, or remove one')
-    if line is not None and line.kind == 'key' and re.search(
-            r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
+    if line is None or line.kind != 'key':
+        return None
+    if re.search(r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
         return ('ZConfig comments stand on lines of their own: the text '
                 'from # on was read as part of the value')
-    if (line is not None and line.kind == 'key' and line.name == 'cache-size'
-            and line.section is not None and line.section.type in _ENCLOSING
-            and words.not_an_integer(error)):
-        return (f'cache-size of <{line.section.type}> counts objects; bound '
+    if (line.name == 'cache-size' and section is not None
+            and section.type in _ENCLOSING and words.not_an_integer(error)):
+        return (f'cache-size of <{section.type}> counts objects; bound '
                 f'the object cache in bytes with cache-size-bytes')
     return None
 
 
 def _braced(name, scanned):
     """``did you mean ${ZEO}:8100?`` for ``$ZEO8100`` when ZEO is
-    ``%define``d: ZConfig reads a name as far as letters, digits and _
-    go."""
+    ``%define``d."""
     for directive in scanned.directives('define'):
-        defined = directive.value.split()[0] if directive.value.split() \
-            else ''
+        defined = directive.value.split()[0]
         rest = name[len(defined):]
-        if defined and rest and name.lower().startswith(defined.lower()):
-            written = f'${{{defined}}}:{rest}' if rest.isdigit() else \
-                f'${{{defined}}}{rest}'
+        if rest and name.lower().startswith(defined.lower()):
+            colon = ':' if rest.isdigit() else ''
+            written = f'${{{defined}}}{colon}{rest}'
             return (f'did you mean {written}? ${name} reads as one name, '
                     f'{name}; braces end a name: ${{{defined}}}')
     return None
 
 
 def _first_line(scanned):
-    """The number of the first line that is not blank or a comment."""
-    for line in scanned.lines:
-        if line.kind not in ('blank', 'comment'):
-            return line.number
-    return None
+    """The number of the first line that is no blank or comment."""
+    return next((line.number for line in scanned.lines
+                 if line.kind not in ('blank', 'comment')), None)
 
 
 def not_configuration(error, scanned):
     """Whether *error* says that the file of *scanned* is no ZConfig
-    configuration at all (a PEM key, a JSON file): its first line that
-    is not blank or a comment is no key, section or directive."""
+    configuration at all (a PEM key, a JSON file): its first line is no
+    key, section or directive."""
     lineno = getattr(error, 'lineno', None)
-    return (words.not_a_line(error) and lineno is not None
+    return (words.not_a_line(error) is not None and lineno is not None
             and lineno == _first_line(scanned))
 
 
-def _instead(error, url, text, scanned, line):
+def _instead(error, url, scanned):
     """An error to report instead of *error*, whose words would quote
-    what must not be shown or say nothing useful; else None."""
-    lineno = getattr(error, 'lineno', None)
+    what must not be shown or say nothing useful."""
     if not_configuration(error, scanned):
         # ZConfig quotes the line, and would quote each line after it: of
         # a key file, the key.
-        name = common_name(url)
         return ZConfig.ConfigurationSyntaxError(
-            f'{name} is not a configuration file: its first line is no '
-            f'key, section or directive of ZConfig (a key or a '
+            f'{common_name(url)} is not a configuration file: its first '
+            f'line is no key, section or directive of ZConfig (a key or a '
             f'certificate, a file of another format?); its lines are not '
-            f'shown', url, lineno)
+            f'shown', url, error.lineno)
     if words.missing_section(error) == 'zodb.database' and not any(
             s.type in _ENCLOSING for s in scanned.sections):
         what = ('the file is empty' if _first_line(scanned) is None
@@ -153,40 +144,28 @@ def common_name(url):
     return url or 'the file'
 
 
-def explain(error, texts, scans=None):
+def explain(error, texts):
     """*error* with a hint added where one helps; *texts* maps the URLs
-    of the files read to their text, *scans* (optional) the same URLs to
-    their ``scanner.Scan``, so that a caller that explains many errors of
-    one file scans it once."""
-    url, lineno = getattr(error, 'url', None), getattr(error, 'lineno', None)
+    of the files read to their text."""
+    url, lineno = error.url, getattr(error, 'lineno', None)
     text = texts.get(url)
     if text is None and len(texts) == 1:
-        url_read, text = next(iter(texts.items()))
-    else:
-        url_read = url
-    if scans is not None and text is not None:
-        scanned = scans[url_read]
-    else:
-        scanned = scan(text or '')
+        [text] = texts.values()
     if words.import_collision(error):
-        # Point at the %import ZEO, wherever it stands: in this file or
-        # in one it includes.
+        # Point at the %import ZEO, in this file or in one it includes.
         for read, read_text in [(url, text), *texts.items()]:
-            found = [d.number for d in scan(read_text or '').directives(
-                'import') if d.value.strip().lower() == 'zeo']
+            found = _imports(scan(read_text or ''), 'zeo')
             if found:
                 return ZConfig.ConfigurationSyntaxError(
                     IMPORT_COLLISION, read, found[-1])
         return ZConfig.ConfigurationSyntaxError(IMPORT_COLLISION, url,
                                                 lineno)
+    scanned = scan(text or '')
     line = scanned.line(lineno) if lineno else None
-    replaced = _instead(error, url, text, scanned, line)
+    replaced = _instead(error, url, scanned)
     if replaced is not None:
         return replaced
     hint = _hint(error, scanned, line)
     if not hint:
         return error
-    message = f'{getattr(error, "message", None) or error}; {hint}'
-    if lineno:
-        return ZConfig.ConfigurationSyntaxError(message, url, lineno)
-    return ZConfig.ConfigurationError(message, url)
+    return loader.at_line(f'{error.message}; {hint}', url, lineno)
