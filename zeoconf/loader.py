@@ -27,7 +27,7 @@ log = logging.getLogger('zeoconf')
 
 __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
            'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
-           'BOM_MESSAGE', 'at_line', 'internal_error']
+           'BOM_MESSAGE', 'at_line', 'internal_error', 'references']
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
@@ -41,11 +41,11 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-# A %define line; a reference to a %define (name in group 1 or 2); any.
 _DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
+# ZConfig's substitutions: $$ (a literal $), ${name} or $name (a %define),
+# $(NAME) (a variable of the environment).
 _NAME = r'[A-Za-z_][A-Za-z0-9_]*'
-_REFERENCE = rf'\$(?:\$|\{{({_NAME})\}}|({_NAME}))'
-_ANY_REFERENCE = rf'{_REFERENCE}|\$\({_NAME}\)'
+_REFERENCE = rf'\$(?:\$|\{{({_NAME})\}}|({_NAME})|\(({_NAME})\))'
 
 
 class OfflineRegistry(ZConfig.datatypes.Registry):
@@ -279,9 +279,11 @@ def _check_lengths(text, url, lengths):
         value = define.group(2) if define else line
         length = len(value)
         for found in re.finditer(_REFERENCE, value):
-            name = found.group(1) or found.group(2)
-            length += (lengths.get(name.lower(), 0) if name else 1) \
-                - len(found.group(0))
+            braced, name, variable = found.groups()
+            if variable is None:    # $(NAME) counts as written
+                name = braced or name
+                length += (lengths.get(name.lower(), 0) if name else 1) \
+                    - len(found.group(0))
         if length > MAX_VALUE_LENGTH:
             what = (f'%define {define.group(1)}: its value' if define
                     else 'this line')
@@ -383,9 +385,25 @@ def _bad_dollar(texts):
     cannot read (in the last file read first: reading stopped there)."""
     for url in reversed(list(texts)):
         for number, line in enumerate(texts[url].split('\n'), 1):
-            if '$' in re.sub(_ANY_REFERENCE, '', line):
+            if not references(line)[2]:
                 return url, number, line
     return None, None, None
+
+
+def references(value):
+    """What the ``$`` references of *value* name, as ZConfig reads them:
+    ``(defines, variables, readable)``, the ``%define`` names (lower case)
+    and the environment variables, each once in order, and whether ZConfig
+    can read every ``$`` of *value* (the names are those it can read)."""
+    defines, variables = {}, {}
+    for found in re.finditer(_REFERENCE, value):
+        braced, name, variable = found.groups()
+        if variable:
+            variables[variable] = None
+        elif braced or name:
+            defines[(braced or name).lower()] = None
+    readable = '$' not in re.sub(_REFERENCE, '', value)
+    return list(defines), list(variables), readable
 
 
 def file_of(url):
