@@ -189,6 +189,86 @@ def test_a_password_reached_only_through_a_define_is_hidden(
     assert ('S3CRET' in out) is not secret
 
 
+def _chained(length, keys, zeo=False):
+    """A file whose *keys* get ``$(ZPW)`` through *length* ``%define``s
+    (``D1 $(ZPW)``, ``D2 $D1``, ...), each key from the last but
+    ``client-label``, from the first; with *zeo*, for ``%import ZEO``."""
+    lines = ['%define D1 $(ZPW)']
+    lines += [f'%define D{i} $D{i - 1}' for i in range(2, length + 1)]
+    lines += ['%import ZEO' if zeo else '%import zeoconf', '<zodb>',
+              '  <zeoclient>' if zeo else '  <clientstorage>',
+              '    server zeo:8100']
+    lines += [f'    {key} $D{1 if key == "client-label" else length}'
+              for key in keys]
+    lines += ['  </zeoclient>' if zeo else '  </clientstorage>', '</zodb>']
+    return '\n'.join(lines) + '\n'
+
+
+def _from(source, tmp_path, monkeypatch):
+    """The options that give ZPW=S3CRET, from the environment or an env
+    file."""
+    if source == 'environment':
+        monkeypatch.setenv('ZPW', 'S3CRET')
+        return []
+    monkeypatch.delenv('ZPW', raising=False)
+    (tmp_path / 'zpw.env').write_text('ZPW=S3CRET\n')
+    return ['--env-file', 'zpw.env']
+
+
+@pytest.mark.parametrize('output', [[], ['--json']])
+@pytest.mark.parametrize('source', ['environment', 'env-file'])
+@pytest.mark.parametrize('length', [2, 3])
+@pytest.mark.parametrize('keys', [['password'],
+                                  ['client-label', 'password']])
+def test_a_secret_through_a_chain_of_defines_is_never_shown(
+        run_cli, tmp_path, monkeypatch, output, source, length, keys):
+    # show followed a %define one level deep: $(ZPW) two %defines away
+    # from the password was listed with its value. A %define that feeds
+    # a secret key and another key too feeds a secret.
+    (tmp_path / 'f.conf').write_text(_chained(length, keys))
+    options = _from(source, tmp_path, monkeypatch)
+    result = run_cli('show', *output, *options, 'f.conf', cwd=tmp_path)
+    assert result.status == 0, result.err
+    if output:
+        used, = json.loads(result.out)['variables']
+        assert (used['name'], used['secret'], used['value']) == (
+            'ZPW', True, None)
+        assert used['lines'] == ['line 1']
+    else:
+        listed = result.out[result.out.index('environment variables'):]
+        assert 'ZPW' in listed and '(feeds a secret: not shown)' in listed
+        assert 'S3CRET' not in listed
+    if keys == ['password']:
+        assert 'S3CRET' not in result.out + result.err
+
+
+@pytest.mark.parametrize('output', [[], ['--json']])
+@pytest.mark.parametrize('source', ['environment', 'env-file'])
+@pytest.mark.parametrize('length', [2, 3])
+def test_check_never_shows_a_secret_through_a_chain_of_defines(
+        run_cli, tmp_path, monkeypatch, output, source, length):
+    (tmp_path / 'f.conf').write_text(_chained(length, ['password']))
+    options = _from(source, tmp_path, monkeypatch)
+    result = run_cli('check', *output, *options, 'f.conf', cwd=tmp_path)
+    assert result.status == 0, result.out
+    assert 'S3CRET' not in result.out + result.err
+
+
+@pytest.mark.parametrize('length', [2, 3])
+def test_migrate_drops_a_chain_of_defines_only_the_password_uses(
+        run_cli, tmp_path, monkeypatch, length):
+    (tmp_path / 'f.conf').write_text(
+        _chained(length, ['password'], zeo=True))
+    monkeypatch.setenv('ZPW', 'S3CRET')
+    result = run_cli('migrate', '--offline', 'f.conf', cwd=tmp_path)
+    assert result.status == 0, result.err
+    assert 'S3CRET' not in result.out + result.err
+    assert '%define' not in result.out and '$' not in result.out
+    for number in range(1, length + 1):
+        assert (f'f.conf:{number}: dropped %define D{number}: only the '
+                f'dropped lines used it') in result.err
+
+
 def test_without_python_dotenv_the_message_names_the_extra(files,
                                                           monkeypatch,
                                                           capsys):

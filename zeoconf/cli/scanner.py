@@ -11,7 +11,10 @@ import functools
 import io
 import re
 
-__all__ = ['scan', 'split_lines', 'Line', 'Section', 'Scan']
+from zeoconf import loader
+
+__all__ = ['scan', 'split_lines', 'Line', 'Section', 'Scan', 'references',
+           'fed']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
@@ -203,3 +206,44 @@ def scan(text):
         kinds.append(_KINDS.index(kind))
         owners.append(index[owner] if owner is not None else -1)
     return Scan(_Lines(text, starts, kinds, owners, sections), sections)
+
+
+def references(line):
+    """:func:`zeoconf.loader.references` of what ZConfig substitutes in
+    *line*: a key's value, a directive's argument (a ``%define``'s value
+    after its name); a line of another kind refers to nothing."""
+    value = ''
+    if line.kind == 'key':
+        value = line.value
+    elif line.kind == 'directive':
+        value = line.value
+        if line.name == 'define':
+            value = ''.join(line.value.split(None, 1)[1:])
+    return loader.references(value)
+
+
+def fed(lines, start):
+    """What feeds the *lines* for which ``start(line)`` is true:
+    ``(defines, variables)``, the sets of ``%define`` names and environment
+    variables they use, directly or through the ``%define``s among
+    *lines*. A ``$`` that ZConfig cannot read may use any ``%define``."""
+    refers, defined, todo = {}, {}, []
+    for index, line in enumerate(lines):
+        if line.kind == 'directive' and line.name == 'define':
+            name = line.value.split()[0].lower()
+            defined.setdefault(name, []).append(index)
+        if '$' in line.text:
+            refers[index] = references(line)
+        if start(line):
+            todo.append(index)
+    defines, variables, every = set(), set(), False
+    while todo:
+        names, found, readable = refers.get(todo.pop(), ((), (), True))
+        variables.update(found)
+        if not readable and not every:
+            every, names = True, [*names, *defined]
+        for name in names:
+            if name not in defines:
+                defines.add(name)
+                todo += defined.get(name, ())
+    return defines, variables

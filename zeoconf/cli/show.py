@@ -2,11 +2,10 @@
 it came from and how it resolves; secrets never shown."""
 
 import os
-import re
 
 from zeoconf import datatypes, keys, openers
 from zeoconf.cli import common, storages
-from zeoconf.cli.scanner import scan
+from zeoconf.cli.scanner import fed, references, scan
 
 NAME = 'show'
 HELP = ('every resolved value of every clientstorage and where it came '
@@ -21,11 +20,6 @@ EXIT_CODES = ('the file was read',
 # Keys that do nothing unless written: left out when they were not.
 _UNLESS_WRITTEN = frozenset({'client', 'var', 'wait', 'min-disconnect-poll',
                              *openers.IGNORED_KEYS})
-# $(NAME) as ZConfig reads it ("$$" is a literal "$"), and a $name or
-# ${name} that refers to a %define.
-_VARIABLE = re.compile(r'\$(?:\$|\(([A-Za-z_][A-Za-z0-9_]*)\))')
-_REFERENCE = re.compile(
-    r'\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))')
 # Datatypes of keys whose values are paths.
 _PATHS = frozenset({'existing_file', 'existing_path', 'existing_directory',
                     'directory_path', 'file_in_existing_directory',
@@ -81,15 +75,13 @@ def _where(loaded, url, line):
 def variables(loaded, env_values):
     """The environment variables the files read use: ``[{'name', 'set',
     'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
-    a secret key, directly or through a ``%define``. Called with the
+    a secret key, directly or through ``%define``s. Called with the
     variables of the env file set."""
-    found, defines, referenced, secret = {}, [], set(), set()
-    for url, text in loaded.loader.texts.items():
-        for line in scan(text).lines:
-            if line.kind == 'comment':
-                continue
-            names = [name for name in _VARIABLE.findall(line.text) if name]
-            for name in names:
+    found = {}
+    scans = {url: scan(text) for url, text in loaded.loader.texts.items()}
+    for url, scanned in scans.items():
+        for line in scanned.lines:
+            for name in references(line)[1]:
                 source = ('env-file' if name in env_values else
                           'environment' if name in os.environ else None)
                 entry = found.setdefault(name, {
@@ -97,22 +89,15 @@ def variables(loaded, env_values):
                     'secret': False, 'value': os.environ.get(name),
                     'lines': []})
                 entry['lines'].append(_where(loaded, url, line.number))
-            if line.kind == 'directive' and line.name == 'define':
-                words = line.value.split(None, 1)
-                if words:
-                    defines.append((words[0].lower(), names))
-            elif line.kind == 'key' and line.name.startswith(
-                    keys.SECRET_KEYS):
-                secret.update(names)
-                referenced.update(''.join(match).lower() for match
-                                  in _REFERENCE.findall(line.text))
-    # A %define that a secret line refers to passes its variables on.
-    for define, names in defines:
-        if define in referenced:
-            secret.update(names)
+    _, secret = fed((line for scanned in scans.values()
+                     for line in scanned.lines), _secret)
     for name in secret:
         found[name].update(secret=True, value=None)
     return list(found.values())
+
+
+def _secret(line):
+    return line.kind == 'key' and line.name.startswith(keys.SECRET_KEYS)
 
 
 def variable_lines(used, env_file=None):
