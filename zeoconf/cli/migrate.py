@@ -18,11 +18,10 @@ import sys
 from typing import NamedTuple
 
 import ZConfig
-from ZConfig.substitution import substitute
 
 from zeoconf import loader, openers
 from zeoconf.cli import common, files, hints, schemas
-from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.cli.scanner import fed, references, scan, split_lines
 from zeoconf.cli.storages import clients, numbered, path_label
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
@@ -91,25 +90,6 @@ class Migration:
         if 1 <= number <= len(self.line_map):
             return self.line_map[number - 1]
         return None
-
-
-class _Names(set):
-    """A mapping for ``substitute`` that records the names asked for."""
-
-    def get(self, name):
-        self.add(name)
-        return ''
-
-
-def _references(value):
-    """The ``%define`` names (lower case) *value* refers to, or None when
-    ZConfig would not substitute it (then any name may be meant)."""
-    names = _Names()
-    try:
-        substitute(value, names)
-    except ZConfig.ConfigurationError:
-        return None
-    return names
 
 
 def migrate_text(text):
@@ -190,41 +170,21 @@ def _drop_definitions(scanned, dropped, gone):
         defines.setdefault(line.value.split()[0].lower(), []).append(line)
     if not defines:
         return []
-    refers = {}     # line number -> the names it uses (None: any name)
-    users = {}      # name (None: any name) -> the lines using it
-    for line in scanned.lines:
-        if line.kind in ('blank', 'comment'):
-            continue
-        value = line.text
-        if line.kind == 'directive' and line.name == 'define':
-            value = ''.join(line.value.split(None, 1)[1:])
-        names = refers[line.number] = _references(value)
-        for name in [None] if names is None else names:
-            users.setdefault(name, []).append(line.number)
-
-    def used(numbers):
-        """The names lines *numbers* use, directly or through %define."""
-        found, todo, every = set(), list(numbers), False
-        while todo:
-            names = refers.get(todo.pop(), ())
-            if names is None:
-                names, every = (() if every else defines), True
-            for name in names:
-                if name not in found:
-                    found.add(name)
-                    todo += [line.number for line in defines.get(name, ())]
-        return found
-
-    reached = used(gone)
+    reached, _ = fed(scanned.lines, lambda line: line.number in gone)
     maybe = {line.number for name in reached for line in defines.get(name, ())}
-    kept = used(number for number in refers
-                if number not in gone and number not in maybe)
+    kept, _ = fed(scanned.lines, lambda line: line.number not in gone
+                  and line.number not in maybe)
     for name in reached - kept:
         for line in defines.get(name, ()):
             gone.add(line.number)
             dropped.append(Dropped(line.number,
                                    f'%define {line.value.split()[0]}',
                                    'only the dropped lines used it'))
+    users = {}      # name (None: any name) -> the lines using it
+    for line in scanned.lines:
+        names, _, readable = references(line)
+        for name in names if readable else [None]:
+            users.setdefault(name, []).append(line.number)
     anywhere = users.get(None, [])
     any_gone = any(number in gone for number in anywhere)
     return [(lines[0].number, lines[0].value.split()[0],
