@@ -953,6 +953,26 @@ def test_a_use_of_a_define_that_was_refused_is_not_reported(
     assert 'S3CR' not in result.out + result.err
 
 
+def test_uses_of_a_refused_define_through_a_chain_are_not_reported(
+        run_cli, write, tmp_path):
+    write('f.conf', """
+        %import zeoconf
+        %define PW S3CR$ET
+        %define A $PW
+        %define B ${A}x
+        <zodb>
+          <clientstorage>
+            server zeo:1
+            password $B
+            client-label $$PW
+          </clientstorage>
+        </zodb>
+        """)
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert numbers(result) == [2], result.out
+    assert 'S3CR' not in result.out + result.err
+
+
 def test_a_define_that_uses_its_own_name_is_reported(run_cli, write,
                                                       tmp_path):
     # Its own line is no earlier problem's consequence.

@@ -15,7 +15,7 @@ import ZConfig
 
 from zeoconf import keys, loader
 from zeoconf.cli import common, hints, schemas, storages, words
-from zeoconf.cli.scanner import scan
+from zeoconf.cli.scanner import references, scan
 
 __all__ = ['add_arguments', 'run', 'check', 'Problem', 'Report',
            'MAX_PROBLEMS']
@@ -335,13 +335,13 @@ def _consequence(error, line, reading, blank, problems):
     if words.unknown_type(error) is not None and any(
             p.message.startswith('%import ') for p in problems):
         return True
-    if '$' not in line.value:
+    names = references(line)[0]
+    if not names:
         return False
-    refused = [define.value.split()[0] for read, lines in blank.items()
+    refused = {define.value.split()[0].lower() for read, lines in blank.items()
                for define in scan(reading.texts.get(read, ''))
-               .directives('define') if define.number in lines]
-    return any(re.search(rf'\${{?{re.escape(name)}\b', line.value,
-                         re.IGNORECASE) for name in refused)
+               .directives('define') if define.number in lines}
+    return not refused.isdisjoint(names)
 
 
 def _unstood(error, texts, blank):
