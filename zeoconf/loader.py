@@ -366,7 +366,7 @@ def _reworded(error, texts):
     first = line.split()[0].lower()
     what = first if first.startswith('%') else first[:60]
     name = getattr(error, 'name', None)
-    if name and re.search(rf'\$\({re.escape(name)}\)', line, re.IGNORECASE):
+    if name in references(line)[1]:
         # $(NAME): a variable of the environment, named by the line itself.
         return at_line(f'{what}: the environment variable {name!r} is '
                        f'not set; set it, or write $$ for a literal $', url,
