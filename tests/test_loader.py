@@ -17,6 +17,7 @@ import re
 import signal
 import string
 import sys
+import unittest.mock
 
 import pytest
 import ZConfig
@@ -587,6 +588,34 @@ def test_a_dollar_in_a_password_never_shows_a_piece_of_it(written):
                    f'{written.replace("$", "$$")}\n</clientstorage>\n')
     opener = zeoconf.parse_clientstorage(kwargs_text)
     assert opener.config.password.reveal() == written
+
+
+class _Asked(dict):
+    """A mapping for ZConfig's substitute() that notes the names asked."""
+
+    def get(self, name):
+        self[name] = None
+        return ''
+
+
+# Whole references, their pieces and other text.
+_DOLLARS = st.sampled_from(['$', '$$', '$a', '${a}', '$(B_1)', '$(a', '${',
+                            '}', '(', ')', '{', 'a', 'B_1', ' ', '9'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DOLLARS, max_size=8).map(''.join))
+def test_references_read_dollars_as_zconfig_does(value):
+    defines, variables, readable = loader.references(value)
+    asked, looked_up = _Asked(), _Asked()
+    with unittest.mock.patch('os.getenv', looked_up.get):
+        try:
+            ZConfig.substitution.substitute(value, asked)
+        except ZConfig.SubstitutionSyntaxError:
+            assert not readable
+            return
+    assert readable
+    assert (defines, variables) == (list(asked), list(looked_up))
 
 
 def test_a_dollar_in_a_define_never_shows_a_piece_of_its_value():
