@@ -212,13 +212,9 @@ def references(line):
     """:func:`zeoconf.loader.references` of what ZConfig substitutes in
     *line*: a key's value, a directive's argument (a ``%define``'s value
     after its name); a line of another kind refers to nothing."""
-    value = ''
-    if line.kind == 'key':
-        value = line.value
-    elif line.kind == 'directive':
-        value = line.value
-        if line.name == 'define':
-            value = ''.join(line.value.split(None, 1)[1:])
+    value = line.value if line.kind in ('key', 'directive') else ''
+    if line.kind == 'directive' and line.name == 'define':
+        value = ''.join(value.split(None, 1)[1:])
     return loader.references(value)
 
 
