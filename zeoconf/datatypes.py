@@ -1,11 +1,9 @@
 """Conversions from configuration text to Python values.
 
-Each takes the text of one value and returns the value, or raises
-``ValueError`` saying what was expected: :mod:`zeoconf.keys` adds the key
-name, ZConfig the file and line. Paths are kept as written (``~``
-expanded); the ones that must exist are looked at with ``stat`` only, so
-that a FIFO or a device is refused by what it is, never opened (opening
-one could block for ever).
+Each returns the value or raises ``ValueError`` saying what was expected;
+:mod:`zeoconf.keys` adds the key name, ZConfig the file and line. Paths
+are kept as written, ``~`` expanded, and looked at with ``stat`` only: a
+FIFO or a device is refused by what it is, never opened.
 """
 
 import importlib
@@ -15,29 +13,23 @@ import re
 import stat
 import string
 
-#: The longest numeral (digits and point) of a size or duration: more than
-#: any real value needs, and cheap to convert.
+#: The longest numeral of a size or duration: more than any real value
+#: needs, and cheap to convert.
 MAX_NUMERAL = 30
 #: The largest size, 16 TiB: the largest file ext4 holds, so the largest
-#: persistent cache ZEO could use; no blob cache needs more either.
+#: persistent cache ZEO could use.
 MAX_SIZE = 16 << 40
-#: The shortest and the longest duration of :func:`positive_interval`:
-#: below 1 ms a timeout or a poll is a busy loop (or a typo), and more
-#: than a day means "never" to a person waiting for a ZEO server.
+#: The bounds of :func:`positive_interval`: below 1 ms a timeout or a poll
+#: is a busy loop (or a typo), and more than a day means "never".
 MIN_INTERVAL = 0.001
 MAX_INTERVAL = 86400.0
-#: The largest file zeoconf reads (configuration, certificate, key, CA
-#: file): far more than any of them needs, while /dev/zero or a sparse
-#: file of gigabytes would cost memory and time at every parse.
+#: The largest file zeoconf reads: far more than any configuration or
+#: certificate needs, while /dev/zero would cost memory and time.
 MAX_FILE_SIZE = 16 << 20
 
-_SIZE_UNITS = {
-    '': 1, 'b': 1,
-    'kb': 1 << 10, 'kib': 1 << 10,
-    'mb': 1 << 20, 'mib': 1 << 20,
-    'gb': 1 << 30, 'gib': 1 << 30,
-    'tb': 1 << 40, 'tib': 1 << 40,
-}
+_SIZE_UNITS = {'': 1, 'b': 1, 'kb': 1 << 10, 'kib': 1 << 10, 'mb': 1 << 20,
+               'mib': 1 << 20, 'gb': 1 << 30, 'gib': 1 << 30, 'tb': 1 << 40,
+               'tib': 1 << 40}
 _SIZE_EXPECTED = ('expected a number with an optional unit B, KB, MB, GB or TB'
                   ', e.g. 20MB, at most 16TB')
 # Seconds in a unit, as (multiplier, divisor): 86400000ms is exactly a
@@ -50,10 +42,8 @@ _RANGE_EXPECTED = 'expected a duration from 1ms to 24h (one day)'
 _ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
                      "containing '/'")
 _LABEL_CHARACTERS = frozenset(string.ascii_letters + string.digits + '-_')
-_BOOLEANS = {
-    'true': True, 'yes': True, 'on': True, '1': True,
-    'false': False, 'no': False, 'off': False, '0': False,
-}
+_BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
+             'false': False, 'no': False, 'off': False, '0': False}
 
 
 def _quote(text):
@@ -99,11 +89,8 @@ def _number(text, what, units, expected):
 
 
 def size(text):
-    """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``.
-
-    Units are powers of 1024 in any case, with one space allowed before
-    them; fractions of a byte are dropped. At most :data:`MAX_SIZE`.
-    """
+    """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``; units
+    are powers of 1024, fractions of a byte are dropped."""
     number, multiplier = _number(text, 'a size', _SIZE_UNITS, _SIZE_EXPECTED)
     whole, _, fraction = number.partition('.')
     # Integer arithmetic: a float would make 1.1TB a byte off.
@@ -117,10 +104,9 @@ def size(text):
 
 
 def _is_host_name(host):
-    """Whether *host* is a name as DNS and /etc/hosts allow it, or an IPv4
-    address: labels of 1 to 63 letters, digits, ``_`` and ``-`` (not at
-    either end), joined by dots, 253 characters at most, a final dot
-    allowed."""
+    """Whether *host* is a name as DNS and /etc/hosts allow it (or IPv4):
+    labels of 1 to 63 letters, digits, ``_`` and ``-`` (not at either
+    end), joined by dots, 253 characters at most, a final dot allowed."""
     if not 0 < len(host) <= 253:
         return False
     for label in host.removesuffix('.').split('.'):
@@ -142,9 +128,8 @@ def _port(text, whole):
 
 
 def _readings(value):
-    """``HOST:PORT`` readings of *value* that lost its colon, as
-    ``zeo18100`` (``zeo1:8100`` or ``zeo:18100``): a port of four or five
-    digits after a valid host name."""
+    """``HOST:PORT`` readings of *value* that lost its colon:
+    ``zeo18100`` is ``zeo1:8100`` or ``zeo:18100``."""
     found = []
     for digits in (4, 5):
         host, port = value[:-digits], value[-digits:]
@@ -156,12 +141,9 @@ def _readings(value):
 
 
 def server_address(text):
-    """A ZEO server address, as ``ClientStorage`` takes it.
-
-    ``8100`` gives ``('127.0.0.1', 8100)``, ``zeo:8100`` gives
-    ``('zeo', 8100)``, ``[::1]:8100`` gives ``('::1', 8100)`` and a path
-    containing ``/`` is returned as a string (a Unix socket).
-    """
+    """A ZEO server address as ``ClientStorage`` takes it: ``8100`` is
+    ``('127.0.0.1', 8100)``, ``[::1]:8100`` is ``('::1', 8100)``, and a
+    path containing ``/`` (a Unix socket) stays a string."""
     value = text.strip()
     if not value:
         raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
@@ -170,13 +152,10 @@ def server_address(text):
                          f'HOST:PORT (as zeo.example.com:8100) or the path '
                          f'of a Unix socket')
     if '/' in value:
-        if '\0' in value:
-            raise ValueError(f'{text!r} holds a NUL character; expected the '
-                             f'path of a Unix socket')
         if value.rstrip('/') == '':
             raise ValueError(f'{value!r} is a directory, not a Unix socket; '
                              f'{_ADDRESS_EXPECTED}')
-        return os.path.expanduser(value)
+        return path_text(value, 'a Unix socket')
     if value.isdigit():
         return ('127.0.0.1', _port(value, value))
     if value.startswith('['):
@@ -240,8 +219,7 @@ def boolean(text):
 
 
 def interval(text):
-    """A duration in seconds (float): ``30``, ``2.5``, ``500ms``, ``2m``;
-    finite, since its numeral is short."""
+    """Seconds (a finite float): ``30``, ``2.5``, ``500ms``, ``2m``."""
     number, (multiplier, divisor) = _number(text, 'a duration',
                                             _INTERVAL_UNITS,
                                             _INTERVAL_EXPECTED)
@@ -280,10 +258,9 @@ def percent(text):
 
 
 def path_text(text, what):
-    """A path as written, ``~`` expanded: not empty, no NUL. Nothing on
-    disk is looked at, and a relative path stays relative to the working
-    directory of the process that opens the storage, as in ZEO's and
-    ZODB's own components."""
+    """A path as written, ``~`` expanded: not empty, no NUL. A relative
+    path stays relative to the working directory of the process that opens
+    the storage, as in ZEO's and ZODB's own components."""
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
@@ -301,8 +278,7 @@ def directory_path(text, what='a directory'):
 
 
 def dotted_name(text):
-    """A dotted name, ``package.module.function``, as text: nothing is
-    imported (:func:`dotted_callable` does that)."""
+    """A dotted name, ``package.module.function``; nothing is imported."""
     name = text.strip()
     if not re.fullmatch(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+', name, re.ASCII):
         raise ValueError(f'{text!r} is not a dotted name; expected '
@@ -364,8 +340,7 @@ _KINDS = ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO'),
 
 
 def file_kind(mode):
-    """What a file of ``st_mode`` *mode* that is not a regular file is, in
-    words: a directory, a FIFO, a device, ..."""
+    """What a file of ``st_mode`` *mode*, not a regular one, is."""
     for test, kind in _KINDS:
         if test(mode):
             return kind
@@ -373,11 +348,10 @@ def file_kind(mode):
 
 
 def _checked(text, what, wanted):
-    """``(path, st_mode)`` of *text*, links followed; the mode is None when
-    nothing is there. Anything else than a *wanted* (``'file'``,
-    ``'directory'`` or ``'file or directory'``) is refused. Only ``stat``:
-    nothing is opened, and what stops the look (a link loop, a directory
-    this process may not enter) is said as it is, not as "no such file"."""
+    """``(path, st_mode or None)`` of *text*, refused unless nothing or a
+    *wanted* (``'file'``, ``'directory'``, ``'file or directory'``) is
+    there. What stops the look (a link loop, a directory this process may
+    not enter) is said as it is, not as "no such file"."""
     path = path_text(text, what)
     try:
         mode = os.stat(path).st_mode
@@ -424,8 +398,7 @@ def existing_path(text, what='a file or directory'):
 
 
 def file_in_existing_directory(text, what='a file'):
-    """The path of a file whose directory exists; the file need not exist,
-    and where it does it must be a regular file."""
+    """The path of a file, if any a regular one, in an existing directory."""
     path, mode = _checked(text, what, 'file')
     parent = os.path.dirname(path) or os.curdir
     if mode is None and not os.path.isdir(parent):
@@ -449,9 +422,8 @@ def check_directory(path, what='a directory'):
 
 def regular_file(path, what):
     """``os.stat_result`` of *path*, a regular file of at most
-    :data:`MAX_FILE_SIZE` bytes; ``OSError`` when it cannot be looked at,
-    ``ValueError`` saying what it is otherwise. Only ``stat``: a FIFO or a
-    device is never opened."""
+    :data:`MAX_FILE_SIZE` bytes: else ``ValueError`` saying what it is, or
+    ``OSError`` when it cannot be looked at."""
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
         raise ValueError(f'{path} is {file_kind(st.st_mode)}, not a regular '
@@ -463,12 +435,9 @@ def regular_file(path, what):
 
 
 def dotted_callable(text):
-    """Import ``package.module.name`` and return the callable it names.
-
-    Whatever importing the module raises, even ``SystemExit``, is a
-    problem of this value, named by its type only: the text of a secrets
-    module's exception may hold the secret.
-    """
+    """The callable ``package.module.name`` names, imported. Whatever the
+    import raises, even ``SystemExit``, is named by its type only: the
+    text of a secrets module's exception may hold the secret."""
     name = dotted_name(text)
     module_name, _, attr = name.rpartition('.')
     try:
@@ -520,9 +489,8 @@ class Secret:
 
 
 class NamedCallable:
-    """A callable named in a configuration (``password-function``):
-    called as it is, shown and compared by the dotted name written.
-    ``function`` is None in an offline review, which imports nothing."""
+    """A callable named in a configuration, shown and compared by its
+    dotted name; ``function`` is None in an offline review."""
 
     __slots__ = ('name', 'function')
 

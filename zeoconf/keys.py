@@ -1,11 +1,8 @@
 """The datatypes and keytypes that ``component.xml`` names.
 
-ZConfig gives a key's datatype the text of the value only, and adds the
-line to its ``ValueError``: each key has a converter of its own here, so
-that the message names the key too. A section type's keytype sees every
-key name: ours accepts the names the section defines and says what was
-meant by any other. :data:`OFFLINE` holds the converters that check the
-text only of what the others look for on this machine.
+ZConfig gives a datatype the value's text only and adds the line to its
+``ValueError``: a converter per key names the key too. A keytype sees
+every key name, and says what was meant by one the section lacks.
 """
 
 from zeoconf import datatypes
@@ -170,13 +167,10 @@ def _suggestion(name, known):
 
 
 def unknown_key(key, section):
-    """The message for *key*, which is not a key of *section*
-    (``'clientstorage'`` or ``'ssl'``).
-
-    ZConfig reads a key name up to the first white space, so that
-    ``password=S3CRET`` arrives as one name: it is quoted only up to a
-    ``=`` or ``:``, and not at all after a secret key's name.
-    """
+    """The message for *key*, not a key of *section* (``'clientstorage'``
+    or ``'ssl'``). ZConfig reads a name up to white space, so that
+    ``password=S3CRET`` is one: it is quoted up to a ``=`` or ``:`` only,
+    and not at all after a secret key's name."""
     known = _SECTION_KEYS[section]
     lowered = key.lower()
     for secret in SECRET_KEYS:

@@ -1,15 +1,10 @@
 """Section objects: a parsed section in, ClientStorage arguments out.
 
-ZConfig calls :class:`SSLOpener` and :class:`ClientStorageOpener` with a
-section whose keys are converted. They check the rules across keys and
-resolve the keyword arguments of ``ZEO.ClientStorage.ClientStorage``;
-only :meth:`ClientStorageOpener.open` imports ZEO.
-
-A broken rule raises :class:`SectionError` naming the keys: zeoconf's own
-loader (:mod:`zeoconf.loader`) adds their lines, and under any other
-loader ZConfig adds the line of the enclosing section, where there is
-one. The ``Offline`` openers check every rule without looking at this
-machine (:func:`zeoconf.loader.offline_registry`).
+ZConfig calls the openers with a section whose keys are converted. They
+check the rules across keys, each broken one a :class:`SectionError` that
+names the keys (:mod:`zeoconf.loader` adds their lines), and resolve the
+keyword arguments of ``ZEO.ClientStorage.ClientStorage``. The ``Offline``
+openers check every rule without looking at this machine.
 """
 
 import functools
@@ -49,13 +44,9 @@ CHECK_HINT = 'zeoconf check FILE gives the line of each key'
 
 
 class SectionError(ZConfig.ConfigurationSyntaxError):
-    """A rule across keys of one section is broken.
-
-    ``section`` is the parsed section (ZConfig's ``SectionValue``),
-    ``keys`` the keys involved, the one at fault first, ``occurrence``
-    which value of a repeated key is at fault, and ``text`` the message
-    without the pointer to ``zeoconf check``.
-    """
+    """A rule across keys of a parsed *section* is broken: ``keys`` are
+    the keys involved, the one at fault first, ``occurrence`` which value
+    of a repeated key, ``text`` the message without ``CHECK_HINT``."""
 
     def __init__(self, section, text, *keys, occurrence=0):
         super().__init__(f'{text} ({CHECK_HINT})' if keys else text, None,
@@ -67,13 +58,9 @@ class SectionError(ZConfig.ConfigurationSyntaxError):
 
 
 class SSLOpener:
-    """The ``<ssl>`` section: a checked, shared client ``SSLContext``.
-
-    Attributes: ``context`` (None in an offline review),
-    ``check_hostname``, ``server_hostname`` (None: each server is checked
-    against the host of its own address) and the converted keys
-    ``certificate``, ``key``, ``password_function`` and ``authenticate``.
-    """
+    """The ``<ssl>`` section: its keys, and ``context``, a checked, shared
+    client ``SSLContext`` (None in an offline review). Without
+    ``server_hostname`` each server is checked against its own host."""
 
     def __init__(self, config):
         self.config = config
@@ -117,14 +104,11 @@ class OfflineSSLOpener(SSLOpener):
 
 
 class ClientStorageOpener:
-    """The ``<clientstorage>`` section.
+    """The ``<clientstorage>`` section: :meth:`kwargs` and :meth:`open`.
 
-    :meth:`kwargs` gives the keyword arguments of
-    ``ZEO.ClientStorage.ClientStorage``; :meth:`open` creates it.
-    Derived values: ``addresses`` (every server, in order), ``cache`` (the
-    cache file, from cache-path or client and var), ``disconnect_poll``
-    (what takes effect) and ``blob_cache_size`` (None where it is
-    ignored).
+    Derived values: ``addresses`` (every server, in order), ``cache`` (from
+    cache-path, or client and var), ``disconnect_poll`` and
+    ``blob_cache_size`` (None where it is ignored) as they take effect.
     """
 
     #: Whether the rules may look at this machine (the blob directory).
@@ -163,12 +147,9 @@ class ClientStorageOpener:
                            occurrence=occurrence)
 
     def kwargs(self):
-        """Keyword arguments for ``ClientStorage``, ``addr`` included.
-
-        ``ClientStorage(**kwargs())`` behaves exactly as ZEO alone would;
-        :meth:`open` adds what makes ``disconnect_poll`` take effect. A new
-        dict each call.
-        """
+        """A new dict of keyword arguments for ``ClientStorage``, with
+        which it behaves exactly as ZEO alone would: :meth:`open` adds
+        what makes ``disconnect_poll`` take effect."""
         c = self.config
         return {
             'addr': list(self.addresses),
@@ -249,9 +230,8 @@ class ClientStorageOpener:
         return c.blob_cache_size
 
     def _check_blob_dir(self):
-        """What is at blob-dir can serve: nothing (ZEO creates a private
-        cache) or a directory whose ZODB ``.layout`` marker, if any, says
-        what shared-blob-dir says."""
+        """Nothing at blob-dir (ZEO creates it), or a directory whose ZODB
+        ``.layout`` marker, if any, fits shared-blob-dir."""
         c = self.config
         try:
             exists = datatypes.check_directory(c.blob_dir, 'a blob directory')
@@ -301,8 +281,7 @@ class ClientStorageOpener:
 
 
 class OfflineClientStorageOpener(ClientStorageOpener):
-    """``<clientstorage>`` reviewed for another machine: the blob
-    directory is not looked at."""
+    """``<clientstorage>`` reviewed for another machine: no blob-dir."""
 
     check_disk = False
 
@@ -314,8 +293,7 @@ def cache_file(client, var, storage):
 
 
 def _layout(path):
-    """The layout ZODB's marker file at *path* names, or None when there
-    is none. Only a small regular file is read."""
+    """The layout ZODB's marker file at *path* names, or None."""
     try:
         datatypes.regular_file(path, 'a layout marker')
         with open(path, encoding='ascii', errors='replace') as f:
@@ -328,13 +306,11 @@ def _client_factory(disconnect_poll):
     """A ``_client_factory`` for ``ClientStorage`` that honours
     *disconnect_poll*, or None where the installed ZEO has no place for it.
 
-    ``ClientStorage`` accepts ``disconnect_poll`` and drops it, while its
-    connection thread, ``ZEO.asyncio.client.ClientThread``, takes it and
-    waits that long (plus up to a second) after a failed attempt.
-    ``_client_factory`` is ZEO's private hook for choosing that thread
-    class: we pass the class with the poll bound. setup.cfg pins ZEO to the
-    releases on which tests/test_zeo_state.py proves it; a ZEO without the
-    hook gets one warning, never a crash.
+    ``ClientStorage`` drops ``disconnect_poll``; its connection thread,
+    ``ZEO.asyncio.client.ClientThread``, takes it. ``_client_factory`` is
+    ZEO's private hook for that class, so setup.cfg pins ZEO to releases
+    on which tests/test_zeo_state.py proves it; a ZEO without it gets one
+    warning, never a crash.
     """
     # inspect comes with ZEO (asyncio imports it); a parse does not load it.
     import inspect

@@ -1,17 +1,13 @@
 """Client ``ssl.SSLContext`` construction, checked and shared.
 
-A context starts from ``ssl.create_default_context()``, so it is never
-weaker than CPython's defaults, and adds zeoconf's rules: TLS 1.2 or
-later, the server always verified, strict X.509 checks, the CAs, the
-client certificate and a password callback (OpenSSL never prompts on a
-terminal). Every problem with the files raises :class:`TLSSettingError`
-naming the key at fault, to be reported with the key's line rather than
-at connection time. A FIFO or a device is refused without being opened.
+A context is ``ssl.create_default_context()`` (never weaker than
+CPython's defaults) with zeoconf's rules: TLS 1.2 or later, strict X.509
+checks, a password callback, so that OpenSSL never prompts. A problem with
+a file raises :class:`TLSSettingError` naming the key, at parse time.
 
 Contexts are cached by their settings and the SHA-256 of every file they
-read, read again at each call: a hundred storages with the same ``<ssl>``
-settings share one context, and a file changed on disk changes the key,
-so it is never served from a stale one.
+read, read again at each call: storages with the same ``<ssl>`` share one,
+and a file changed on disk is never served from a stale one.
 """
 
 import collections
@@ -45,12 +41,8 @@ class TLSSettingError(ValueError):
 
 def client_context(certificate=None, key=None, password_function=None,
                    authenticate=None, check_hostname=True):
-    """A client context for these settings, built or from the cache.
-
-    *certificate*, *key* and *authenticate* are paths or None,
-    *password_function* a callable or None. Safe to call from several
-    threads at once.
-    """
+    """A client context for these settings (paths, a callable, or None),
+    built or from the cache; safe to call from several threads."""
     settings = (certificate, key, password_function, authenticate,
                 bool(check_hostname))
     contents = _contents(certificate, key, authenticate)
@@ -107,7 +99,7 @@ def _hashed_names(path):
 
 def _directory(path):
     """Digests of a CA directory's hashed files, which OpenSSL reads at
-    handshake time: each must be a regular file (a FIFO would hang it)."""
+    handshake time: a FIFO there would hang it."""
     return tuple((name, _read('authenticate', os.path.join(path, name),
                               'a CA certificate file'))
                  for name in _hashed_names(path))
