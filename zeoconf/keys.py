@@ -149,8 +149,8 @@ def _suggestion(name, known):
     norm = name.replace('_', '-')
     if norm in known:
         return norm
-    # Imported only for a name that is not a key: difflib costs a fresh
-    # process more than ZEO's whole component (benchmarks/README.md).
+    # Imported only for a name that is not a key: importing difflib costs
+    # a fresh process two thirds of what ZEO's whole component does.
     import difflib
     candidates = sorted(known)
     close = difflib.get_close_matches(norm, candidates, n=1, cutoff=0.6)

@@ -13,7 +13,7 @@ import os
 
 import ZConfig
 
-from zeoconf import datatypes, tls
+from zeoconf import datatypes
 
 log = logging.getLogger('zeoconf')
 
@@ -85,6 +85,9 @@ class SSLOpener:
         self.context = self.build_context()
 
     def build_context(self):
+        # Loaded with the first <ssl>: at the top it would cost every fresh
+        # process a tenth of ZEO's whole component, past the 2.0x guard.
+        from zeoconf import tls
         try:
             return tls.client_context(
                 self.certificate, self.key, self.password_function,
@@ -139,8 +142,8 @@ class ClientStorageOpener:
             return f'<clientstorage {self.name}>'
         if self.config.name:
             return f'<clientstorage> (name {self.config.name})'
-        first = self.addresses[0] if self.addresses else None
-        return f'<clientstorage> for {datatypes.format_value(first)}'
+        return (f'<clientstorage> for '
+                f'{datatypes.format_address(self.addresses[0])}')
 
     def fail(self, text, *keys, occurrence=0):
         raise SectionError(self.config, f'{self.label()}: {text}', *keys,
@@ -184,7 +187,7 @@ class ClientStorageOpener:
 
     def _check_servers(self):
         seen = set()
-        # The server lines, for the line of an error.
+        # occurrence=line: the line of the server key at fault.
         for line, addresses in enumerate(self.config.server):
             for address in addresses:
                 if isinstance(address, str):

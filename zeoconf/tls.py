@@ -45,19 +45,19 @@ def client_context(certificate=None, key=None, password_function=None,
     built or from the cache; safe to call from several threads."""
     settings = (certificate, key, password_function, authenticate,
                 bool(check_hostname))
-    contents = _contents(certificate, key, authenticate)
+    cache_key = (settings, _contents(certificate, key, authenticate))
     with _lock:
-        context = _cache.get((settings, contents))
+        context = _cache.get(cache_key)
         if context is not None:
-            _cache.move_to_end((settings, contents))
+            _cache.move_to_end(cache_key)
             stats['reused'] += 1
             return context
     # Built outside the lock, so that other settings need not wait.
     context = _build(*settings)
-    if _contents(certificate, key, authenticate) == contents:
+    if _contents(certificate, key, authenticate) == cache_key[1]:
         # Kept only when no file changed while it was built.
         with _lock:
-            _cache[settings, contents] = context
+            _cache[cache_key] = context
             if len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
             stats['built'] += 1
