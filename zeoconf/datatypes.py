@@ -495,8 +495,7 @@ class NamedCallable:
     __slots__ = ('name', 'function')
 
     def __init__(self, name, function):
-        self.name = name
-        self.function = function
+        self.name, self.function = name, function
 
     def __call__(self):
         return self.function()

@@ -51,10 +51,8 @@ class SectionError(ZConfig.ConfigurationSyntaxError):
     def __init__(self, section, text, *keys, occurrence=0):
         super().__init__(f'{text} ({CHECK_HINT})' if keys else text, None,
                          None)
-        self.section = section
-        self.text = text
-        self.keys = keys
-        self.occurrence = occurrence
+        self.section, self.text = section, text
+        self.keys, self.occurrence = keys, occurrence
 
 
 class SSLOpener:
