@@ -1,8 +1,7 @@
 """zeoconf: the ZConfig component for ZEO client storages.
 
 Write ``%import zeoconf`` and a ``<clientstorage>`` section in a ZODB
-configuration; see README.md and docs/reference.md. ZEO and asyncio are
-imported only when a storage is opened.
+configuration; see README.md. ZEO is imported only when a storage opens.
 """
 
 import io
@@ -25,19 +24,15 @@ _OTHER_SECTION = r'^[ \t]*<(?!/|clientstorage\b|ssl\b)([\w.-]+)'
 
 
 def parse_clientstorage(text, url=None, offline=False):
-    """Parse *text* holding one ``<clientstorage>`` section; return its
-    opener (:class:`zeoconf.openers.ClientStorageOpener`: ``kwargs()``,
-    ``open()``).
+    """The opener (:class:`zeoconf.openers.ClientStorageOpener`) of the one
+    ``<clientstorage>`` section in *text*, ``%import zeoconf`` optional.
 
-    ``%import zeoconf`` in the text is allowed and not needed. Every
-    problem raises ``ZConfig.ConfigurationError`` with the line of the key
-    at fault. *offline* reviews a configuration meant for another machine:
-    nothing on this one is looked at. To open a whole ``zodb.conf``, use
-    ``ZODB.config.databaseFromFile``.
+    Every problem raises ``ZConfig.ConfigurationError`` with the line of
+    the key at fault. *offline* reviews a configuration meant for another
+    machine: nothing on this one is looked at.
     """
-    # zeoconf's own loader serves these functions and the command line;
-    # a Zope or ZODB.config start, which imports this package through
-    # %import zeoconf, never needs it.
+    # zeoconf's own loader, which also serves the command line, is not
+    # needed by a %import zeoconf: a Zope or ZODB.config start skips it.
     from zeoconf import loader
     schema = loader.schema_loader(offline).loadFile(io.StringIO(_SCHEMA))
     try:
@@ -55,13 +50,11 @@ def parse_clientstorage(text, url=None, offline=False):
 
 
 def client_kwargs(text):
-    """Keyword arguments for ``ZEO.ClientStorage.ClientStorage``.
+    """Keyword arguments for ``ZEO.ClientStorage.ClientStorage``, ``addr``
+    included, of the one ``<clientstorage>`` section in *text*::
 
-    *text* holds one ``<clientstorage>`` section; ``addr`` is included::
-
-        >>> kwargs = client_kwargs('<clientstorage>\\n server zeo:8100\\n'
-        ...                        '</clientstorage>')
-        >>> kwargs['addr']
+        >>> client_kwargs('<clientstorage>\\n server zeo:8100\\n'
+        ...               '</clientstorage>')['addr']
         [('zeo', 8100)]
     """
     return parse_clientstorage(text).kwargs()

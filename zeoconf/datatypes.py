@@ -1,77 +1,73 @@
 """Conversions from configuration text to Python values.
 
-Each function takes the text of one value and returns the converted value,
-or raises ``ValueError`` with a message that says what was expected. They
-know nothing about key names or positions: :mod:`zeoconf.keys` adds the key
-name and ZConfig adds the file and line.
-
-Some values name something on this machine: a file, a directory, an
-importable callable. Those conversions look with ``stat`` first, so that a
-FIFO, a device or a socket is refused by what it is and never opened
-(opening one could block for ever). Paths are kept as written (``~``
-expanded): a relative one is looked at from the working directory.
-
-The value types :class:`Secret` and :class:`NamedCallable`, and
-:func:`format_value`, the way back from a value to configuration text,
-live here too.
+Each returns the value or raises ``ValueError`` saying what was expected;
+:mod:`zeoconf.keys` adds the key name, ZConfig the file and line. Paths
+are kept as written, ``~`` expanded, and looked at with ``stat`` only: a
+FIFO or a device is refused by what it is, never opened.
 """
 
 import importlib
 import ipaddress
-import math
 import os
 import re
 import stat
+import string
 
-__all__ = [
-    'size', 'server_address', 'server_addresses', 'boolean', 'interval',
-    'positive_interval',
-    'percent', 'directory_path', 'path_text', 'dotted_name', 'host_name',
-    'text', 'storage_name', 'file_name_part',
-    'existing_file', 'existing_directory', 'existing_path',
-    'file_in_existing_directory', 'check_directory', 'dotted_callable',
-    'regular_file', 'file_kind', 'format_address', 'format_value',
-    'Secret', 'NamedCallable',
-    'MAX_SIZE', 'MAX_NUMERAL', 'MIN_INTERVAL', 'MAX_INTERVAL',
-    'MAX_FILE_SIZE',
-]
+#: The longest numeral of a size or duration: more than any real value
+#: needs, and cheap to convert.
+MAX_NUMERAL = 30
+#: The largest size, 16 TiB: the largest file ext4 holds, so the largest
+#: persistent cache ZEO could use.
+MAX_SIZE = 16 << 40
+#: The bounds of :func:`positive_interval`: below 1 ms a timeout or a poll
+#: is a busy loop (or a typo), and more than a day means "never".
+MIN_INTERVAL = 0.001
+MAX_INTERVAL = 86400.0
+#: The largest file zeoconf reads: far more than any configuration or
+#: certificate needs, while /dev/zero would cost memory and time.
+MAX_FILE_SIZE = 16 << 20
 
-# The shape of every size and duration: one number, whole or decimal, in
-# ASCII digits (str.isdigit() alone would take Arabic-Indic or full-width
-# digits too), then one optional space and a unit of ASCII letters.
-_ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+_SIZE_UNITS = {'': 1, 'b': 1, 'kb': 1 << 10, 'kib': 1 << 10, 'mb': 1 << 20,
+               'mib': 1 << 20, 'gb': 1 << 30, 'gib': 1 << 30, 'tb': 1 << 40,
+               'tib': 1 << 40}
+_SIZE_EXPECTED = ('expected a number with an optional unit B, KB, MB, GB or TB'
+                  ', e.g. 20MB, at most 16TB')
+# Seconds in a unit, as (multiplier, divisor): 86400000ms is exactly a
+# day, where multiplying by 0.001 would overshoot it.
+_INTERVAL_UNITS = {'': (1, 1), 's': (1, 1), 'ms': (1, 1000), 'm': (60, 1),
+                   'h': (3600, 1)}
+_INTERVAL_EXPECTED = ('expected seconds, or a number with a unit ms, s, m or '
+                      'h, e.g. 30, 2.5, 500ms, 2m')
+_RANGE_EXPECTED = 'expected a duration from 1ms to 24h (one day)'
+_ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
+                     "containing '/'")
+_LABEL_CHARACTERS = frozenset(string.ascii_letters + string.digits + '-_')
+_BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
+             'false': False, 'no': False, 'off': False, '0': False}
+
+
+def _quote(text):
+    """*text* as ``repr`` shows it, only its start when it is long."""
+    if len(text) <= 40:
+        return repr(text)
+    return f'{text[:20] + "..."!r} ({len(text)} characters)'
 
 
 def _split_number(value):
-    """``(numeral, unit)`` of *value*, or None when it is not of that
-    shape."""
-    rest = value.rstrip(_ASCII_LETTERS)
+    """``(numeral, unit)`` of *value*: ASCII digits with at most one point,
+    one optional space, ASCII letters; None for any other shape."""
+    rest = value.rstrip(string.ascii_letters)
     unit = value[len(rest):]
     if rest.endswith(' '):
         rest = rest[:-1]
     digits = rest.replace('.', '', 1)
-    if not digits or not digits.isascii() or not digits.isdigit():
-        return None
-    return rest, unit
-
-#: Longest numeral (digits and point) a size or duration may have: more
-#: than any real value needs, and short enough that converting it is cheap.
-MAX_NUMERAL = 30
-
-# A value quoted in full up to this length; longer ones by their start only.
-_QUOTE_LIMIT = 40
-_QUOTE_START = 20
+    if digits and digits.isascii() and digits.isdigit():
+        return rest, unit
+    return None
 
 
-def _quote(text):
-    """*text* as ``repr`` shows it, but only its start when it is long."""
-    if len(text) <= _QUOTE_LIMIT:
-        return repr(text)
-    return f'{text[:_QUOTE_START] + "..."!r} ({len(text)} characters)'
-
-
-def _number(text, what, expected):
-    """``(numeral, unit)`` of *text*, or ``ValueError`` naming *what*."""
+def _number(text, what, units, expected):
+    """``(numeral, factor of its unit in units)``, or ``ValueError``."""
     found = _split_number(text.strip())
     if found is None:
         if not text.isascii() and any(c.isdigit() for c in text):
@@ -85,46 +81,20 @@ def _number(text, what, expected):
         raise ValueError(f'{_quote(text)} is not {what}: its number is '
                          f'{len(number)} characters long, more than '
                          f'{MAX_NUMERAL}; {expected}')
-    return number, unit
-
-
-_SIZE_UNITS = {
-    '': 1, 'b': 1,
-    'kb': 1 << 10, 'kib': 1 << 10,
-    'mb': 1 << 20, 'mib': 1 << 20,
-    'gb': 1 << 30, 'gib': 1 << 30,
-    'tb': 1 << 40, 'tib': 1 << 40,
-}
-
-#: The largest size accepted, 16 TiB: the largest file ext4 holds (with
-#: 4 KiB blocks). ZEO's persistent cache is one file, so a larger
-#: ``cache-size`` could never be used; no blob cache needs more either.
-MAX_SIZE = 16 << 40
-_SIZE_EXPECTED = ('expected a number with an optional unit B, KB, MB, GB or TB'
-                  ', e.g. 20MB, at most 16TB')
+    factor = units.get(unit.lower())
+    if factor is None:
+        raise ValueError(f'{_quote(text)} is not {what}: unknown unit '
+                         f'{_quote(unit)}; {expected}')
+    return number, factor
 
 
 def size(text):
-    """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``.
-
-    Units are powers of 1024, case does not matter, and one space may stand
-    before the unit. Fractions of a byte are dropped. At most
-    :data:`MAX_SIZE` (16 TiB), with at most :data:`MAX_NUMERAL` characters
-    of ASCII digits and point.
-    """
-    number, unit = _number(text, 'a size', _SIZE_EXPECTED)
-    multiplier = _SIZE_UNITS.get(unit.lower())
-    if multiplier is None:
-        raise ValueError(f'{_quote(text)} is not a size: unknown unit '
-                         f'{_quote(unit)}; {_SIZE_EXPECTED}')
-    if '.' not in number:
-        value = int(number) * multiplier
-    else:
-        whole, _, fraction = number.partition('.')
-        fraction = fraction or '0'
-        # Integer arithmetic: float would round 1.1TB to a wrong byte.
-        value = ((int(whole or '0') * 10 ** len(fraction) + int(fraction))
-                 * multiplier // 10 ** len(fraction))
+    """A byte count: ``1048576``, ``20MB``, ``1.5GB``, ``512 mib``; units
+    are powers of 1024, fractions of a byte are dropped."""
+    number, multiplier = _number(text, 'a size', _SIZE_UNITS, _SIZE_EXPECTED)
+    whole, _, fraction = number.partition('.')
+    # Integer arithmetic: a float would make 1.1TB a byte off.
+    value = int(whole + fraction) * multiplier // 10 ** len(fraction)
     if value > MAX_SIZE:
         raise ValueError(f'{_quote(text)} is more than 16TB ({MAX_SIZE} '
                          f'bytes), the largest file ext4 holds and the '
@@ -133,18 +103,13 @@ def size(text):
     return value
 
 
-_ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
-                     "containing '/'")
-# Host names as DNS (and /etc/hosts) allow them, plus IPv4 literals:
-# labels of 1 to 63 letters, digits, '-' (not first or last) and '_',
-# joined by dots, 253 characters at most, a final dot allowed.
-_LABEL_CHARACTERS = frozenset(_ASCII_LETTERS + '0123456789-_')
-
-
 def _is_host_name(host):
+    """Whether *host* is a name as DNS and /etc/hosts allow it (or IPv4):
+    labels of 1 to 63 letters, digits, ``_`` and ``-`` (not at either
+    end), joined by dots, 253 characters at most, a final dot allowed."""
     if not 0 < len(host) <= 253:
         return False
-    for label in (host[:-1] if host[-1] == '.' else host).split('.'):
+    for label in host.removesuffix('.').split('.'):
         if (not 0 < len(label) <= 63 or label[0] == '-' or label[-1] == '-'
                 or not _LABEL_CHARACTERS.issuperset(label)):
             return False
@@ -163,9 +128,8 @@ def _port(text, whole):
 
 
 def _readings(value):
-    """``HOST:PORT`` spellings of *value* that lost its colon, as
-    ``zeo18100`` (``zeo1:8100`` or ``zeo:18100``): a port of four or five
-    digits after a valid host name."""
+    """``HOST:PORT`` readings of *value* that lost its colon:
+    ``zeo18100`` is ``zeo1:8100`` or ``zeo:18100``."""
     found = []
     for digits in (4, 5):
         host, port = value[:-digits], value[-digits:]
@@ -177,12 +141,9 @@ def _readings(value):
 
 
 def server_address(text):
-    """A ZEO server address, as ``ClientStorage`` takes it.
-
-    ``8100`` gives ``('127.0.0.1', 8100)``, ``zeo:8100`` gives
-    ``('zeo', 8100)``, ``[::1]:8100`` gives ``('::1', 8100)`` and a path
-    containing ``/`` is returned as a string (a Unix socket).
-    """
+    """A ZEO server address as ``ClientStorage`` takes it: ``8100`` is
+    ``('127.0.0.1', 8100)``, ``[::1]:8100`` is ``('::1', 8100)``, and a
+    path containing ``/`` (a Unix socket) stays a string."""
     value = text.strip()
     if not value:
         raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
@@ -191,13 +152,10 @@ def server_address(text):
                          f'HOST:PORT (as zeo.example.com:8100) or the path '
                          f'of a Unix socket')
     if '/' in value:
-        if '\0' in value:
-            raise ValueError(f'{text!r} holds a NUL character; expected the '
-                             f'path of a Unix socket')
         if value.rstrip('/') == '':
             raise ValueError(f'{value!r} is a directory, not a Unix socket; '
                              f'{_ADDRESS_EXPECTED}')
-        return os.path.expanduser(value)
+        return path_text(value, 'a Unix socket')
     if value.isdigit():
         return ('127.0.0.1', _port(value, value))
     if value.startswith('['):
@@ -228,9 +186,8 @@ def server_address(text):
 
 
 def server_addresses(text):
-    """One or more server addresses separated by white space, in order:
-    a list of :func:`server_address` values. ``zeo1:8100 zeo2:8100`` is
-    two servers, so that ``server $(ZEO_ADDRESS)`` takes a list."""
+    """One or more :func:`server_address` values separated by white space,
+    in order: ``server $(ZEO_ADDRESS)`` takes a list."""
     words = text.split()
     if not words:
         raise ValueError(f'no address given; {_ADDRESS_EXPECTED}')
@@ -244,19 +201,12 @@ def server_addresses(text):
     return [server_address(word) for word in words]
 
 
-
 def format_address(address):
     """The configuration spelling of a value from :func:`server_address`."""
     if isinstance(address, str):
         return address
     host, port = address
     return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
-
-
-_BOOLEANS = {
-    'true': True, 'yes': True, 'on': True, '1': True,
-    'false': False, 'no': False, 'off': False, '0': False,
-}
 
 
 def boolean(text):
@@ -268,49 +218,18 @@ def boolean(text):
                          f'(also yes/no, on/off, 1/0)') from None
 
 
-# Seconds in a unit, as (multiplier, divisor): 86400000ms is exactly a
-# day, where multiplying by 0.001 would overshoot it.
-_INTERVAL_UNITS = {'': (1, 1), 's': (1, 1), 'ms': (1, 1000), 'm': (60, 1),
-                   'h': (3600, 1)}
-_INTERVAL_EXPECTED = ('expected seconds, or a number with a unit ms, s, m or '
-                      'h, e.g. 30, 2.5, 500ms, 2m')
-
-#: The shortest duration :func:`positive_interval` accepts: 1 ms. Below it
-#: a timeout or poll interval is a busy loop (or, as 1e-22 s, a typo).
-MIN_INTERVAL = 0.001
-#: The longest duration :func:`positive_interval` accepts: one day. A
-#: longer ``wait-timeout`` or ``disconnect-poll`` means "never" to a
-#: person waiting for a ZEO server.
-MAX_INTERVAL = 86400.0
-_RANGE_EXPECTED = 'expected a duration from 1ms to 24h (one day)'
-
-
 def interval(text):
-    """A duration in seconds (float): ``30``, ``2.5``, ``500ms``, ``2m``.
-
-    Always finite: at most :data:`MAX_NUMERAL` characters of ASCII digits
-    and point.
-    """
-    number, unit = _number(text, 'a duration', _INTERVAL_EXPECTED)
-    factor = _INTERVAL_UNITS.get(unit.lower())
-    if factor is None:
-        raise ValueError(f'{_quote(text)} is not a duration: unknown unit '
-                         f'{_quote(unit)}; {_INTERVAL_EXPECTED}')
-    multiplier, divisor = factor
-    seconds = float(number) * multiplier / divisor
-    if not math.isfinite(seconds):  # not with MAX_NUMERAL: kept as a guard
-        raise ValueError(f'{_quote(text)} is not a finite duration; '
-                         f'{_INTERVAL_EXPECTED}')
-    return seconds
+    """Seconds (a finite float): ``30``, ``2.5``, ``500ms``, ``2m``."""
+    number, (multiplier, divisor) = _number(text, 'a duration',
+                                            _INTERVAL_UNITS,
+                                            _INTERVAL_EXPECTED)
+    return float(number) * multiplier / divisor
 
 
 def positive_interval(text):
-    """Like :func:`interval`, from :data:`MIN_INTERVAL` (1 ms) to
-    :data:`MAX_INTERVAL` (one day).
-
-    ZEO reads a zero ``wait_timeout`` as "the default, 30 seconds" and a zero
-    poll as a busy loop; neither is what a person writing 0 means.
-    """
+    """Like :func:`interval`, from :data:`MIN_INTERVAL` to
+    :data:`MAX_INTERVAL`: ZEO reads a zero ``wait_timeout`` as 30 seconds
+    and a zero poll as a busy loop, not what a person writing 0 means."""
     seconds = interval(text)
     if seconds <= 0:
         raise ValueError(f'{_quote(text)} must be more than zero; '
@@ -338,43 +257,30 @@ def percent(text):
     return number
 
 
-
-
 def path_text(text, what):
-    """A path as written (``~`` expanded): not empty, no NUL. Nothing on
-    disk is looked at."""
+    """A path as written, ``~`` expanded: not empty, no NUL. A relative
+    path stays relative to the working directory of the process that opens
+    the storage, as in ZEO's and ZODB's own components."""
     value = text.strip()
     if not value:
         raise ValueError(f'no path given; expected the path of {what}')
     if '\0' in value:
-        # The OS takes no such path ("embedded null byte", no value).
         raise ValueError(f'{text!r} holds a NUL character; expected the '
                          f'path of {what}')
-    # Kept as written, as ZEO's and ZODB's own components keep them: a
-    # relative path is relative to the working directory of the process
-    # when it opens the storage (zeoconf show says where it leads).
     if value[0] == '~':
         value = os.path.expanduser(value)
     return value
 
 
 def directory_path(text, what='a directory'):
-    """The path of a directory that may not exist yet.
-
-    Only the text is checked: ZEO creates the directory when the storage
-    opens; the opener looks at what is there (:func:`check_directory`).
-    """
+    """The path of a directory that may not exist yet (ZEO creates it)."""
     return path_text(text, what)
 
 
-_DOTTED = r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'
-
-
 def dotted_name(text):
-    """A dotted name, ``package.module.function``, as text: nothing is
-    imported (:func:`dotted_callable` does that)."""
+    """A dotted name, ``package.module.function``; nothing is imported."""
     name = text.strip()
-    if not re.fullmatch(_DOTTED, name, re.ASCII):
+    if not re.fullmatch(r'[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+', name, re.ASCII):
         raise ValueError(f'{text!r} is not a dotted name; expected '
                          f'module.function, e.g. mypackage.secrets.zeo_key')
     return name
@@ -385,23 +291,24 @@ def host_name(text):
     value = text.strip()
     if value.startswith('[') and value.endswith(']'):
         value = value[1:-1]
-    if _is_host_name(value) or (':' in value and _is_ipv6(value)):
+    if _is_host_name(value):
         return value
-    raise ValueError(f'{text!r} is not a host name; expected a name such as '
-                     f'zeo.example.com or an IP address')
-
-
-def _is_ipv6(value):
     try:
         ipaddress.IPv6Address(value)
     except ValueError:
-        return False
-    return True
+        raise ValueError(f'{text!r} is not a host name; expected a name such '
+                         f'as zeo.example.com or an IP address') from None
+    return value
 
 
 def text(value):
     """Text as written, surrounding white space removed."""
     return value.strip()
+
+
+def secret(text):
+    """Text that is never shown: a :class:`Secret`."""
+    return Secret(text.strip())
 
 
 def storage_name(text):
@@ -427,161 +334,123 @@ def file_name_part(text):
 
 # Values that name something on this machine.
 
-#: The largest file zeoconf reads, a configuration file or a certificate,
-#: key or CA file: 16 MB is far more than any (a CA bundle is well under a
-#: megabyte; 10,000 storages take about 1.5 MB of configuration) and reads
-#: in well under a second, while /dev/zero or a sparse file of gigabytes
-#: would only cost memory and time at every parse.
-MAX_FILE_SIZE = 16 << 20
+_KINDS = ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO'),
+          (stat.S_ISCHR, 'a character device'),
+          (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
 
 
 def file_kind(mode):
-    """What a file of ``st_mode`` *mode* that is not a regular file is, in
-    words: a directory, a FIFO, a device, ..."""
-    if stat.S_ISDIR(mode):
-        return 'a directory'
-    if stat.S_ISFIFO(mode):
-        return 'a FIFO'
-    if stat.S_ISCHR(mode):
-        return 'a character device'
-    if stat.S_ISBLK(mode):
-        return 'a block device'
-    if stat.S_ISSOCK(mode):
-        return 'a socket'
+    """What a file of ``st_mode`` *mode*, not a regular one, is."""
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
     return 'a special file'
 
 
-def _mode(path, text, what):
-    """``st_mode`` of *path* (links followed), or ``None`` if nothing is
-    there. Only ``stat``: a FIFO or a device is never opened, so that
-    looking at it cannot block or consume anything. What else stops the
-    look (a symbolic link loop, a directory this process may not enter)
-    is said as it is, not as "no such file"."""
+def _checked(text, what, wanted):
+    """``(path, st_mode or None)`` of *text*, refused unless nothing or a
+    *wanted* (``'file'``, ``'directory'``, ``'file or directory'``) is
+    there. What stops the look (a link loop, a directory this process may
+    not enter) is said as it is, not as "no such file"."""
+    path = path_text(text, what)
     try:
-        return os.stat(path).st_mode
+        mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError, ValueError):
-        return None
+        return path, None
     except OSError as e:
         raise ValueError(f'{text!r} cannot be looked at: '
                          f'{e.strerror.lower()}; expected {what}') from None
-
-
-def existing_file(text, what='a file'):
-    """The path of a regular file that exists and can be read.
-
-    A directory, FIFO, device or socket is refused by what it is.
-    """
-    path = path_text(text, what)
-    mode = _mode(path, text, what)
-    if mode is None:
-        raise ValueError(f'{text!r}: no such file; expected {what}')
-    return _readable_file(text, path, mode, what)
-
-
-def _readable_file(text, path, mode, what):
     if stat.S_ISDIR(mode):
-        raise ValueError(f'{text!r} is a directory; expected {what}')
-    if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular file; '
-                         f'expected {what}')
-    if not os.access(path, os.R_OK):
+        if wanted == 'file':
+            raise ValueError(f'{text!r} is a directory; expected {what}')
+    elif wanted == 'directory':
+        raise ValueError(f'{text!r} is not a directory; expected {what}')
+    elif not stat.S_ISREG(mode):
+        other = '' if wanted == 'file' else ' or a directory'
+        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
+                         f'file{other}; expected {what}')
+    return path, mode
+
+
+def _readable(text, what, wanted):
+    path, mode = _checked(text, what, wanted)
+    if mode is None:
+        raise ValueError(f'{text!r}: no such {wanted}; expected {what}')
+    if not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(mode) else 0)):
         raise ValueError(f'{text!r} cannot be read (permission denied); '
                          f'expected {what} this process can read')
     return path
+
+
+def existing_file(text, what='a file'):
+    """The path of a regular file that exists and can be read."""
+    return _readable(text, what, 'file')
 
 
 def existing_directory(text, what='a directory'):
     """The path of a directory that exists and can be read."""
-    path = path_text(text, what)
-    return _readable_directory(text, path, _mode(path, text, what), what)
+    return _readable(text, what, 'directory')
 
 
-def _readable_directory(text, path, mode, what):
-    if mode is None or not stat.S_ISDIR(mode):
-        problem = 'no such directory' if mode is None else \
-            'is not a directory'
-        raise ValueError(f'{text!r}: {problem}; expected {what}')
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise ValueError(f'{text!r} cannot be read (permission denied); '
-                         f'expected {what} this process can read')
-    return path
-
-
-def check_directory(path, what='a directory'):
-    """Raise ``ValueError`` when something other than a directory is at
-    *path*; nothing there is fine (ZEO creates it)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return
-    if not stat.S_ISDIR(mode):
-        raise ValueError(f'{path!r} exists and is not a directory; '
-                         f'expected {what}')
+def existing_path(text, what='a file or directory'):
+    """The path of a readable regular file or directory."""
+    return _readable(text, what, 'file or directory')
 
 
 def file_in_existing_directory(text, what='a file'):
-    """The path of a file whose directory exists.
-
-    The file need not exist; when it does, it must be a regular file (a
-    FIFO or a device is refused by what it is, without being opened).
-    """
-    path = path_text(text, what)
-    mode = _mode(path, text, what)
-    if mode is not None:
-        if stat.S_ISDIR(mode):
-            raise ValueError(f'{text!r} is a directory; expected {what}')
-        if not stat.S_ISREG(mode):
-            raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
-                             f'file; expected {what}')
-        return path
-    # A bare file name is in the working directory.
+    """The path of a file, if any a regular one, in an existing directory."""
+    path, mode = _checked(text, what, 'file')
     parent = os.path.dirname(path) or os.curdir
-    if not os.path.isdir(parent):
+    if mode is None and not os.path.isdir(parent):
         raise ValueError(f'{text!r}: the directory {parent!r} does not exist;'
                          f' expected {what} in an existing directory')
     return path
 
 
-def existing_path(text, what='a file or directory'):
-    """The path of a readable regular file or directory."""
-    path = path_text(text, what)
-    mode = _mode(path, text, what)
-    if mode is None:
-        raise ValueError(f'{text!r}: no such file or directory; expected '
-                         f'{what}')
-    if stat.S_ISDIR(mode):
-        return _readable_directory(text, path, mode, what)
-    if not stat.S_ISREG(mode):
-        raise ValueError(f'{text!r} is {file_kind(mode)}, not a regular '
-                         f'file or a directory; expected {what}')
-    return _readable_file(text, path, mode, what)
+def check_directory(path, what='a directory'):
+    """Whether a directory is at *path*: False when nothing is (ZEO creates
+    it), ``ValueError`` when something else is."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if not stat.S_ISDIR(mode):
+        raise ValueError(f'{path!r} exists and is not a directory; '
+                         f'expected {what}')
+    return True
+
+
+def regular_file(path, what):
+    """``os.stat_result`` of *path*, a regular file of at most
+    :data:`MAX_FILE_SIZE` bytes: else ``ValueError`` saying what it is, or
+    ``OSError`` when it cannot be looked at."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f'{path} is {file_kind(st.st_mode)}, not a regular '
+                         f'file; expected {what}')
+    if st.st_size > MAX_FILE_SIZE:
+        raise ValueError(f'{path} is {st.st_size} bytes; expected {what} of '
+                         f'at most {MAX_FILE_SIZE >> 20} MB')
+    return st
 
 
 def dotted_callable(text):
-    """Import ``package.module.name`` and return the callable it names."""
+    """The callable ``package.module.name`` names, imported. Whatever the
+    import raises, even ``SystemExit``, is named by its type only: the
+    text of a secrets module's exception may hold the secret."""
     name = dotted_name(text)
     module_name, _, attr = name.rpartition('.')
     try:
         module = importlib.import_module(module_name)
-    except ImportError as e:
-        missing = getattr(e, 'name', None)
-        if (type(e) is ModuleNotFoundError and isinstance(missing, str)
-                and (module_name == missing
-                     or module_name.startswith(missing + '.'))):
-            # The module itself (or its package) is not there: our words.
-            raise ValueError(f'{name!r} cannot be imported: no module named '
-                             f'{missing!r}; expected module.function of a '
-                             f'module on sys.path') from None
-        # Raised by the module's own code, or a module it imports: its text
-        # may hold a secret ("vault token ... rejected"), so its type only.
-        raise ValueError(f'{name!r}: importing {module_name} failed with '
-                         f'{type(e).__name__}') from None
     except KeyboardInterrupt:
         raise
     except BaseException as e:
-        # Whatever the module does while it is imported, even sys.exit(),
-        # is a problem of this value. Its type only: the text of a secrets
-        # module's exception may hold the secret.
+        missing = getattr(e, 'name', None)
+        if (type(e) is ModuleNotFoundError and isinstance(missing, str)
+                and f'{module_name}.'.startswith(f'{missing}.')):
+            raise ValueError(f'{name!r} cannot be imported: no module named '
+                             f'{missing!r}; expected module.function of a '
+                             f'module on sys.path') from None
         raise ValueError(f'{name!r}: importing {module_name} failed with '
                          f'{type(e).__name__}') from None
     try:
@@ -600,22 +469,7 @@ def dotted_callable(text):
     return function
 
 
-def regular_file(path, what):
-    """``os.stat_result`` of *path*, a regular file of at most
-    :data:`MAX_FILE_SIZE` bytes; ``OSError`` when it cannot be looked at,
-    ``ValueError`` saying what it is otherwise. Only ``stat``: a FIFO or a
-    device is never opened."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError(f'{path} is {file_kind(st.st_mode)}, not a regular '
-                         f'file; expected {what}')
-    if st.st_size > MAX_FILE_SIZE:
-        raise ValueError(f'{path} is {st.st_size} bytes; expected {what} of '
-                         f'at most {MAX_FILE_SIZE >> 20} MB')
-    return st
-
-
-# Value types.
+# Value types, and the way back to configuration text.
 
 class Secret:
     """A value that ``str`` and ``repr`` never show; :meth:`reveal` does."""
@@ -633,17 +487,10 @@ class Secret:
 
     __str__ = __repr__
 
-    def __eq__(self, other):
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self):
-        return hash(self._value)
-
 
 class NamedCallable:
-    """A callable named in a configuration (``password-function``):
-    called as it is, shown and compared by the dotted name written.
-    ``function`` is None in an offline review, which imports nothing."""
+    """A callable named in a configuration, shown and compared by its
+    dotted name; ``function`` is None in an offline review."""
 
     __slots__ = ('name', 'function')
 
@@ -665,8 +512,6 @@ class NamedCallable:
 
     __str__ = __repr__
 
-
-# From values back to configuration text.
 
 _UNITS = (('TB', 1 << 40), ('GB', 1 << 30), ('MB', 1 << 20), ('KB', 1 << 10))
 

@@ -1,22 +1,10 @@
 """Section objects: a parsed section in, ClientStorage arguments out.
 
-ZConfig calls :class:`SSLOpener` and :class:`ClientStorageOpener` with a
-section whose keys are already converted. They check the rules that span
-several keys, resolve the keyword arguments of
-``ZEO.ClientStorage.ClientStorage`` and open it. ZEO is imported only in
-:meth:`ClientStorageOpener.open`.
-
-A broken rule raises :class:`SectionError`, which names the section, the
-keys and values involved and what to do. ZConfig gives a section's
-datatype no position: zeoconf's own loader (:mod:`zeoconf.loader`) adds
-the line of each key it names; under any other loader (``ZODB.config``,
-Zope) ZConfig adds the line of the enclosing section, where there is
-one, and the message points at ``zeoconf check``.
-
-:class:`OfflineSSLOpener` and :class:`OfflineClientStorageOpener` take
-their place when a configuration is reviewed for another machine
-(:func:`zeoconf.loader.offline_registry`): every rule is checked, but
-nothing on this machine is looked at.
+ZConfig calls the openers with a section whose keys are converted. They
+check the rules across keys, each broken one a :class:`SectionError` that
+names the keys (:mod:`zeoconf.loader` adds their lines), and resolve the
+keyword arguments of ``ZEO.ClientStorage.ClientStorage``. The ``Offline``
+openers check every rule without looking at this machine.
 """
 
 import functools
@@ -27,19 +15,11 @@ import ZConfig
 
 from zeoconf import datatypes
 
-__all__ = ['ClientStorageOpener', 'SSLOpener', 'OfflineClientStorageOpener',
-           'OfflineSSLOpener', 'SectionError', 'IGNORED_KEYS',
-           'AUTHENTICATION_KEYS', 'ZEO_DISCONNECT_POLL', 'ZEO_WAIT_TIMEOUT',
-           'CHECK_HINT', 'cache_file']
-
 log = logging.getLogger('zeoconf')
 
-#: ZEO's own retry delay, used when neither disconnect-poll nor
-#: min-disconnect-poll is given.
+#: ZEO's own retry delay and wait for the first connection, where the
+#: configuration gives none.
 ZEO_DISCONNECT_POLL = 1.0
-
-#: ZEO's own wait for the first connection when ``wait_timeout`` is not
-#: given (component.xml's default of wait-timeout says the same).
 ZEO_WAIT_TIMEOUT = 30.0
 
 #: The authentication keys of ZODB's <zeoclient>; ZEO ignores them since
@@ -60,23 +40,13 @@ IGNORED_KEYS = {
              'certificates',
 }
 
-#: ZODB's marker of a blob directory's layout, and the layouts that fit a
-#: private blob cache and a shared blob directory.
-LAYOUT_MARKER = '.layout'
-_CACHE_LAYOUTS = ('zeocache',)
-_SHARED_LAYOUTS = ('bushy', 'lawn')
-
 CHECK_HINT = 'zeoconf check FILE gives the line of each key'
 
 
 class SectionError(ZConfig.ConfigurationSyntaxError):
-    """A rule across keys of one section is broken.
-
-    ``section`` is the parsed section (ZConfig's ``SectionValue``),
-    ``keys`` the keys involved, the one at fault first, ``occurrence``
-    which value of a repeated key is at fault, and ``text`` the message
-    without the pointer to ``zeoconf check``.
-    """
+    """A rule across keys of a parsed *section* is broken: ``keys`` are
+    the keys involved, the one at fault first, ``occurrence`` which value
+    of a repeated key, ``text`` the message without ``CHECK_HINT``."""
 
     def __init__(self, section, text, *keys, occurrence=0):
         super().__init__(f'{text} ({CHECK_HINT})' if keys else text, None,
@@ -85,18 +55,10 @@ class SectionError(ZConfig.ConfigurationSyntaxError):
         self.keys, self.occurrence = keys, occurrence
 
 
-def _shown(value, datatype=None):
-    return datatypes.format_value(value, datatype)
-
-
 class SSLOpener:
-    """The ``<ssl>`` section: a checked, shared client ``SSLContext``.
-
-    Attributes: ``context`` (``ssl.SSLContext``; None in an offline
-    review), ``check_hostname``, ``server_hostname`` (None to check each
-    server against the host of its address) and the converted keys
-    ``certificate``, ``key``, ``password_function`` and ``authenticate``.
-    """
+    """The ``<ssl>`` section: its keys, and ``context``, a checked, shared
+    client ``SSLContext`` (None in an offline review). Without
+    ``server_hostname`` each server is checked against its own host."""
 
     def __init__(self, config):
         self.config = config
@@ -121,7 +83,8 @@ class SSLOpener:
         self.context = self.build_context()
 
     def build_context(self):
-        # With ssl, only where a configuration has an <ssl> section.
+        # Loaded with the first <ssl>: at the top it would cost every fresh
+        # process a tenth of ZEO's whole component, past the 2.0x guard.
         from zeoconf import tls
         try:
             return tls.client_context(
@@ -142,14 +105,11 @@ class OfflineSSLOpener(SSLOpener):
 
 
 class ClientStorageOpener:
-    """The ``<clientstorage>`` section.
+    """The ``<clientstorage>`` section: :meth:`kwargs` and :meth:`open`.
 
-    :meth:`kwargs` gives the keyword arguments of
-    ``ZEO.ClientStorage.ClientStorage``; :meth:`open` creates it.
-    Derived values: ``addresses`` (every server, in order), ``cache`` (the
-    cache file, from cache-path or client and var), ``disconnect_poll``
-    (what takes effect) and ``blob_cache_size`` (None where it is
-    ignored).
+    Derived values: ``addresses`` (every server, in order), ``cache`` (from
+    cache-path, or client and var), ``disconnect_poll`` and
+    ``blob_cache_size`` (None where it is ignored) as they take effect.
     """
 
     #: Whether the rules may look at this machine (the blob directory).
@@ -160,9 +120,6 @@ class ClientStorageOpener:
         self.name = config.getSectionName()
         self.ssl = c.ssl
         self.addresses = [a for line in c.server for a in line]
-        # The server line of each address, for the line of an error.
-        self._server_lines = [n for n, line in enumerate(c.server)
-                              for _ in line]
         self._check_servers()
         for key, why in IGNORED_KEYS.items():
             if getattr(c, key.replace('-', '_')) is not None:
@@ -176,7 +133,6 @@ class ClientStorageOpener:
                       'min-disconnect-poll', 'disconnect-poll')
         self.disconnect_poll = (c.disconnect_poll or c.min_disconnect_poll
                                 or ZEO_DISCONNECT_POLL)
-        self._check_tls()
 
     def label(self):
         """The section as messages name it."""
@@ -184,22 +140,18 @@ class ClientStorageOpener:
             return f'<clientstorage {self.name}>'
         if self.config.name:
             return f'<clientstorage> (name {self.config.name})'
-        first = self.addresses[0] if self.addresses else None
-        return f'<clientstorage> for {_shown(first)}'
+        return (f'<clientstorage> for '
+                f'{datatypes.format_address(self.addresses[0])}')
 
     def fail(self, text, *keys, occurrence=0):
         raise SectionError(self.config, f'{self.label()}: {text}', *keys,
                            occurrence=occurrence)
 
     def kwargs(self):
-        """Keyword arguments for ``ClientStorage``, ``addr`` included.
-
-        ``ClientStorage(**kwargs())`` behaves exactly as ZEO alone would;
-        :meth:`open` adds what makes ``disconnect_poll`` take effect. A new
-        dict each call.
-        """
+        """A new dict of keyword arguments for ``ClientStorage``, with
+        which it behaves exactly as ZEO alone would: :meth:`open` adds
+        what makes ``disconnect_poll`` take effect."""
         c = self.config
-        tls = self.ssl
         return {
             'addr': list(self.addresses),
             'storage': c.storage,
@@ -217,8 +169,9 @@ class ClientStorageOpener:
             'disconnect_poll': self.disconnect_poll,
             'client_label': c.client_label,
             'wait': c.wait,
-            'ssl': tls.context if tls else None,
-            'ssl_server_hostname': tls.server_hostname if tls else None,
+            'ssl': self.ssl.context if self.ssl else None,
+            'ssl_server_hostname': (self.ssl.server_hostname if self.ssl
+                                    else None),
         }
 
     def open(self):
@@ -232,29 +185,41 @@ class ClientStorageOpener:
 
     def _check_servers(self):
         seen = set()
-        for index, address in enumerate(self.addresses):
-            # DNS names are not case sensitive, and a final dot only says
-            # the name is absolute.
-            same = address if isinstance(address, str) else \
-                (address[0].lower().rstrip('.'), address[1])
-            if same in seen:
-                self.fail(f'server {_shown(address)} is given twice; give '
-                          f'each server once', 'server',
-                          occurrence=self._server_lines[index])
-            seen.add(same)
+        # occurrence=line: the line of the server key at fault.
+        for line, addresses in enumerate(self.config.server):
+            for address in addresses:
+                if isinstance(address, str):
+                    same = address
+                    if self.ssl is not None:
+                        # ZEO opens a Unix socket without a host name, and
+                        # asyncio refuses TLS without one: every attempt
+                        # would fail, for ever.
+                        self.fail(f"server {address!r} is a Unix socket, and "
+                                  f"ZEO's client cannot use TLS over Unix "
+                                  f"sockets; use HOST:PORT or remove <ssl>",
+                                  'server', occurrence=line)
+                else:
+                    # DNS names ignore case, and a final dot only says the
+                    # name is absolute.
+                    same = (address[0].lower().rstrip('.'), address[1])
+                if same in seen:
+                    self.fail(f'server {datatypes.format_address(address)} '
+                              f'is given twice; give each server once',
+                              'server', occurrence=line)
+                seen.add(same)
 
     def _blob_rules(self):
         """Check the blob keys; the blob-cache-size that takes effect."""
         c = self.config
         if c.blob_dir is None:
-            for key, given in (('shared-blob-dir', c.shared_blob_dir),
-                               ('blob-cache-size',
-                                c.blob_cache_size is not None)):
-                if given:
-                    value = getattr(c, key.replace('-', '_'))
-                    self.fail(f'{key} {_shown(value, "size")} needs '
-                              f'blob-dir; add blob-dir (the blob directory)',
-                              key, 'blob-dir')
+            needs = 'needs blob-dir; add blob-dir (the blob directory)'
+            if c.shared_blob_dir:
+                self.fail(f'shared-blob-dir true {needs}', 'shared-blob-dir',
+                          'blob-dir')
+            if c.blob_cache_size is not None:
+                size = datatypes.format_value(c.blob_cache_size, 'size')
+                self.fail(f'blob-cache-size {size} {needs}',
+                          'blob-cache-size', 'blob-dir')
             return None
         if self.check_disk:
             self._check_blob_dir()
@@ -266,29 +231,29 @@ class ClientStorageOpener:
         return c.blob_cache_size
 
     def _check_blob_dir(self):
-        """What is at blob-dir can serve: a directory (ZEO creates a
-        private one when it opens), of the layout shared-blob-dir says."""
+        """Nothing at blob-dir (ZEO creates it), or a directory whose ZODB
+        ``.layout`` marker, if any, fits shared-blob-dir."""
         c = self.config
         try:
-            datatypes.check_directory(c.blob_dir, 'a blob directory')
+            exists = datatypes.check_directory(c.blob_dir, 'a blob directory')
         except ValueError as e:
             self.fail(f'blob-dir: {e}', 'blob-dir')
-        if not os.path.isdir(c.blob_dir):
+        if not exists:
             if c.shared_blob_dir:
                 self.fail(f'blob-dir {c.blob_dir!r} does not exist, but '
                           f"shared-blob-dir says it is the server's blob "
                           f'directory; mount or create it', 'blob-dir',
                           'shared-blob-dir')
             return
-        layout = _layout(os.path.join(c.blob_dir, LAYOUT_MARKER))
+        layout = _layout(os.path.join(c.blob_dir, '.layout'))
         if layout is None:
             return
-        if c.shared_blob_dir and layout not in _SHARED_LAYOUTS:
+        if c.shared_blob_dir and layout not in ('bushy', 'lawn'):
             self.fail(f"blob-dir {c.blob_dir!r} holds a client's blob cache "
                       f'(layout {layout!r}), but shared-blob-dir is true; '
                       f"set shared-blob-dir false, or give the server's "
                       f'blob directory', 'shared-blob-dir', 'blob-dir')
-        if not c.shared_blob_dir and layout not in _CACHE_LAYOUTS:
+        if not c.shared_blob_dir and layout != 'zeocache':
             self.fail(f'blob-dir {c.blob_dir!r} is a shared blob directory '
                       f'(layout {layout!r}), but shared-blob-dir is false; '
                       f"set shared-blob-dir true if it is the server's blob "
@@ -315,25 +280,9 @@ class ClientStorageOpener:
                       'storage', 'client')
         return cache_file(c.client, c.var, c.storage)
 
-    def _check_tls(self):
-        if self.ssl is None:
-            return
-        sockets = [a for a in self.addresses if isinstance(a, str)]
-        if sockets:
-            # ZEO opens a Unix socket without a server_hostname, which
-            # asyncio refuses with TLS: every attempt would fail, forever.
-            self.fail(f'server {sockets[0]!r} is a Unix socket, and ZEO\'s '
-                      f'client cannot use TLS over Unix sockets; use '
-                      f'HOST:PORT or remove <ssl>', 'server',
-                      occurrence=self._server_lines[
-                          self.addresses.index(sockets[0])])
-        # Otherwise, without server-hostname, ZEO passes no host name and
-        # asyncio checks each server against the host of its own address.
-
 
 class OfflineClientStorageOpener(ClientStorageOpener):
-    """``<clientstorage>`` reviewed for another machine: the blob
-    directory is not looked at."""
+    """``<clientstorage>`` reviewed for another machine: no blob-dir."""
 
     check_disk = False
 
@@ -345,8 +294,7 @@ def cache_file(client, var, storage):
 
 
 def _layout(path):
-    """The layout named by ZODB's marker file at *path*, or None when
-    there is none. Only a small regular file is read."""
+    """The layout ZODB's marker file at *path* names, or None."""
     try:
         datatypes.regular_file(path, 'a layout marker')
         with open(path, encoding='ascii', errors='replace') as f:
@@ -357,18 +305,15 @@ def _layout(path):
 
 def _client_factory(disconnect_poll):
     """A ``_client_factory`` for ``ClientStorage`` that honours
-    *disconnect_poll*, or None where it is not needed or not possible.
+    *disconnect_poll*, or None where the installed ZEO has no place for it.
 
-    ``ClientStorage`` accepts ``disconnect_poll`` and drops it; its
-    connection thread, ``ZEO.asyncio.client.ClientThread``, does take the
-    value and waits that long (plus up to a second) after a failed
-    attempt. ``_client_factory`` is ZEO's private hook for choosing that
-    thread class; we pass the class with the poll bound. setup.cfg pins ZEO
-    to the releases on which tests/test_zeo_state.py proves it; a
-    ZEO without the hook gets one warning, never a crash.
+    ``ClientStorage`` drops ``disconnect_poll``; its connection thread,
+    ``ZEO.asyncio.client.ClientThread``, takes it. ``_client_factory`` is
+    ZEO's private hook for that class, so setup.cfg pins ZEO to releases
+    on which tests/test_zeo_state.py proves it; a ZEO without it gets one
+    warning, never a crash.
     """
-    # Imported here with ZEO: inspect loads ast and dis, which a parse
-    # does not need.
+    # inspect comes with ZEO (asyncio imports it); a parse does not load it.
     import inspect
 
     from ZEO.asyncio.client import ClientThread

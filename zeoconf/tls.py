@@ -1,21 +1,13 @@
 """Client ``ssl.SSLContext`` construction, checked and shared.
 
-A context starts from ``ssl.create_default_context()``, so that it is
-never weaker than CPython's defaults (which grow stricter by release),
-and adds zeoconf's rules: TLS 1.2 or later, the server always verified,
-strict X.509 checks, the CAs, the client certificate, a password
-callback (OpenSSL never prompts on a terminal).
+A context is ``ssl.create_default_context()`` (never weaker than
+CPython's defaults) with zeoconf's rules: TLS 1.2 or later, strict X.509
+checks, a password callback, so that OpenSSL never prompts. A problem with
+a file raises :class:`TLSSettingError` naming the key, at parse time.
 
-Contexts are cached by their settings and the bytes of every file they
-read: a hundred storages with the same ``<ssl>`` settings share one
-context, and a file changed on disk changes the key, so it is never served
-from a stale one. Each call reads the files again; that is the price of
-the guarantee, and far less than building a context.
-
-Every problem with the files is raised as :class:`TLSSettingError`
-naming the key at fault, so that the configuration layer reports it with
-the key's line: nothing is left to fail at connection time. A FIFO, a
-device or a socket is refused by what it is, without being opened.
+Contexts are cached by their settings and the SHA-256 of every file they
+read, read again at each call: storages with the same ``<ssl>`` share one,
+and a file changed on disk is never served from a stale one.
 """
 
 import collections
@@ -26,20 +18,14 @@ import threading
 
 from zeoconf import datatypes
 
-__all__ = ['client_context', 'TLSSettingError', 'stats', 'clear_cache',
-           'MAX_PASSWORD_BYTES']
-
-# Distinct settings kept: a long-lived process that re-reads changing
-# files does not keep every old context alive.
-_CACHE_SIZE = 32
+_CACHE_SIZE = 32        # old contexts of changing files do not pile up
 _cache = collections.OrderedDict()
 _lock = threading.Lock()     # parses run in several threads of a process
-#: ``built``: contexts built and kept; ``reused``: calls answered from
-#: the cache.
+#: Contexts ``built`` and kept, and calls answered from the cache.
 stats = {'built': 0, 'reused': 0}
 
-#: The longest password OpenSSL is given: CPython hands the password
-#: callback OpenSSL's buffer of 1024 bytes (PEM_BUFSIZE) and refuses more.
+#: The longest password OpenSSL takes: CPython hands the callback
+#: OpenSSL's buffer of 1024 bytes (PEM_BUFSIZE).
 MAX_PASSWORD_BYTES = 1024
 
 _CA_WHAT = 'a PEM file of CA certificates or a directory of them'
@@ -55,34 +41,26 @@ class TLSSettingError(ValueError):
 
 def client_context(certificate=None, key=None, password_function=None,
                    authenticate=None, check_hostname=True):
-    """A client context for these settings, built or from the cache.
-
-    *certificate*, *key* and *authenticate* are paths or None;
-    *password_function* a callable or None. Safe to call from several
-    threads at once.
-    """
+    """A client context for these settings (paths, a callable, or None),
+    built or from the cache; safe to call from several threads."""
     settings = (certificate, key, password_function, authenticate,
                 bool(check_hostname))
-    contents = _contents(certificate, key, authenticate)
-    cache_key = (settings, contents)
+    cache_key = (settings, _contents(certificate, key, authenticate))
     with _lock:
         context = _cache.get(cache_key)
         if context is not None:
             _cache.move_to_end(cache_key)
             stats['reused'] += 1
             return context
-    # Built outside the lock: loading files and calling the password
-    # function take a while, and other settings need not wait.
+    # Built outside the lock, so that other settings need not wait.
     context = _build(*settings)
-    if _contents(certificate, key, authenticate) != contents:
-        # A file changed while the context was built: what it holds is
-        # not known to match the key, so it is used once, not kept.
-        return context
-    with _lock:
-        _cache[cache_key] = context
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-        stats['built'] += 1
+    if _contents(certificate, key, authenticate) == cache_key[1]:
+        # Kept only when no file changed while it was built.
+        with _lock:
+            _cache[cache_key] = context
+            if len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+            stats['built'] += 1
     return context
 
 
@@ -96,39 +74,39 @@ def _read(key, path, what):
     """SHA-256 of the regular file *path*, or ``TLSSettingError``."""
     try:
         datatypes.regular_file(path, what)
-        # O_NONBLOCK: a file replaced by a FIFO since the stat above does
-        # not block the open; reading it then gives nothing.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, 'rb') as f:
-            data = f.read(datatypes.MAX_FILE_SIZE + 1)
+        # O_NONBLOCK: a FIFO put there since the stat above does not block
+        # the open, and reading it gives nothing.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), 'rb') as f:
+            return hashlib.sha256(f.read(datatypes.MAX_FILE_SIZE)).digest()
     except ValueError as e:
         raise TLSSettingError(key, str(e)) from None
     except OSError as e:
         raise TLSSettingError(key, f'{path!r} cannot be read: '
                                    f'{e.strerror}') from None
-    return hashlib.sha256(data).digest()
 
 
-def _hashed(name):
-    # A file named by subject hash, as `openssl rehash` makes them.
-    return len(name) >= 10 and name[8] == '.' and name[9:].isdigit()
-
-
-def _directory(key, path):
-    """``((name, digest), ...)`` of the hashed files of a CA directory,
-    which OpenSSL reads by name at handshake time: each must be a regular
-    file (a FIFO there would hang the handshake)."""
+def _hashed_names(path):
+    """The files of a CA directory named by subject hash (3513523f.0), as
+    ``openssl rehash`` makes them: the only ones OpenSSL reads."""
     try:
-        names = sorted(n for n in os.listdir(path) if _hashed(n))
+        names = os.listdir(path)
     except OSError as e:
-        raise TLSSettingError(key, f'{path!r} cannot be read: '
-                                   f'{e.strerror}') from None
-    return tuple((name, _read(key, os.path.join(path, name),
-                              'a CA certificate file')) for name in names)
+        raise TLSSettingError('authenticate', f'{path!r} cannot be read: '
+                                              f'{e.strerror}') from None
+    return sorted(n for n in names
+                  if len(n) >= 10 and n[8] == '.' and n[9:].isdigit())
+
+
+def _directory(path):
+    """Digests of a CA directory's hashed files, which OpenSSL reads at
+    handshake time: a FIFO there would hang it."""
+    return tuple((name, _read('authenticate', os.path.join(path, name),
+                              'a CA certificate file'))
+                 for name in _hashed_names(path))
 
 
 def _contents(certificate, key, authenticate):
-    """What the context reads, as digests: the cache key's other half."""
+    """Digests of what a context of these settings reads."""
     found = []
     if certificate is not None:
         found.append(_read('certificate', certificate,
@@ -136,19 +114,19 @@ def _contents(certificate, key, authenticate):
     if key is not None:
         found.append(_read('key', key, 'a PEM private key file'))
     if authenticate is None:
-        # The system's CAs, where SSL_CERT_FILE and SSL_CERT_DIR put them.
+        # The system's CAs, where SSL_CERT_FILE and SSL_CERT_DIR put them;
+        # not paths.cafile, None for anything but a regular file, where
+        # OpenSSL would still open a FIFO, and block.
         paths = ssl.get_default_verify_paths()
-        # Not paths.cafile, which is None for anything but a regular
-        # file: OpenSSL would still open a FIFO there, and block.
         cafile = (os.environ.get(paths.openssl_cafile_env)
                   or paths.openssl_cafile)
         if os.path.exists(cafile):
             found.append(_read('authenticate', cafile,
                                'the system CA file (SSL_CERT_FILE)'))
         if paths.capath is not None:
-            found.append(_directory('authenticate', paths.capath))
+            found.append(_directory(paths.capath))
     elif os.path.isdir(authenticate):
-        found.append(_directory('authenticate', authenticate))
+        found.append(_directory(authenticate))
     else:
         found.append(_read('authenticate', authenticate, _CA_WHAT))
     return tuple(found)
@@ -157,7 +135,7 @@ def _contents(certificate, key, authenticate):
 def _build(certificate, key, password_function, authenticate,
            check_hostname):
     if authenticate is None:
-        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        context = ssl.create_default_context()
         if not context.cert_store_stats()['x509_ca']:
             _check_system_cas()
     elif os.path.isdir(authenticate):
@@ -172,27 +150,27 @@ def _build(certificate, key, password_function, authenticate,
             raise TLSSettingError(
                 'authenticate', f'{authenticate!r} holds no PEM CA '
                 f'certificate; expected {_CA_WHAT}')
-    if context.minimum_version < ssl.TLSVersion.TLSv1_2:
+    if context.minimum_version < ssl.TLSVersion.TLSv1_2:   # Python 3.9
         context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.verify_mode = ssl.CERT_REQUIRED
     context.verify_flags |= ssl.VERIFY_X509_STRICT
     if context.cert_store_stats()['crl']:
-        # Revocation lists in the CA file are used, as ZEO's own component
+        # A CA file's revocation lists are used, as ZEO's own component
         # uses them. A CA directory's are not: OpenSSL would read them at
         # handshake time, past every check made here.
         context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     if certificate is not None:
         _load_chain(context, certificate, key, password_function)
-    context.check_hostname = bool(check_hostname)
+    context.check_hostname = check_hostname
     return context
 
 
 def _check_system_cas():
-    # Nothing was loaded from the system's CA file. A CA directory is read
+    # No CA was loaded from the system's CA file. Its CA directory is read
     # at handshake time: only when it has no hashed names either would
     # every server's certificate fail to verify.
     paths = ssl.get_default_verify_paths()
-    if paths.capath and any(_hashed(n) for n in os.listdir(paths.capath)):
+    if paths.capath and _hashed_names(paths.capath):
         return
     cafile = os.environ.get(paths.openssl_cafile_env) or paths.openssl_cafile
     capath = os.environ.get(paths.openssl_capath_env) or paths.openssl_capath
@@ -205,10 +183,9 @@ def _check_system_cas():
 
 
 def _check_ca_directory(path):
-    # OpenSSL reads only the files named by subject hash: a directory of
-    # plain ca.pem files, or of hashed names holding no certificate, would
-    # fail every connection, so say it now.
-    names = sorted(n for n in os.listdir(path) if _hashed(n))
+    # A directory of plain ca.pem files, or of hashed names that hold no
+    # certificate, would fail every connection: say it now.
+    names = _hashed_names(path)
     if not names:
         raise TLSSettingError(
             'authenticate', f'{path!r} is a directory without hashed CA '
@@ -230,22 +207,18 @@ def _check_ca_directory(path):
         f'rehash` makes it, or a CA file')
 
 
-class _PasswordProblem(Exception):
-    """Raised by the password callback: OpenSSL's error would not say
-    what went wrong."""
-
-
 def _load_chain(context, certificate, key, password_function):
+    key_file = key or certificate
+    key_name = 'key' if key else 'certificate'
     asked = []
-    name = str(password_function)
 
     def password():
         # Always given to OpenSSL, so that an encrypted key never makes it
-        # prompt on a terminal.
+        # prompt on a terminal. What it raises, load_cert_chain raises.
         asked.append(True)
         if password_function is None:
-            raise _PasswordProblem(
-                f'{key or certificate!r} holds an encrypted private key and '
+            raise TLSSettingError(
+                key_name, f'{key_file!r} holds an encrypted private key and '
                 f'there is no password-function; add password-function '
                 f'module.function returning its password')
         try:
@@ -254,27 +227,23 @@ def _load_chain(context, certificate, key, password_function):
             raise
         except BaseException as e:
             # The exception's text could hold the password: its type only.
-            raise _PasswordProblem(f'{name} failed: '
-                                   f'{type(e).__name__}') from None
+            raise TLSSettingError('password-function', f'{password_function}'
+                                  f' failed: {type(e).__name__}') from None
         if isinstance(value, str):
             value = value.encode('utf-8', 'surrogatepass')
         elif not isinstance(value, (bytes, bytearray)):
-            raise _PasswordProblem(f'{name} failed: it returned '
-                                   f'{type(value).__name__}, not str or '
-                                   f'bytes')
+            raise TLSSettingError(
+                'password-function', f'{password_function} failed: it '
+                f'returned {type(value).__name__}, not str or bytes')
         if len(value) > MAX_PASSWORD_BYTES:
-            raise _PasswordProblem(
-                f'{name} returned a password of {len(value)} bytes; OpenSSL '
-                f'takes at most {MAX_PASSWORD_BYTES} bytes (UTF-8)')
+            raise TLSSettingError(
+                'password-function', f'{password_function} returned a '
+                f'password of {len(value)} bytes; OpenSSL takes at most '
+                f'{MAX_PASSWORD_BYTES} bytes (UTF-8)')
         return value
 
-    key_file = key or certificate
-    key_name = 'key' if key else 'certificate'
     try:
         context.load_cert_chain(certificate, key, password)
-    except _PasswordProblem as e:
-        raise TLSSettingError(key_name if password_function is None
-                              else 'password-function', str(e)) from None
     except ssl.SSLError as e:
         raise TLSSettingError(*_chain_problem(
             e, certificate, key, password_function, asked)) from None
