@@ -614,7 +614,7 @@ def test_file_whose_zeo_import_is_in_an_included_file_says_so(tmp_path):
     assert (code, out) == (0, text)
     assert err == (f'{path}: no %import ZEO and no <zeoclient> section: '
                    f'nothing to change\n{path}:1: %include zeo.conf: '
-                   f'included files are not looked at; migrate them on '
+                   f'included files are not rewritten; migrate them on '
                    f'their own\n')
 
 
@@ -949,8 +949,8 @@ def test_the_seeds_tls_example_migrates_although_zeo_refuses_it(tmp_path):
     code, out, err = _run(path, SEED_TLS)
     assert code == 0, err
     assert out == SEED_TLS.replace('%import ZEO', '%import zeoconf')
-    assert f"{path}:5: the original never opens: ZEO's component refuses " \
-           f"an empty <ssl>" in err
+    assert f"{path}:5: the original never opens: ZEO's own component " \
+           f"refuses an empty <ssl>" in err
     storage = ZODB.config.storageFromString(out.replace(
         '  <ssl>\n', '  wait false\n  <ssl>\n'))
     try:

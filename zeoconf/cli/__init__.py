@@ -19,6 +19,8 @@ COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
 
 
 def _epilog(codes):
+    """The exit codes 0 and 1 of *codes*, and 2 (a third of *codes*, or
+    wrong usage)."""
     lines = ['exit codes:']
     for code, text in zip('012', [*codes, 'wrong command-line usage']):
         lines += textwrap.wrap(text, 79, initial_indent=f'  {code}  ',

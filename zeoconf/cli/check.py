@@ -13,7 +13,7 @@ import re
 
 import ZConfig
 
-from zeoconf import keys, loader
+from zeoconf import loader
 from zeoconf.cli import common, hints, schemas, storages, words
 from zeoconf.cli.scanner import scan
 
@@ -40,12 +40,7 @@ def add_arguments(parser):
     parser.add_argument('--schema', help=common.SCHEMA_HELP)
     parser.add_argument('--json', action='store_true',
                         help='print JSON (see docs/cli.md for its shape)')
-    parser.add_argument('--offline', action='store_true',
-                        help='review a configuration meant for another '
-                             'machine: convert every value and check every '
-                             'rule, but look at nothing on this one (TLS '
-                             'files, cache and blob paths, password '
-                             'functions, the existing-* paths of Zope)')
+    common.add_offline_argument(parser)
     common.add_env_file_argument(parser)
 
 
@@ -114,9 +109,9 @@ def _check_file(path, args, out):
         return document
     for message in report.warnings:
         common.say(f'{path}: warning: {message}')
-    line = f'{path}: ok, {_counted(len(found), "clientstorage")}'
+    line = f'{path}: ok, {common.counted(len(found), "clientstorage")}'
     if report.warnings:
-        line += f', {_counted(len(report.warnings), "warning")}'
+        line += f', {common.counted(len(report.warnings), "warning")}'
     print(line, file=out)
     if found:
         for row in common.columns([['  ' + label] + storages.summary(opener)
@@ -128,10 +123,6 @@ def _check_file(path, args, out):
     if args.offline:
         print(f'  ({common.OFFLINE_NOTE})', file=out)
     return document
-
-
-def _counted(count, noun):
-    return f'{count} {noun}{"" if count == 1 else "s"}'
 
 
 # The section headers of a PasteDeploy file (the .ini that Zope's
@@ -175,14 +166,14 @@ class Problem:
 
     def text(self, filename=None):
         """``FILE:LINE: message``."""
-        where = common.display_path(self.url) or filename or '<config>'
+        where = loader.file_of(self.url) or filename or '<config>'
         if self.line:
             return f'{where}:{self.line}: {self.message}'
         return f'{where}: {self.message}'
 
     def data(self, filename=None):
         """As JSON-able data (docs/cli.md)."""
-        return {'file': common.display_path(self.url) or filename,
+        return {'file': loader.file_of(self.url) or filename,
                 'line': self.line, 'key': self.key, 'message': self.message}
 
 
@@ -377,14 +368,9 @@ def _inline_comments(url, text):
     if not re.search(r'\S[^\S\n]+#', text):     # before a scan
         return
     for line in scan(text).lines:
-        if line.kind == 'key' and re.search(r'\s#', line.value):
-            secret = line.name in keys.SECRET_KEYS
-            held = ('a # after white space' if secret
-                    else repr(line.value[line.value.index('#'):]))
-            yield Problem(url, line.number, (
-                f'the value of {line.name} holds {held}: ZConfig comments '
-                f'stand on lines of their own, so it is part of the value'
-                f'{" (not shown)" if secret else ""}'), line.name)
+        note = hints.inline_comment(line)
+        if note:
+            yield Problem(url, line.number, note, line.name)
 
 
 def _ordered(problems, included):

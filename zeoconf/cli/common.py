@@ -26,14 +26,19 @@ SCHEMA_HELP = ('schema to read the file with: zodb (ZODB.config), storage '
                "(Zope's zope.conf) or a schema file; by default chosen by "
                'what the file reads like')
 
-# What --offline leaves out.
-OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
-                    'password-function', 'include-urls')
-OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
-                '(certificate, key, authenticate), the cache-path, '
-                'blob-dir and var directories, the password-function '
-                '(not imported), the existing-* paths of the schema; every '
-                'value was converted and every rule across keys checked')
+# What --offline leaves out: as check --json names it, and in words.
+OFFLINE_LEFT_OUT = {
+    'tls-files': 'the TLS files (certificate, key, authenticate)',
+    'cache-path': 'the directory of cache-path',
+    'blob-dir': 'blob-dir',
+    'var': 'var',
+    'password-function': 'the password-function (not imported)',
+    'include-urls': 'the URLs of %include (not fetched)',
+}
+OFFLINE_NOTE = ('offline: not looked at on this machine: '
+                + ', '.join(OFFLINE_LEFT_OUT.values())
+                + ', the existing-* paths of the schema; every value was '
+                'converted and every rule across keys checked')
 
 
 class LoadError(Exception):
@@ -46,20 +51,11 @@ class LoadError(Exception):
         self.line = line
 
 
-def display_path(url):
-    """A file's URL as shown: relative to the working directory inside it."""
-    if not url or not url.startswith('file:'):
-        return url or None
-    path = loader.file_of(url)
-    relative = os.path.relpath(path)
-    return path if relative.startswith('..') else relative
-
-
 def describe(error, filename=None):
     """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``."""
     message = getattr(error, 'message', None) or str(error)
     lineno = getattr(error, 'lineno', None) or 0
-    where = display_path(getattr(error, 'url', None)) or filename or \
+    where = loader.file_of(getattr(error, 'url', None)) or filename or \
         '<config>'
     if lineno > 0:
         return f'{where}:{lineno}: {message}'
@@ -119,6 +115,17 @@ def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
             # Not the promised ConfigurationError: a bug, said as one.
             raise LoadError(f'{path}: {loader.internal_error(e)}') from None
     return loaded, warnings
+
+
+def add_offline_argument(parser, more=''):
+    """``--offline``, for every command that reads a file; *more* ends
+    its help."""
+    parser.add_argument(
+        '--offline', action='store_true', help=(
+            'review a configuration meant for another machine: convert '
+            'every value and check every rule, but look at nothing on this '
+            'one (TLS files, cache and blob paths, password functions, the '
+            f'existing-* paths of Zope){more}'))
 
 
 def add_env_file_argument(parser):
@@ -221,6 +228,11 @@ def say(text):
 def print_json(data, out):
     """*data* as indented JSON, written at once."""
     out.write(json.dumps(data, indent=2) + '\n')
+
+
+def counted(number, noun):
+    """``1 storage``, ``2 storages``."""
+    return f'{number} {noun}{"" if number == 1 else "s"}'
 
 
 def columns(rows):

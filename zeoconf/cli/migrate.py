@@ -570,12 +570,8 @@ _SAID = {
                     'storages as the original (see above)'),
 }
 
-_OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
-                 '(certificate, key, authenticate), the cache-path, '
-                 'blob-dir and var directories, the password-function (not '
-                 'imported); not compared: ssl and ssl_server_hostname (the '
-                 'SSLContext needs the TLS files)')
-
+_INCLUDE = ('%include {}: included files are not rewritten; migrate them '
+            'on their own')
 _ORIG_EXISTS = ('{0}.orig already exists: not overwriting it (move it away '
                 'to migrate {0} again)')
 
@@ -630,8 +626,7 @@ def _changes(migration):
     said += [(number, f'kept %define {name}: a dropped line used it, and '
               f'so do lines {", ".join(map(str, users))}')
              for number, name, users in migration.kept_defines]
-    said += [(number, f'%include {target}: included files are not '
-              f'rewritten; migrate them on their own')
+    said += [(number, _INCLUDE.format(target))
              for number, target in migration.includes]
     return sorted(said, key=lambda item: item[0])
 
@@ -739,11 +734,8 @@ def add_arguments(parser):
     parser.add_argument('--write', action='store_true',
                         help='replace FILE, keeping the original as '
                              'FILE.orig (default: print the result)')
-    parser.add_argument('--offline', action='store_true',
-                        help='review a file meant for another machine: look '
-                             'at nothing on this one (TLS files, cache and '
-                             'blob directories, password functions); the '
-                             '<ssl> settings are then not compared')
+    common.add_offline_argument(
+        parser, '; the <ssl> settings are then not compared')
 
 
 NAME = 'migrate'
@@ -799,8 +791,7 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
              'no %import ZEO and no <zeoclient> section') +
             ': nothing to change')
         for number, target in migration.includes:
-            say(f'%include {target}: included files are not looked at; '
-                f'migrate them on their own', number)
+            say(_INCLUDE.format(target), number)
         if write:
             say('not written')
         else:
@@ -829,12 +820,9 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                 err.write(common.describe(hints.explain(e, reading.texts),
                                           path) + '\n')
                 return 1
-            # ZEO's component refuses the empty <ssl> its documentation
-            # shows; zeoconf reads it as documented: nothing to compare.
-            say("the original never opens: ZEO's component refuses an "
-                "empty <ssl> (its documentation shows one); zeoconf reads "
-                "it as documented: TLS, the server verified against the "
-                "system's CAs", empty)
+            # zeoconf reads it as documented: nothing to compare.
+            say(f"the original never opens: {hints.EMPTY_SSL}: TLS, the "
+                f"server verified against the system's CAs", empty)
             original = None
         try:
             with common.collecting_warnings() as warnings:
@@ -872,7 +860,8 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                     f'without a password; the migrated file drops both and '
                     f'opens', line)
         if offline:
-            say(_OFFLINE_NOTE)
+            say(f'{common.OFFLINE_NOTE}; not compared: ssl and '
+                f'ssl_server_hostname (the SSLContext needs the TLS files)')
         say('no ZEO client storage to compare' if not before
             and verdict == 'same' else _SAID[verdict][2])
     if verdict == 'unexplained':

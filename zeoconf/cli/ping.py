@@ -80,11 +80,6 @@ _METRICS = (
 )
 
 
-def _count(number, noun):
-    """``1 storage``, ``2 storages``."""
-    return f'{number} {noun}{"" if number == 1 else "s"}'
-
-
 def _left(deadline):
     """Seconds to *deadline*, as a socket's timeout (never zero)."""
     return max(0.05, deadline - time.monotonic())
@@ -434,8 +429,9 @@ def ping_storages(storages, timeout, progress=None, light=False,
             finished.put((number, result))
 
     if progress is not None:
-        progress(f'ping: {_count(len(jobs), "server")} of '
-                 f'{_count(len(storages), "storage")}, {timeout:g}s at most')
+        progress(f'ping: {common.counted(len(jobs), "server")} of '
+                 f'{common.counted(len(storages), "storage")}, '
+                 f'{timeout:g}s at most')
     for number in range(min(len(jobs), MAX_THREADS)):
         # Daemon threads: one that a server holds past the deadline is
         # given up on, not waited for.
@@ -512,16 +508,21 @@ def _range(text):
 
 # Output formats.
 
+def _not_probed(label):
+    return f'{label}: not probed: {other_client(label)}'
+
+
 def _usable(results):
     usable = sum(1 for s in results if s['usable'])
-    return f'{usable} of {_count(len(results), "storage")} usable'
+    return f'{usable} of {common.counted(len(results), "storage")} usable'
 
 
 def _table(results, others, file):
     """The text report."""
     if not results and others:
         return (f'{file}: no zeoconf clientstorage; '
-                f'{_count(len(others), "ZEO client section")} not probed\n')
+                f'{common.counted(len(others), "ZEO client section")} not '
+                f'probed\n')
     if not results:
         return f'{file}: no clientstorage\n'
     rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
@@ -597,7 +598,7 @@ def nagios(results, others, warning=None, critical=None):
         summary = _usable(results)
     elif others:
         state = 3
-        summary = (f'{_count(len(others), "ZEO client section")} not '
+        summary = (f'{common.counted(len(others), "ZEO client section")} not '
                    "zeoconf's: nothing probed")
     else:
         summary = 'no clientstorage'
@@ -610,8 +611,7 @@ def nagios(results, others, warning=None, critical=None):
     if times:
         first += ' | ' + ' '.join(times)
     lines = [first] + [_nagios_text(line) for line in details]
-    lines += [_nagios_text(f'{label}: not probed: {other_client(label)}')
-              for label in others]
+    lines += [_nagios_text(_not_probed(label)) for label in others]
     if counts:
         # Each server has a line of details: the last takes the first.
         lines[-1] += ' | ' + counts[0]
@@ -672,15 +672,12 @@ DESCRIPTION = (
     'read-only or writable, and the round trip of one ZEO call, as a '
     'table, JSON, a Nagios plugin or Prometheus metrics. Progress goes to '
     'standard error.')
-# For zeoconf.cli; EPILOG, which add_arguments sets, says more.
 EXIT_CODES = ('every storage has a usable server',
-              'a storage none of whose servers is usable (2: the file '
-              'cannot be read)')
-EPILOG = """\
-exit codes:
-  0  every storage has a usable server
-  1  a storage none of whose servers is usable
-  2  wrong command-line usage, or a configuration that cannot be read
+              'a storage none of whose servers is usable',
+              'wrong command-line usage, or a configuration that cannot be '
+              'read')
+# Added to the exit codes of EXIT_CODES in --help.
+NAGIOS_EPILOG = """\
 exit codes with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   OK        every storage has a usable server, every threshold holds
   WARNING   a server is not usable (another is), a read-only fallback is
@@ -705,7 +702,7 @@ def _seconds(text):
 
 def add_arguments(parser):
     """Add ping's arguments to its subparser *parser*."""
-    parser.epilog = EPILOG
+    parser.epilog += NAGIOS_EPILOG
     parser.add_argument('file', metavar='FILE', help='a configuration file')
     parser.add_argument('--schema', help=common.SCHEMA_HELP)
     common.add_env_file_argument(parser)
@@ -817,8 +814,7 @@ def run(args, out):
         return _unreadable(args, str(e), out)
     others = []
     storages = find(loaded.config, others)
-    not_probed = [f'{args.file}: {label}: not probed: {other_client(label)}'
-                  for label in others]
+    not_probed = [f'{args.file}: {_not_probed(label)}' for label in others]
     if not args.quiet:
         for line in [f'{args.file}: warning: {message}'
                      for message in warnings] + not_probed:

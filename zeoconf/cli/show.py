@@ -4,7 +4,7 @@ it came from and how it resolves; secrets never shown."""
 import os
 import re
 
-from zeoconf import datatypes, keys, openers
+from zeoconf import datatypes, keys, loader, openers
 from zeoconf.cli import common, storages
 from zeoconf.cli.scanner import scan
 
@@ -40,8 +40,7 @@ def add_arguments(parser):
     parser.add_argument('--only-set', action='store_true',
                         help='leave out keys at their defaults (the table '
                              'only: --json has every key that applies)')
-    parser.add_argument('--offline', action='store_true',
-                        help='look at nothing on this machine (see check)')
+    common.add_offline_argument(parser)
     common.add_env_file_argument(parser)
 
 
@@ -71,13 +70,6 @@ def run(args, out):
     return 0
 
 
-def _where(loaded, url, line):
-    """``line N`` in the file read, ``FILE:N`` in a file it includes."""
-    if url == loaded.url:
-        return f'line {line}'
-    return f'{common.display_path(url) or "<config>"}:{line}'
-
-
 def variables(loaded, env_values):
     """The environment variables the files read use: ``[{'name', 'set',
     'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
@@ -96,7 +88,8 @@ def variables(loaded, env_values):
                     'name': name, 'set': source is not None, 'from': source,
                     'secret': False, 'value': os.environ.get(name),
                     'lines': []})
-                entry['lines'].append(_where(loaded, url, line.number))
+                entry['lines'].append(loader.where(line.number, url,
+                                                   loaded.url))
             if line.kind == 'directive' and line.name == 'define':
                 words = line.value.split(None, 1)
                 if words:
@@ -155,7 +148,8 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
         if relative and note is None:
             note = (f'relative: {os.path.abspath(relative[0])} from this '
                     f'working directory')
-        origin = ', '.join(_where(loaded, url, n) for n, url in lines or ())
+        origin = ', '.join(loader.where(n, url, loaded.url)
+                           for n, url in lines or ())
         rows[key] = {'value': storages.plain(value),
                      'origin': origin or 'default', 'note': note}
         if text:
