@@ -5,9 +5,11 @@ Control and format characters are written escaped (``\\x1b``,
 """
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
+import pathlib
 import sys
 import threading
 import unicodedata
@@ -41,34 +43,52 @@ OFFLINE_NOTE = ('offline: not looked at on this machine: '
                 'converted and every rule across keys checked')
 
 
+@dataclasses.dataclass
+class Problem:
+    """A problem of a file: ``message``, at ``line`` (None when unknown)
+    of the file at ``url`` (None when the message names it or is not of a
+    file), and ``key``, the key at fault where there is one."""
+
+    url: str
+    line: int
+    message: str
+    key: str = None
+
+    @classmethod
+    def of(cls, error, url):
+        """What a ``ZConfig.ConfigurationError`` says, in the file at *url*
+        unless it names another."""
+        return cls(error.url or url, getattr(error, 'lineno', None),
+                   error.message)
+
+    def text(self):
+        """``FILE:LINE: message``."""
+        where = loader.file_of(self.url)
+        if where and self.line:
+            return f'{where}:{self.line}: {self.message}'
+        return f'{where}: {self.message}' if where else self.message
+
+    def data(self, path=None):
+        """As JSON-able data (docs/cli.md): the file named, else *path*."""
+        return {'file': loader.file_of(self.url) or path, 'line': self.line,
+                'key': self.key, 'message': self.message}
+
+
 class LoadError(Exception):
-    """A file that cannot be loaded: ``str`` is FILE:LINE: message, with
-    ``message`` and ``line`` (None when none) apart."""
+    """A file that cannot be loaded: its :class:`Problem` (or a message
+    that names the file; ``str`` is its text), ZConfig's ``error`` and,
+    when it failed to parse, the ``reading`` ``zeoconf.loader.Loader``."""
 
-    def __init__(self, text, message=None, line=None):
-        super().__init__(text)
-        self.message = text if message is None else message
-        self.line = line
-
-
-def describe(error, filename=None):
-    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``."""
-    message = getattr(error, 'message', None) or str(error)
-    lineno = getattr(error, 'lineno', None) or 0
-    where = loader.file_of(getattr(error, 'url', None)) or filename or \
-        '<config>'
-    if lineno > 0:
-        return f'{where}:{lineno}: {message}'
-    return f'{where}: {message}'
+    def __init__(self, problem, error=None, reading=None):
+        if isinstance(problem, str):
+            problem = Problem(None, None, problem)
+        super().__init__(problem.text())
+        self.problem, self.error, self.reading = problem, error, reading
 
 
-def load_error(error, path):
-    """A :class:`LoadError` for a ConfigurationError met reading *path*."""
-    message = getattr(error, 'message', None) or str(error)
-    line = getattr(error, 'lineno', None) or None
-    if line is None and message.startswith((f'{path} ', f'{path}: ')):
-        return LoadError(message)       # names the file already
-    return LoadError(describe(error, path), message, line)
+def file_url(path):
+    """The URL of the file at *path*, as the commands load it."""
+    return pathlib.Path(os.path.abspath(path)).as_uri()
 
 
 @contextlib.contextmanager
@@ -92,28 +112,39 @@ def collecting_warnings():
         logger.removeFilter(collect)
 
 
-def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
-    """``(Loaded, warnings)`` for *path*, read with the variables of
-    *env_file* set; *quiet*: the schema chosen is not said."""
-    with environment(read_env_file(env_file)):
-        try:
-            text = loader.read_text(path)
-            schema, note = schemas.choose(schema_name, text, offline)
-        except ZConfig.ConfigurationError as e:
-            if getattr(e, 'url', None) is None:
-                raise LoadError(e.message) from None    # the schema's own
-            raise load_error(e, path) from None
-        if note and not quiet:
-            say(f'{path}: {note}')
-        url = 'file://' + os.path.abspath(path)
-        try:
-            with collecting_warnings() as warnings:
-                loaded = loader.load_text(text, schema, url)
-        except ZConfig.ConfigurationError as e:
-            raise load_error(hints.explain(e, {url: text}), path) from None
-        except Exception as e:
-            # Not the promised ConfigurationError: a bug, said as one.
-            raise LoadError(f'{path}: {loader.internal_error(e)}') from None
+def read(path, schema_name=None, offline=False, quiet=False):
+    """``(text, schema, note)``: the text of the file at *path*, the schema
+    *schema_name* names (None: the one the text reads like) and a note that
+    says which, said on standard error unless *quiet*. A
+    :class:`LoadError` when either cannot be read."""
+    try:
+        text = loader.read_text(path)
+        schema, note = schemas.choose(schema_name, text, offline)
+    except ZConfig.ConfigurationError as e:
+        # Said without the file's name unless at a line: a file that
+        # cannot be read is named by the message, a schema too.
+        line = getattr(e, 'lineno', None)
+        raise LoadError(Problem(e.url if line else None, line, e.message),
+                        e) from None
+    if note and not quiet:
+        say(f'{path}: {note}')
+    return text, schema, note
+
+
+def load(text, schema, path, blank=None, allow_marks=False):
+    """``(Loaded, warnings)``: configuration *text* of the file at *path*
+    loaded with *schema*, the lines of *blank* read as other text and a
+    byte order mark allowed with *allow_marks* (see
+    ``zeoconf.loader.Loader``). A :class:`LoadError`, with a hint where one
+    helps, when it does not load."""
+    url = file_url(path)
+    reading = loader.Loader(schema, blank, allow_marks)
+    try:
+        with collecting_warnings() as warnings:
+            loaded = loader.load_text(text, schema, url, reading)
+    except ZConfig.ConfigurationError as e:
+        problem = Problem.of(hints.explain(e, reading.texts), url)
+        raise LoadError(problem, e, reading) from None
     return loaded, warnings
 
 

@@ -11,7 +11,6 @@ line number and key name, and a ``%define`` only they used goes too.
 import dataclasses
 import inspect
 import os
-import pathlib
 import re
 import stat
 import sys
@@ -20,8 +19,8 @@ from typing import NamedTuple
 import ZConfig
 from ZConfig.substitution import substitute
 
-from zeoconf import loader, openers
-from zeoconf.cli import common, files, hints, schemas
+from zeoconf import openers
+from zeoconf.cli import common, files, hints
 from zeoconf.cli.scanner import scan, split_lines
 from zeoconf.cli.storages import clients, numbered, path_label
 from zeoconf.datatypes import format_address
@@ -601,15 +600,15 @@ def _renumber(message, migration):
     return re.sub(r'(\bline )(\d+)', original, message)
 
 
-def _in_original(error, migration, url, path):
-    """``FILE:LINE: message`` for *error* of a parse of the migrated text,
-    at the original's line (an error in an included file as it is)."""
-    if getattr(error, 'url', None) in (None, url):
-        lineno = getattr(error, 'lineno', None)
-        error = ZConfig.ConfigurationSyntaxError(
-            _renumber(error.message, migration), url,
-            lineno and (migration.original_line(lineno) or lineno))
-    return common.describe(error, path)
+def _in_original(problem, migration, url):
+    """*problem* of a parse of the migrated text, at the original's line
+    (one of an included file as it is)."""
+    if problem.url != url:
+        return problem
+    line = problem.line and (migration.original_line(problem.line)
+                             or problem.line)
+    return dataclasses.replace(problem, line=line, message=_renumber(
+        problem.message, migration))
 
 
 def _changes(migration):
@@ -780,9 +779,12 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
 
     read_state = _state(path)
     try:
-        text = loader.read_text(path)
-    except ZConfig.ConfigurationError as e:
-        err.write(f'{e.message}\n')     # it names the file
+        text, schema, note = common.read(path, schema, offline, quiet=True)
+    except common.LoadError as e:
+        if e.error.url is None:
+            say(e)      # the schema's problem, said with the file
+        else:
+            err.write(f'{e}\n')
         return 1
     migration = migrate_text(text)
     if not migration.changed:
@@ -800,36 +802,29 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     if write and os.path.lexists(path + '.orig'):
         err.write(_ORIG_EXISTS.format(path) + '\n')
         return 1
-    try:
-        schema, note = schemas.choose(schema, text, offline)
-    except ZConfig.ConfigurationError as e:
-        say(e.message)
-        return 1
     if note:
         say(note)
-    url = pathlib.Path(os.path.abspath(path)).as_uri()
+    url = common.file_url(path)
     scanned = scan(text)
-    reading = loader.Loader(schema, {url: _ssl_lines(scanned)
-                                     if offline else {}})
     try:
         try:
-            original = loader.load_text(text, schema, url, reading)
-        except ZConfig.ConfigurationError as e:
-            empty = _empty_ssl(scanned, getattr(e, 'lineno', None))
+            original, _ = common.load(text, schema, path, {
+                url: _ssl_lines(scanned) if offline else {}})
+        except common.LoadError as e:
+            empty = _empty_ssl(scanned, e.problem.line)
             if empty is None:
-                err.write(common.describe(hints.explain(e, reading.texts),
-                                          path) + '\n')
+                err.write(f'{e}\n')
                 return 1
             # zeoconf reads it as documented: nothing to compare.
             say(f"the original never opens: {hints.EMPTY_SSL}: TLS, the "
                 f"server verified against the system's CAs", empty)
             original = None
         try:
-            with common.collecting_warnings() as warnings:
-                result = loader.load_text(migration.text, schema, url)
-        except ZConfig.ConfigurationError as e:
-            err.write(f'{_in_original(e, migration, url, path)} (after '
-                      f'migration: zeoconf refuses it; {path} is unchanged)\n')
+            result, warnings = common.load(migration.text, schema, path)
+        except common.LoadError as e:
+            err.write(f'{_in_original(e.problem, migration, url).text()} '
+                      f'(after migration: zeoconf refuses it; {path} is '
+                      f'unchanged)\n')
             return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
         say(internal_error(e))

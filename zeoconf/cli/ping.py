@@ -807,9 +807,10 @@ def run(args, out):
     # matters, so they are not echoed to the terminal.
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
     try:
-        loaded, warnings = common.load(args.file, args.schema,
-                                       env_file=args.env_file,
-                                       quiet=args.quiet)
+        with common.environment(common.read_env_file(args.env_file)):
+            text, schema, _ = common.read(args.file, args.schema,
+                                          quiet=args.quiet)
+            loaded, warnings = common.load(text, schema, args.file)
     except common.LoadError as e:
         return _unreadable(args, str(e), out)
     others = []

@@ -47,7 +47,8 @@ def add_arguments(parser):
 def run(args, out):
     values = common.read_env_file(args.env_file)
     with common.environment(values):
-        loaded, warnings = common.load(args.file, args.schema, args.offline)
+        text, schema, _ = common.read(args.file, args.schema, args.offline)
+        loaded, warnings = common.load(text, schema, args.file)
         data = [describe(opener, loaded, label, text=not args.json)
                 for label, opener in storages.find(loaded.config)]
         used = variables(loaded, values)
