@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from zeoconf.cli import main
 from zeoconf.cli.migrate import (
     compare,
-    find_clients,
     migrate_file,
     migrate_text,
 )
 from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.cli.storages import clients
 from zeoconf.loader import load_text
 
 PASSWORD = 'Pl0ne-s3cret-pw'
@@ -350,8 +350,8 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
 def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
     schema = ZODB.config.getDbSchema()
     text = _zeo_tls_conf(8100, certs)
-    before = find_clients(load_text(text, schema).config)
-    after = find_clients(load_text(migrate_text(text).text, schema).config)
+    before = clients(load_text(text, schema).config)
+    after = clients(load_text(migrate_text(text).text, schema).config)
     assert [(c.kind, c.label) for c in before] == [
         ('ZEO', '<zodb main> <clientstorage>')]
     assert [(c.kind, c.label) for c in after] == [
@@ -365,10 +365,10 @@ def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
 def test_compare_calls_a_real_difference_unexplained():
     # Two real parses that would not open the same storage.
     schema = ZODB.config.getDbSchema()
-    one = find_clients(load_text(
+    one = clients(load_text(
         '<zodb>\n<zeoclient>\nserver 8100\ncache-size 10MB\n</zeoclient>\n'
         '</zodb>\n', schema).config)
-    other = find_clients(load_text(
+    other = clients(load_text(
         '%import zeoconf\n<zodb>\n<clientstorage>\nserver 8100\n'
         'cache-size 20MB\n</clientstorage>\n</zodb>\n', schema).config)
     [difference] = [d for d in compare(one, other)

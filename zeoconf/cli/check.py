@@ -86,7 +86,7 @@ def _check_file(path, args, out):
         'notes': [n.data(path) for n in report.notes],
         'storages': [{'label': label, 'summary': storages.summary(opener)}
                      for label, opener in found],
-        'not_checked': others})
+        'not_checked': [client.label for client in others]})
     if args.json:
         return document
     for problem in report.problems:
@@ -108,9 +108,8 @@ def _check_file(path, args, out):
         for row in common.columns([['  ' + label] + storages.summary(opener)
                                    for label, opener in found]):
             print(row, file=out)
-    for label in others:
-        print(f'  {label}: not checked: {storages.other_client(label)}',
-              file=out)
+    for client in others:
+        print(f'  {client.label}: not checked: {client.move}', file=out)
     if args.offline:
         print(f'  ({common.OFFLINE_NOTE})', file=out)
     return document

@@ -1,11 +1,11 @@
 """``zeoconf migrate``: from ``%import ZEO`` and ``<zeoclient>`` to zeoconf.
 
 :func:`migrate_text` rewrites the text, keeping every other line byte for
-byte; :func:`find_clients` and :func:`compare` prove, without connecting,
-that the original parsed with its own component and the result parsed
-with zeoconf give ClientStorage the same arguments; :func:`migrate_file`
-is the command. No password is ever shown: password lines are dropped by
-line number and key name, and a ``%define`` only they used goes too.
+byte; :func:`compare` proves, without connecting, that the original parsed
+with its own component and the result parsed with zeoconf give
+ClientStorage the same arguments; :func:`migrate_file` is the command. No
+password is ever shown: password lines are dropped by line number and key
+name, and a ``%define`` only they used goes too.
 """
 
 import dataclasses
@@ -22,13 +22,12 @@ from ZConfig.substitution import substitute
 from zeoconf import openers
 from zeoconf.cli import common, files, hints
 from zeoconf.cli.scanner import scan, split_lines
-from zeoconf.cli.storages import clients, numbered, path_label
+from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
-from zeoconf.openers import ClientStorageOpener
 
-__all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
-           'find_clients', 'compare', 'run', 'migrate_file', 'add_arguments',
+__all__ = ['migrate_text', 'Migration', 'Dropped', 'Difference',
+           'compare', 'run', 'migrate_file', 'add_arguments',
            'DROPPED_KEYS']
 
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
@@ -233,71 +232,42 @@ def _drop_definitions(scanned, dropped, gone):
                 number in gone for number in users.get(name, ())))]
 
 
-# Finding the ZEO client storages of a parsed configuration.
+# What each component passes ClientStorage.
 
-class Client:
-    """A ZEO client section of a parsed configuration.
-
-    ``kind``: ``'zeoclient'`` (ZODB's), ``'ZEO'`` (``%import ZEO``'s
-    ``<clientstorage>``) or ``'zeoconf'``; ``path``: the ``(type, name)``
-    of each enclosing section, this one last; ``section``: the parsed
-    section; ``label``: the path as people read it, numbered when alike.
-    """
-
-    def __init__(self, kind, path, section):
-        self.kind, self.path, self.section = kind, tuple(path), section
-        self.label = path_label(self.path)
-
-    def kwargs(self):
-        """The keyword arguments the section's own component opens
-        ClientStorage with, ``addr`` included: zeoconf's ``kwargs()``, or
-        what the ``open()`` of ``ZODB.config.ZEOClient`` or
-        ``ZEO.zconfig.ClientStorageConfig`` passes, but ``username``,
-        ``password`` and ``realm`` (ClientStorage ignores them, and a
-        password is never handed around)."""
-        c = self.section
-        if self.kind == 'zeoconf':
-            return c.kwargs()
-        kwargs = {
-            'addr': [server.address for server in c.server],
-            'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
-            'storage': c.storage, 'cache_size': c.cache_size,
-            'name': c.name, 'read_only': c.read_only,
-            'read_only_fallback': c.read_only_fallback,
-        }
-        for name in ('blob_cache_size', 'blob_cache_size_check',
-                     'client_label'):
-            if getattr(c, name) is not None:    # passed only when set
-                kwargs[name] = getattr(c, name)
-        if self.kind == 'zeoclient':
-            # ZODB passes its compatibility keys as they are.
-            kwargs.update(
-                client=c.client, var=c.var, wait=c.wait,
-                min_disconnect_poll=c.min_disconnect_poll,
-                max_disconnect_poll=c.max_disconnect_poll,
-                drop_cache_rather_verify=c.drop_cache_rather_verify)
-        else:
-            kwargs.update(cache=c.cache_path, server_sync=c.server_sync,
-                          wait_timeout=c.wait_timeout)
-            if c.ssl:   # ZEO's <ssl> converts to (context, server_hostname)
-                kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
-        return kwargs
-
-
-def find_clients(config):
-    """Every ZEO client section of a parsed *config*, as :class:`Client`,
-    in the order of the schema (the same before and after migration)."""
-    found = []
-    for path, section in clients(config):
-        if isinstance(section, ClientStorageOpener):
-            kind, own = 'zeoconf', ('clientstorage', section.name)
-        else:
-            own = (section.getSectionType(), section.getSectionName())
-            kind = 'zeoclient' if own[0] == 'zeoclient' else 'ZEO'
-        found.append(Client(kind, path + (own,), section))
-    for client, label in zip(found, numbered([c.label for c in found])):
-        client.label = label
-    return found
+def _kwargs(client):
+    """The keyword arguments the section of *client*, a
+    ``storages.Client``, opens ClientStorage with, ``addr`` included:
+    zeoconf's ``kwargs()``, or what the ``open()`` of
+    ``ZODB.config.ZEOClient`` or ``ZEO.zconfig.ClientStorageConfig``
+    passes, but ``username``, ``password`` and ``realm`` (ClientStorage
+    ignores them, and a password is never handed around)."""
+    c = client.section
+    if client.kind == 'zeoconf':
+        return c.kwargs()
+    kwargs = {
+        'addr': [server.address for server in c.server],
+        'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
+        'storage': c.storage, 'cache_size': c.cache_size,
+        'name': c.name, 'read_only': c.read_only,
+        'read_only_fallback': c.read_only_fallback,
+    }
+    for name in ('blob_cache_size', 'blob_cache_size_check',
+                 'client_label'):
+        if getattr(c, name) is not None:    # passed only when set
+            kwargs[name] = getattr(c, name)
+    if client.kind == 'zeoclient':
+        # ZODB passes its compatibility keys as they are.
+        kwargs.update(
+            client=c.client, var=c.var, wait=c.wait,
+            min_disconnect_poll=c.min_disconnect_poll,
+            max_disconnect_poll=c.max_disconnect_poll,
+            drop_cache_rather_verify=c.drop_cache_rather_verify)
+    else:
+        kwargs.update(cache=c.cache_path, server_sync=c.server_sync,
+                      wait_timeout=c.wait_timeout)
+        if c.ssl:   # ZEO's <ssl> converts to (context, server_hostname)
+            kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
+    return kwargs
 
 
 # Comparing.
@@ -319,10 +289,6 @@ class Difference:
     effect: str
     line: int = None
 
-
-_ORIGIN = {'zeoclient': "ZODB's <zeoclient>",
-           'ZEO': "ZEO's <clientstorage>",
-           'zeoconf': 'zeoconf'}
 
 # The arguments compared, in the order they are reported.
 _COMPARED = ('addr', 'storage', 'name', 'cache', 'cache_size', 'blob_dir',
@@ -477,7 +443,7 @@ def _explain(name, before, after, written, origin):
 
 
 def compare(original, migrated, lines=None, leave_out=()):
-    """The :class:`Difference` list of two :class:`Client` lists, matched
+    """The :class:`Difference` list of two ``storages.clients()``, matched
     in order; *lines*: the line of each original's section (or None);
     *leave_out*: arguments not compared."""
     if len(original) != len(migrated) or any(
@@ -495,8 +461,8 @@ def compare(original, migrated, lines=None, leave_out=()):
     found = []
     for one, other, line in zip(original, migrated,
                                 lines or [None] * len(original)):
-        origin = _ORIGIN[one.kind]
-        was, now = one.kwargs(), other.kwargs()
+        origin = one.origin
+        was, now = _kwargs(one), _kwargs(other)
         before = _view(one.kind, was, defaults)
         after = _view(other.kind, now, defaults)
         for name in _COMPARED:
@@ -647,7 +613,7 @@ def _say_comparison(differences, clients, lines, say):
         if client.kind == 'zeoconf':
             said = f"already zeoconf's, {said}"
         else:
-            said = f'{_ORIGIN[client.kind]} and zeoconf resolve to {said}'
+            said = f'{client.origin} and zeoconf resolve to {said}'
         say(f'{client.label}: {said}' + ''.join(
             f'\n  {d.argument}: {d.original} -> {d.migrated} '
             f'({_SAID[d.effect][1]}): {d.reason}' for d in found), line)
@@ -842,11 +808,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
         say(f'zeoconf: {_renumber(warning, migration)}')
     verdict = 'same'
     if original is not None:
-        before = find_clients(original.config)
+        before = clients(original.config)
         lines = [_section_line(original, c, scanned) for c in before]
         leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
         verdict = _say_comparison(compare(
-            before, find_clients(result.config), lines, leave_out), before,
+            before, clients(result.config), lines, leave_out), before,
             lines, say)
         for client, line in zip(before, lines):
             if _refused_by_zeo(client):

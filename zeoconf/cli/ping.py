@@ -28,7 +28,7 @@ import time
 from persistent.TimeStamp import TimeStamp
 
 from zeoconf.cli import common, files
-from zeoconf.cli.storages import find, other_client
+from zeoconf.cli.storages import find
 from zeoconf.datatypes import format_address
 
 __all__ = ['ping_storages', 'probe_server', 'server_stats', 'nagios',
@@ -508,8 +508,8 @@ def _range(text):
 
 # Output formats.
 
-def _not_probed(label):
-    return f'{label}: not probed: {other_client(label)}'
+def _not_probed(client):
+    return f'{client.label}: not probed: {client.move}'
 
 
 def _usable(results):
@@ -562,7 +562,8 @@ def _nagios_text(text):
 
 
 def nagios(results, others, warning=None, critical=None):
-    """``(exit code, text)`` of a Nagios plugin for *results*."""
+    """``(exit code, text)`` of a Nagios plugin for *results* (and the
+    other components' clients, ``storages.Client``, *others*)."""
     alerts, details, times, counts = [], [], [], []   # alerts: (level, why)
     for storage in results:
         if not storage['usable']:
@@ -611,7 +612,7 @@ def nagios(results, others, warning=None, critical=None):
     if times:
         first += ' | ' + ' '.join(times)
     lines = [first] + [_nagios_text(line) for line in details]
-    lines += [_nagios_text(_not_probed(label)) for label in others]
+    lines += [_nagios_text(_not_probed(client)) for client in others]
     if counts:
         # Each server has a line of details: the last takes the first.
         lines[-1] += ' | ' + counts[0]
@@ -815,7 +816,7 @@ def run(args, out):
         return _unreadable(args, str(e), out)
     others = []
     storages = find(loaded.config, others)
-    not_probed = [f'{args.file}: {_not_probed(label)}' for label in others]
+    not_probed = [f'{args.file}: {_not_probed(client)}' for client in others]
     if not args.quiet:
         for line in [f'{args.file}: warning: {message}'
                      for message in warnings] + not_probed:
@@ -849,7 +850,8 @@ def run(args, out):
         status, text = nagios(results, others, args.warning, args.critical)
     elif args.format == 'json':
         text = _json(args, timeout=args.timeout, light=args.light,
-                     storages=results, not_probed=others)
+                     storages=results,
+                     not_probed=[client.label for client in others])
     elif args.format == 'prometheus':
         from prometheus_client import generate_latest
         text = generate_latest(prometheus_registry(results)).decode()
