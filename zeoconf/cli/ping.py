@@ -701,6 +701,17 @@ def _seconds(text):
     return value
 
 
+def _add_format_arguments(parser):
+    parser.add_argument('--format', default='text', metavar='FORMAT',
+                        choices=('text', 'json', 'nagios', 'prometheus'),
+                        help='text (default), json, nagios (a plugin\'s '
+                        'output and exit code) or prometheus (the text '
+                        'exposition format; needs zeoconf[prometheus])')
+    parser.add_argument('--json', dest='format', action='store_const',
+                        const='json', help='short for --format json (see '
+                        'docs/cli.md for its shape)')
+
+
 def add_arguments(parser):
     """Add ping's arguments to its subparser *parser*."""
     parser.epilog += NAGIOS_EPILOG
@@ -710,14 +721,7 @@ def add_arguments(parser):
     parser.add_argument('--timeout', type=_seconds, default=5.0,
                         metavar='S', help='seconds the whole ping may take, '
                         'every server probed at once (default 5)')
-    parser.add_argument('--format', default='text', metavar='FORMAT',
-                        choices=('text', 'json', 'nagios', 'prometheus'),
-                        help='text (default), json, nagios (a plugin\'s '
-                        'output and exit code) or prometheus (the text '
-                        'exposition format; needs zeoconf[prometheus])')
-    parser.add_argument('--json', dest='format', action='store_const',
-                        const='json', help='short for --format json (see '
-                        'docs/cli.md for its shape)')
+    _add_format_arguments(parser)
     parser.add_argument('--light', action='store_true',
                         help="ask each server for its status (ZEO's status "
                         'request) instead of opening a storage session: one '
@@ -742,16 +746,16 @@ def add_arguments(parser):
 
 
 def usage_status(argv, out=None):
-    """The exit code of a command line that argparse refused (having said
-    why on standard error): 3 with a Nagios UNKNOWN line on *out* for
-    ``ping --format nagios``, else 2."""
-    argv = [str(a) for a in argv]
-    wants_nagios = False
-    for arg, following in zip(argv, argv[1:] + ['']):
-        option, equals, value = arg.partition('=')
-        if len(option) > 3 and '--format'.startswith(option):
-            wants_nagios |= (value if equals else following) == 'nagios'
-    if 'ping' not in argv or not wants_nagios:
+    """The exit code of ping's arguments *argv* that argparse refused
+    (having said why on standard error): 3 with a Nagios UNKNOWN line on
+    *out* when they ask for --format nagios, else 2."""
+    formats = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _add_format_arguments(formats)
+    try:
+        wanted = formats.parse_known_args(argv)[0].format
+    except argparse.ArgumentError:
+        wanted = None
+    if wanted != 'nagios':
         return 2
     stream = out if out is not None else sys.stdout
     try:
