@@ -10,6 +10,7 @@ name, and a ``%define`` only they used goes too.
 
 import dataclasses
 import inspect
+import io
 import os
 import re
 import stat
@@ -21,7 +22,7 @@ from ZConfig.substitution import substitute
 
 from zeoconf import openers
 from zeoconf.cli import common, files, hints
-from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.cli.scanner import scan
 from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
@@ -118,7 +119,9 @@ def migrate_text(text):
     ``<zeoclient>``, comes back unchanged.
     """
     scanned = scan(text)
-    lines = split_lines(text)       # numbered as scan() and ZConfig number
+    # The lines as scan() and ZConfig number them: a form feed, a lone \r
+    # or a Unicode line separator ends none.
+    lines = io.StringIO(text).readlines()
     imports = scanned.directives('import')
     zeo_imports = [line.number for line in imports
                    if line.value.strip() == 'ZEO']
@@ -553,7 +556,7 @@ def _section_line(loaded, client, scanned):
         section = section.config
     found = [number for where in loaded.loader.positions(section).values()
              for number, url in where if url == loaded.url]
-    holder = scanned.section_at(min(found)) if found else None
+    holder = scanned.line(min(found)).section if found else None
     return holder.start if holder else None
 
 
