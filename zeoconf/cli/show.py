@@ -160,26 +160,20 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
 
 def _notes(opener):
     """``{key: note}``: how keys resolve when ClientStorage gets something
-    else; ``ssl.KEY`` for the keys of ``<ssl>``."""
+    else (what the warnings say is not said again); ``ssl.KEY`` for the
+    keys of ``<ssl>``."""
     c, kwargs = opener.config, opener.kwargs()
-    notes = {}
+    notes = {key: f'ignored: {why}'
+             for key, why in openers.IGNORED_KEYS.items()}
     if c.client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from client and ' +
             ('var' if c.var else 'the current directory'))
-    elif c.client:
-        notes['client'] = 'ignored: cache-path names the cache file'
-    if c.var is not None and not c.client:
-        notes['var'] = 'ignored without client'
     if c.min_disconnect_poll is not None:
         notes['disconnect-poll'] = (
             f'{kwargs["disconnect_poll"]:g}s, from min-disconnect-poll')
-    if c.blob_cache_size is not None and kwargs['blob_cache_size'] is None:
-        notes['blob-cache-size'] = 'ignored with shared-blob-dir'
     if c.read_only and c.read_only_fallback:
         notes['read-only'] = 'ignored: read-only-fallback is true'
-    for key in openers.IGNORED_KEYS:
-        notes[key] = 'accepted and ignored: current ZEO has no use for it'
     tls = opener.ssl
     if tls is not None and tls.server_hostname is None:
         notes['ssl.server-hostname'] = (
