@@ -62,7 +62,7 @@ bench-instructions: $(STAMP)
 	$(BIN)/python benchmarks/bench_instructions.py
 
 docs: $(STAMP)
-	$(BIN)/python -m zeoconf.cli.reference > docs/reference.md
+	$(BIN)/python docs/generate_reference.py
 
 clean:
 	rm -rf $(VENV) .tox build *.egg-info .pytest_cache .hypothesis

@@ -673,10 +673,10 @@ def test_check_offline_accepts_a_file_meant_for_another_machine(run_cli,
                                    'storage=1']
     assert left_out.strip() == (
         '(offline: not looked at on this machine: the TLS files '
-        '(certificate, key, authenticate), the cache-path, blob-dir and '
-        'var directories, the password-function (not imported), the '
-        'existing-* paths of the schema; every value was converted and every '
-        'rule across keys checked)')
+        '(certificate, key, authenticate), the directory of cache-path, '
+        'blob-dir, var, the password-function (not imported), the URLs of '
+        '%include (not fetched), the existing-* paths of the schema; every '
+        'value was converted and every rule across keys checked)')
     assert not marker.exists()
     assert not gone.exists()
 

@@ -137,8 +137,9 @@ def test_an_inline_comment_in_a_refused_value_is_explained(check, tmp_path):
     [line] = result.out.splitlines()
     assert line.startswith("f.conf:5: cache-size: '20MB # the default' is "
                            "not a size")
-    assert line.endswith('; ZConfig comments stand on lines of their own: '
-                         'the text from # on was read as part of the value')
+    assert line.endswith("; the value of cache-size holds '# the default': "
+                         "ZConfig comments stand on lines of their own, so "
+                         "it is part of the value")
     error = kwargs_error("""
         <clientstorage>
           server zeo.example.com:8100

@@ -58,7 +58,8 @@ def test_show_says_how_values_resolve(run_cli, write, tmp_path):
     assert ' '.join(rows['disconnect-poll']) == (
         '2s default 2s, from min-disconnect-poll')
     assert ' '.join(rows['max-disconnect-poll']) == (
-        '300 line 8 accepted and ignored: current ZEO has no use for it')
+        '300 line 8 ignored: ZEO retries every disconnect-poll seconds, '
+        'without back-off')
     assert ' '.join(rows['ssl.server-hostname']) == (
         '- default each server is checked against the host of its '
         'address')

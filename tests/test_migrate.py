@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from zeoconf.cli import main
 from zeoconf.cli.migrate import (
     compare,
-    find_clients,
     migrate_file,
     migrate_text,
 )
-from zeoconf.cli.scanner import scan, split_lines
+from zeoconf.cli.scanner import scan
+from zeoconf.cli.storages import clients
 from zeoconf.loader import load_text
 
 PASSWORD = 'Pl0ne-s3cret-pw'
@@ -259,13 +259,13 @@ _LINE = st.sampled_from([
 def test_migrate_text_never_raises_and_touches_only_its_lines(lines, end):
     text = end.join(lines)
     migration = migrate_text(text)
-    before = split_lines(text)       # numbered as ZConfig numbers
+    before = io.StringIO(text).readlines()  # numbered as ZConfig numbers
     touched = set(migration.imports) | {d.line for d in migration.dropped}
     scanned = scan(text)
     touched |= {line.number for line in scanned.lines
                 if line.kind in ('open', 'close', 'empty')
                 and line.section.type == 'zeoclient'}
-    for line, number in zip(split_lines(migration.text),
+    for line, number in zip(io.StringIO(migration.text).readlines(),
                             migration.line_map):
         if number is not None and number not in touched:
             assert line == before[number - 1]
@@ -350,8 +350,8 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
 def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
     schema = ZODB.config.getDbSchema()
     text = _zeo_tls_conf(8100, certs)
-    before = find_clients(load_text(text, schema).config)
-    after = find_clients(load_text(migrate_text(text).text, schema).config)
+    before = clients(load_text(text, schema).config)
+    after = clients(load_text(migrate_text(text).text, schema).config)
     assert [(c.kind, c.label) for c in before] == [
         ('ZEO', '<zodb main> <clientstorage>')]
     assert [(c.kind, c.label) for c in after] == [
@@ -365,10 +365,10 @@ def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
 def test_compare_calls_a_real_difference_unexplained():
     # Two real parses that would not open the same storage.
     schema = ZODB.config.getDbSchema()
-    one = find_clients(load_text(
+    one = clients(load_text(
         '<zodb>\n<zeoclient>\nserver 8100\ncache-size 10MB\n</zeoclient>\n'
         '</zodb>\n', schema).config)
-    other = find_clients(load_text(
+    other = clients(load_text(
         '%import zeoconf\n<zodb>\n<clientstorage>\nserver 8100\n'
         'cache-size 20MB\n</clientstorage>\n</zodb>\n', schema).config)
     [difference] = [d for d in compare(one, other)
@@ -614,7 +614,7 @@ def test_file_whose_zeo_import_is_in_an_included_file_says_so(tmp_path):
     assert (code, out) == (0, text)
     assert err == (f'{path}: no %import ZEO and no <zeoclient> section: '
                    f'nothing to change\n{path}:1: %include zeo.conf: '
-                   f'included files are not looked at; migrate them on '
+                   f'included files are not rewritten; migrate them on '
                    f'their own\n')
 
 
@@ -949,8 +949,8 @@ def test_the_seeds_tls_example_migrates_although_zeo_refuses_it(tmp_path):
     code, out, err = _run(path, SEED_TLS)
     assert code == 0, err
     assert out == SEED_TLS.replace('%import ZEO', '%import zeoconf')
-    assert f"{path}:5: the original never opens: ZEO's component refuses " \
-           f"an empty <ssl>" in err
+    assert f"{path}:5: the original never opens: ZEO's own component " \
+           f"refuses an empty <ssl>" in err
     storage = ZODB.config.storageFromString(out.replace(
         '  <ssl>\n', '  wait false\n  <ssl>\n'))
     try:

@@ -27,7 +27,8 @@ log = logging.getLogger('zeoconf')
 
 __all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
            'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
-           'BOM_MESSAGE', 'at_line', 'internal_error', 'references']
+           'BOM_MESSAGE', 'at_line', 'internal_error', 'references',
+           'where']
 
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
@@ -75,7 +76,8 @@ def schema_loader(offline=False):
                                        else None)
 
 
-def _where(line, url, here):
+def where(line, url, here):
+    """``line N`` of the file *here*, ``FILE:N`` of another."""
     return f'line {line}' if url == here else f'{file_of(url)}:{line}'
 
 
@@ -97,7 +99,7 @@ class _Recorder:
                 # both lines.
                 raise ZConfig.ConfigurationSyntaxError(
                     f'{name[:60]} is given twice (first on '
-                    f'{_where(*first[0], url)}); keep one', url,
+                    f'{where(*first[0], url)}); keep one', url,
                     lineno) from None
             raise
         self.positions.setdefault(name, []).append((lineno, url))
@@ -170,7 +172,7 @@ class Loader(ZConfig.loader.ConfigLoader):
                 first = given[min(error.occurrence, len(given) - 1)
                               if key == error.keys[0] else 0]
             else:
-                message += f' ({key}: {_where(*given[0], first[1])})'
+                message += f' ({key}: {where(*given[0], first[1])})'
         located = openers.SectionError(error.section, message)
         located.keys, located.occurrence = error.keys, error.occurrence
         if first:
@@ -407,10 +409,13 @@ def references(value):
 
 
 def file_of(url):
-    """The path of a ``file:`` URL; other URLs as they are."""
-    if url and url.startswith('file:'):
-        return urllib.parse.unquote(urllib.parse.urlparse(url).path)
-    return url
+    """The path of a ``file:`` URL, as messages name it: relative to the
+    working directory when it is below it; other URLs as they are."""
+    if not url or not url.startswith('file:'):
+        return url
+    path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+    relative = os.path.relpath(path)
+    return path if relative.startswith('..') else relative
 
 
 def read_text(path):

@@ -19,6 +19,8 @@ COMMANDS = ('check', 'show', 'ping', 'migrate', 'demo')
 
 
 def _epilog(codes):
+    """The exit codes 0 and 1 of *codes*, and 2 (a third of *codes*, or
+    wrong usage)."""
     lines = ['exit codes:']
     for code, text in zip('012', [*codes, 'wrong command-line usage']):
         lines += textwrap.wrap(text, 79, initial_indent=f'  {code}  ',
@@ -61,12 +63,12 @@ def main(argv=None, out=None):
         args = _parser(argv).parse_args(argv)
     except SystemExit as e:
         if e.code != 2:
-            raise
-        if 'ping' not in argv:
-            return 2
-        # A wrong command line: ping --format nagios says UNKNOWN (3).
-        ping = importlib.import_module('zeoconf.cli.ping')
-        return ping.usage_status(argv, out)
+            raise       # --help, --version
+        # A command may say more of its wrong command line (ping: Nagios).
+        command = (importlib.import_module(f'zeoconf.cli.{argv[0]}')
+                   if argv and argv[0] in COMMANDS else None)
+        usage_status = getattr(command, 'usage_status', None)
+        return usage_status(argv[1:], out) if usage_status else 2
     stream = out or sys.stdout
     if stream is None:
         common.say('zeoconf: standard output is closed')

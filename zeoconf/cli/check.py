@@ -13,12 +13,12 @@ import re
 
 import ZConfig
 
-from zeoconf import keys, loader
-from zeoconf.cli import common, hints, schemas, storages, words
+from zeoconf import loader
+from zeoconf.cli import common, hints, storages, words
+from zeoconf.cli.common import Problem
 from zeoconf.cli.scanner import references, scan
 
-__all__ = ['add_arguments', 'run', 'check', 'Problem', 'Report',
-           'MAX_PROBLEMS']
+__all__ = ['add_arguments', 'run', 'check', 'Report', 'MAX_PROBLEMS']
 
 NAME = 'check'
 HELP = 'parse and validate configuration files'
@@ -40,12 +40,7 @@ def add_arguments(parser):
     parser.add_argument('--schema', help=common.SCHEMA_HELP)
     parser.add_argument('--json', action='store_true',
                         help='print JSON (see docs/cli.md for its shape)')
-    parser.add_argument('--offline', action='store_true',
-                        help='review a configuration meant for another '
-                             'machine: convert every value and check every '
-                             'rule, but look at nothing on this one (TLS '
-                             'files, cache and blob paths, password '
-                             'functions, the existing-* paths of Zope)')
+    common.add_offline_argument(parser)
     common.add_env_file_argument(parser)
 
 
@@ -73,23 +68,14 @@ def _check_file(path, args, out):
                 'more': False, 'warnings': [], 'notes': [], 'storages': [],
                 'not_checked': []}
     try:
-        text = loader.read_text(path)
+        text, schema, note = common.read(path, args.schema, args.offline,
+                                         quiet=args.json)
         _refuse_paste_deploy(path, text)
-        schema, note = schemas.choose(args.schema, text, args.offline)
-    except ZConfig.ConfigurationError as e:
-        if e.url is None and not isinstance(
-                e, ZConfig.DataConversionError):
-            # The schema's own problem, which names the schema.
-            error = common.LoadError(e.message)
-        else:
-            error = common.load_error(e, path)
+    except common.LoadError as e:
         if not args.json:
-            print(error, file=out)
-        document['problems'] = [{'file': path, 'line': error.line,
-                                 'key': None, 'message': error.message}]
+            print(e, file=out)
+        document['problems'] = [e.problem.data(path)]
         return document
-    if note and not args.json:
-        common.say(f'{path}: {note}')
     report = check(path, schema, text)
     others = []
     found = (storages.find(report.loaded.config, others) if report.loaded
@@ -100,13 +86,13 @@ def _check_file(path, args, out):
         'notes': [n.data(path) for n in report.notes],
         'storages': [{'label': label, 'summary': storages.summary(opener)}
                      for label, opener in found],
-        'not_checked': others})
+        'not_checked': [client.label for client in others]})
     if args.json:
         return document
     for problem in report.problems:
-        print(problem.text(path), file=out)
+        print(problem.text(), file=out)
     for item in report.notes:
-        common.say(item.text(path).replace(': ', ': warning: ', 1))
+        common.say(item.text().replace(': ', ': warning: ', 1))
     if report.more:
         print(f'{path}: stopped after {len(report.problems)} problems; fix '
               f'these and run check again', file=out)
@@ -114,24 +100,19 @@ def _check_file(path, args, out):
         return document
     for message in report.warnings:
         common.say(f'{path}: warning: {message}')
-    line = f'{path}: ok, {_counted(len(found), "clientstorage")}'
+    line = f'{path}: ok, {common.counted(len(found), "clientstorage")}'
     if report.warnings:
-        line += f', {_counted(len(report.warnings), "warning")}'
+        line += f', {common.counted(len(report.warnings), "warning")}'
     print(line, file=out)
     if found:
         for row in common.columns([['  ' + label] + storages.summary(opener)
                                    for label, opener in found]):
             print(row, file=out)
-    for label in others:
-        print(f'  {label}: not checked: {storages.other_client(label)}',
-              file=out)
+    for client in others:
+        print(f'  {client.label}: not checked: {client.move}', file=out)
     if args.offline:
         print(f'  ({common.OFFLINE_NOTE})', file=out)
     return document
-
-
-def _counted(count, noun):
-    return f'{count} {noun}{"" if count == 1 else "s"}'
 
 
 # The section headers of a PasteDeploy file (the .ini that Zope's
@@ -144,8 +125,8 @@ _ZOPE_CONF = re.compile(r'^zope_conf\s*[=:]\s*(\S.*?)\s*$',
 
 
 def _refuse_paste_deploy(path, text):
-    """Raise a ``ConfigurationError`` at the first section of a
-    PasteDeploy file, naming the zope.conf its ``zope_conf`` names."""
+    """Raise a ``LoadError`` at the first section of a PasteDeploy file,
+    naming the zope.conf its ``zope_conf`` names."""
     section = _PASTE_SECTION.search(text)
     if section is None:
         return
@@ -156,34 +137,10 @@ def _refuse_paste_deploy(path, text):
         what = f'check the zope.conf it names: zeoconf check {zope_conf}'
     else:
         what = 'check the zope.conf of its Zope application instead'
-    raise ZConfig.ConfigurationSyntaxError(
+    raise common.LoadError(Problem(
+        common.file_url(path), text.count('\n', 0, section.start()) + 1,
         f'this is a PasteDeploy file (the .ini that runwsgi reads), not a '
-        f'ZConfig configuration; {what}',
-        'file://' + os.path.abspath(path),
-        text.count('\n', 0, section.start()) + 1)
-
-
-@dataclasses.dataclass
-class Problem:
-    """One problem: ``url`` and ``line`` (None when unknown), ``message``
-    and ``key`` (the key at fault, where there is one)."""
-
-    url: str
-    line: int
-    message: str
-    key: str = None
-
-    def text(self, filename=None):
-        """``FILE:LINE: message``."""
-        where = common.display_path(self.url) or filename or '<config>'
-        if self.line:
-            return f'{where}:{self.line}: {self.message}'
-        return f'{where}: {self.message}'
-
-    def data(self, filename=None):
-        """As JSON-able data (docs/cli.md)."""
-        return {'file': common.display_path(self.url) or filename,
-                'line': self.line, 'key': self.key, 'message': self.message}
+        f'ZConfig configuration; {what}'))
 
 
 @dataclasses.dataclass
@@ -203,42 +160,40 @@ class Report:
 def check(path, schema, text=None, limit=MAX_PROBLEMS):
     """Every problem of the configuration file at *path* (whose *text*
     was read already, or is read here): a :class:`Report`."""
-    url = 'file://' + os.path.abspath(path)
     if text is None:
         try:
             text = loader.read_text(path)
         except ZConfig.ConfigurationError as e:
-            return Report([_problem(e, url)], False)
+            return Report([Problem.of(e, common.file_url(path))], False)
     problems, blank, included, loaded = [], {}, {}, None
     while True:
-        reading = loader.Loader(schema, blank, allow_marks=True)
         try:
-            with common.collecting_warnings() as warnings:
-                loaded = loader.load_text(text, schema, url, reading)
-        except ZConfig.ConfigurationError as raw:
+            loaded, warnings = common.load(text, schema, path, blank,
+                                           allow_marks=True)
+        except common.LoadError as failed:
+            reading, error = failed.reading, failed.problem
             for read, where in reading.included.items():
                 included.setdefault(read, where)
-            error = hints.explain(raw, reading.texts)
             if words.unclosed_section(error):
-                problems.append(_unclosed(error, reading.texts, url,
-                                          problems))
+                problems.append(_unclosed(error, reading.texts, problems))
                 break
             line = _line_of(error, reading.texts)
-            lines = _read_on(error, raw, line, reading.texts, blank)
+            lines = _read_on(error, failed.error, line, reading.texts, blank)
             key = _key(reading.located, line)
             if not lines:
                 # No line to step over: reported when it is the only
                 # problem; after others it may be their consequence.
                 if not problems:
-                    problems.append(_problem(error, url, key))
+                    problems.append(dataclasses.replace(error, key=key))
                 break
             if not _consequence(error, line, reading, blank, problems):
-                problems.append(Problem(error.url, error.lineno, _unstood(
-                    error, reading.texts, blank), key))
+                problems.append(dataclasses.replace(error, key=key, message=(
+                    _unstood(error, reading.texts, blank))))
             blank.setdefault(error.url, {}).update(lines)
             if len(problems) >= limit:
                 return Report(_ordered(problems, included), True)
             continue
+        reading = loaded.loader
         for marked in reading.marked:
             problems.append(Problem(marked, 1, loader.BOM_MESSAGE))
         break
@@ -253,16 +208,10 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
                   _ordered(notes, included), warnings if loaded else [])
 
 
-def _problem(error, url, key=None):
-    return Problem(error.url or url, getattr(error, 'lineno', None),
-                   error.message, key)
-
-
-def _line_of(error, texts):
-    """The scanned line *error* points to, or None."""
-    lineno = getattr(error, 'lineno', None)
-    if lineno and error.url in texts:
-        return scan(texts[error.url]).line(lineno)
+def _line_of(problem, texts):
+    """The scanned line *problem* is at, or None."""
+    if problem.line and problem.url in texts:
+        return scan(texts[problem.url]).line(problem.line)
     return None
 
 
@@ -348,25 +297,25 @@ def _unstood(error, texts, blank):
     """*error*'s message with the stand-in server named as it was
     written: the last stand-in line before the error in its file."""
     stand_ins = [number for number, text in blank.get(error.url, {}).items()
-                 if text and number <= error.lineno]
+                 if text and number <= error.line]
     if _STAND_IN not in error.message or not stand_ins:
         return error.message
     written = scan(texts[error.url]).line(max(stand_ins)).value
     return error.message.replace(_STAND_IN, written)
 
 
-def _unclosed(error, texts, url, problems):
+def _unclosed(error, texts, problems):
     """The problem of a file that ends inside a section: at the line of
     the innermost section left open."""
     left_open = [section for section in scan(texts.get(error.url, ''))
                  .sections if section.end is None]
     if not left_open:
-        return _problem(error, url)
+        return error
     section = left_open[-1]
     # Listed by its line, which may come before theirs: not "above".
     after = ('; it may come from the other problems: fix them first'
              if problems else '')
-    return Problem(error.url or url, section.start, (
+    return Problem(error.url, section.start, (
         f'{section.header} is not closed: the file ends inside it; add '
         f'</{section.type}>{after}'))
 
@@ -377,14 +326,9 @@ def _inline_comments(url, text):
     if not re.search(r'\S[^\S\n]+#', text):     # before a scan
         return
     for line in scan(text).lines:
-        if line.kind == 'key' and re.search(r'\s#', line.value):
-            secret = line.name in keys.SECRET_KEYS
-            held = ('a # after white space' if secret
-                    else repr(line.value[line.value.index('#'):]))
-            yield Problem(url, line.number, (
-                f'the value of {line.name} holds {held}: ZConfig comments '
-                f'stand on lines of their own, so it is part of the value'
-                f'{" (not shown)" if secret else ""}'), line.name)
+        note = hints.inline_comment(line)
+        if note:
+            yield Problem(url, line.number, note, line.name)
 
 
 def _ordered(problems, included):

@@ -5,9 +5,11 @@ Control and format characters are written escaped (``\\x1b``,
 """
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
+import pathlib
 import sys
 import threading
 import unicodedata
@@ -26,53 +28,67 @@ SCHEMA_HELP = ('schema to read the file with: zodb (ZODB.config), storage '
                "(Zope's zope.conf) or a schema file; by default chosen by "
                'what the file reads like')
 
-# What --offline leaves out.
-OFFLINE_LEFT_OUT = ('tls-files', 'cache-path', 'blob-dir', 'var',
-                    'password-function', 'include-urls')
-OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
-                '(certificate, key, authenticate), the cache-path, '
-                'blob-dir and var directories, the password-function '
-                '(not imported), the existing-* paths of the schema; every '
-                'value was converted and every rule across keys checked')
+# What --offline leaves out: as check --json names it, and in words.
+OFFLINE_LEFT_OUT = {
+    'tls-files': 'the TLS files (certificate, key, authenticate)',
+    'cache-path': 'the directory of cache-path',
+    'blob-dir': 'blob-dir',
+    'var': 'var',
+    'password-function': 'the password-function (not imported)',
+    'include-urls': 'the URLs of %include (not fetched)',
+}
+OFFLINE_NOTE = ('offline: not looked at on this machine: '
+                + ', '.join(OFFLINE_LEFT_OUT.values())
+                + ', the existing-* paths of the schema; every value was '
+                'converted and every rule across keys checked')
+
+
+@dataclasses.dataclass
+class Problem:
+    """A problem of a file: ``message``, at ``line`` (None when unknown)
+    of the file at ``url`` (None when the message names it or is not of a
+    file), and ``key``, the key at fault where there is one."""
+
+    url: str
+    line: int
+    message: str
+    key: str = None
+
+    @classmethod
+    def of(cls, error, url):
+        """What a ``ZConfig.ConfigurationError`` says, in the file at *url*
+        unless it names another."""
+        return cls(error.url or url, getattr(error, 'lineno', None),
+                   error.message)
+
+    def text(self):
+        """``FILE:LINE: message``."""
+        where = loader.file_of(self.url)
+        if where and self.line:
+            return f'{where}:{self.line}: {self.message}'
+        return f'{where}: {self.message}' if where else self.message
+
+    def data(self, path=None):
+        """As JSON-able data (docs/cli.md): the file named, else *path*."""
+        return {'file': loader.file_of(self.url) or path, 'line': self.line,
+                'key': self.key, 'message': self.message}
 
 
 class LoadError(Exception):
-    """A file that cannot be loaded: ``str`` is FILE:LINE: message, with
-    ``message`` and ``line`` (None when none) apart."""
+    """A file that cannot be loaded: its :class:`Problem` (or a message
+    that names the file; ``str`` is its text), ZConfig's ``error`` and,
+    when it failed to parse, the ``reading`` ``zeoconf.loader.Loader``."""
 
-    def __init__(self, text, message=None, line=None):
-        super().__init__(text)
-        self.message = text if message is None else message
-        self.line = line
-
-
-def display_path(url):
-    """A file's URL as shown: relative to the working directory inside it."""
-    if not url or not url.startswith('file:'):
-        return url or None
-    path = loader.file_of(url)
-    relative = os.path.relpath(path)
-    return path if relative.startswith('..') else relative
+    def __init__(self, problem, error=None, reading=None):
+        if isinstance(problem, str):
+            problem = Problem(None, None, problem)
+        super().__init__(problem.text())
+        self.problem, self.error, self.reading = problem, error, reading
 
 
-def describe(error, filename=None):
-    """``FILE:LINE: message`` for a ``ZConfig.ConfigurationError``."""
-    message = getattr(error, 'message', None) or str(error)
-    lineno = getattr(error, 'lineno', None) or 0
-    where = display_path(getattr(error, 'url', None)) or filename or \
-        '<config>'
-    if lineno > 0:
-        return f'{where}:{lineno}: {message}'
-    return f'{where}: {message}'
-
-
-def load_error(error, path):
-    """A :class:`LoadError` for a ConfigurationError met reading *path*."""
-    message = getattr(error, 'message', None) or str(error)
-    line = getattr(error, 'lineno', None) or None
-    if line is None and message.startswith((f'{path} ', f'{path}: ')):
-        return LoadError(message)       # names the file already
-    return LoadError(describe(error, path), message, line)
+def file_url(path):
+    """The URL of the file at *path*, as the commands load it."""
+    return pathlib.Path(os.path.abspath(path)).as_uri()
 
 
 @contextlib.contextmanager
@@ -96,29 +112,51 @@ def collecting_warnings():
         logger.removeFilter(collect)
 
 
-def load(path, schema_name=None, offline=False, env_file=None, quiet=False):
-    """``(Loaded, warnings)`` for *path*, read with the variables of
-    *env_file* set; *quiet*: the schema chosen is not said."""
-    with environment(read_env_file(env_file)):
-        try:
-            text = loader.read_text(path)
-            schema, note = schemas.choose(schema_name, text, offline)
-        except ZConfig.ConfigurationError as e:
-            if getattr(e, 'url', None) is None:
-                raise LoadError(e.message) from None    # the schema's own
-            raise load_error(e, path) from None
-        if note and not quiet:
-            say(f'{path}: {note}')
-        url = 'file://' + os.path.abspath(path)
-        try:
-            with collecting_warnings() as warnings:
-                loaded = loader.load_text(text, schema, url)
-        except ZConfig.ConfigurationError as e:
-            raise load_error(hints.explain(e, {url: text}), path) from None
-        except Exception as e:
-            # Not the promised ConfigurationError: a bug, said as one.
-            raise LoadError(f'{path}: {loader.internal_error(e)}') from None
+def read(path, schema_name=None, offline=False, quiet=False):
+    """``(text, schema, note)``: the text of the file at *path*, the schema
+    *schema_name* names (None: the one the text reads like) and a note that
+    says which, said on standard error unless *quiet*. A
+    :class:`LoadError` when either cannot be read."""
+    try:
+        text = loader.read_text(path)
+        schema, note = schemas.choose(schema_name, text, offline)
+    except ZConfig.ConfigurationError as e:
+        # Said without the file's name unless at a line: a file that
+        # cannot be read is named by the message, a schema too.
+        line = getattr(e, 'lineno', None)
+        raise LoadError(Problem(e.url if line else None, line, e.message),
+                        e) from None
+    if note and not quiet:
+        say(f'{path}: {note}')
+    return text, schema, note
+
+
+def load(text, schema, path, blank=None, allow_marks=False):
+    """``(Loaded, warnings)``: configuration *text* of the file at *path*
+    loaded with *schema*, the lines of *blank* read as other text and a
+    byte order mark allowed with *allow_marks* (see
+    ``zeoconf.loader.Loader``). A :class:`LoadError`, with a hint where one
+    helps, when it does not load."""
+    url = file_url(path)
+    reading = loader.Loader(schema, blank, allow_marks)
+    try:
+        with collecting_warnings() as warnings:
+            loaded = loader.load_text(text, schema, url, reading)
+    except ZConfig.ConfigurationError as e:
+        problem = Problem.of(hints.explain(e, reading.texts), url)
+        raise LoadError(problem, e, reading) from None
     return loaded, warnings
+
+
+def add_offline_argument(parser, more=''):
+    """``--offline``, for every command that reads a file; *more* ends
+    its help."""
+    parser.add_argument(
+        '--offline', action='store_true', help=(
+            'review a configuration meant for another machine: convert '
+            'every value and check every rule, but look at nothing on this '
+            'one (TLS files, cache and blob paths, password functions, the '
+            f'existing-* paths of Zope){more}'))
 
 
 def add_env_file_argument(parser):
@@ -221,6 +259,11 @@ def say(text):
 def print_json(data, out):
     """*data* as indented JSON, written at once."""
     out.write(json.dumps(data, indent=2) + '\n')
+
+
+def counted(number, noun):
+    """``1 storage``, ``2 storages``."""
+    return f'{number} {noun}{"" if number == 1 else "s"}'
 
 
 def columns(rows):

@@ -65,7 +65,8 @@ def _exercise(title, server, directory, out, certs=None):
     with open(path, 'w') as f:
         f.write(first_text)
     say('zeoconf show --only-set client-1.conf:')
-    loaded, _ = common.load(path)
+    text, schema, _ = common.read(path)
+    loaded, _ = common.load(text, schema, path)
     for label, opener in storages.find(loaded.config):
         for line in show.show_lines(show.describe(opener, loaded, label),
                                     only_set=True):

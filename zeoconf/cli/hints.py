@@ -12,13 +12,18 @@ from zeoconf import keys, loader
 from zeoconf.cli import words
 from zeoconf.cli.scanner import scan
 
-__all__ = ['explain', 'not_configuration', 'IMPORT_COLLISION']
+__all__ = ['explain', 'not_configuration', 'inline_comment',
+           'IMPORT_COLLISION', 'EMPTY_SSL']
 
 IMPORT_COLLISION = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
     "configuration: both define the section types clientstorage and ssl. "
     "Remove '%import ZEO' (zeoconf accepts every key of ZEO's "
     "<clientstorage>)")
+EMPTY_SSL = ("ZEO's own component refuses an empty <ssl>, although its "
+             "documentation shows one; zeoconf reads it as documented")
+_COMMENTS = ('ZConfig comments stand on lines of their own, so it is part '
+             'of the value')
 _ENCLOSING = ('zodb', 'zodb_db')
 _ZOPE_CONF = ("this reads like a zope.conf: read it with Zope's schema "
               "(zeoconf check --schema zope FILE)")
@@ -64,9 +69,7 @@ def _hint(error, scanned, line):
         return 'did you mean cache-size-bytes?'
     if (section is not None and section.type == 'ssl'
             and not scanned.keys(section) and _imports(scanned, 'zeo')):
-        return ("ZEO's own component refuses an empty <ssl>, although its "
-                "documentation shows one; zeoconf reads it as documented: "
-                "run zeoconf migrate, or write %import zeoconf")
+        return f'{EMPTY_SSL}: run zeoconf migrate, or write %import zeoconf'
     name = words.no_replacement(error)
     suggestion = name and _braced(name, scanned)
     if suggestion:
@@ -76,14 +79,27 @@ def _hint(error, scanned, line):
                 '<zodb NAME> section of its own, or remove one')
     if line is None or line.kind != 'key':
         return None
-    if re.search(r'\s#', line.value) and line.name not in keys.SECRET_KEYS:
-        return ('ZConfig comments stand on lines of their own: the text '
-                'from # on was read as part of the value')
+    note = inline_comment(line)
+    if note:
+        return note
     if (line.name == 'cache-size' and section is not None
             and section.type in _ENCLOSING and words.not_an_integer(error)):
         return (f'cache-size of <{section.type}> counts objects; bound '
                 f'the object cache in bytes with cache-size-bytes')
     return None
+
+
+def inline_comment(line):
+    """What to say of a key *line* whose value holds ``#`` after white
+    space, which ZConfig reads as part of the value; None for any other."""
+    found = re.search(r'\s#', line.value) if line.kind == 'key' else None
+    if found is None:
+        return None
+    if line.name in keys.SECRET_KEYS:
+        return (f'the value of {line.name} holds a # after white space: '
+                f'{_COMMENTS} (not shown)')
+    return (f'the value of {line.name} holds '
+            f'{line.value[found.end() - 1:]!r}: {_COMMENTS}')
 
 
 def _braced(name, scanned):
@@ -122,10 +138,10 @@ def _instead(error, url, scanned):
         # ZConfig quotes the line, and would quote each line after it: of
         # a key file, the key.
         return ZConfig.ConfigurationSyntaxError(
-            f'{common_name(url)} is not a configuration file: its first '
-            f'line is no key, section or directive of ZConfig (a key or a '
-            f'certificate, a file of another format?); its lines are not '
-            f'shown', url, error.lineno)
+            f'{loader.file_of(url) or "the file"} is not a configuration '
+            f'file: its first line is no key, section or directive of '
+            f'ZConfig (a key or a certificate, a file of another format?); '
+            f'its lines are not shown', url, error.lineno)
     if words.missing_section(error) == 'zodb.database' and not any(
             s.type in _ENCLOSING for s in scanned.sections):
         what = ('the file is empty' if _first_line(scanned) is None
@@ -135,13 +151,6 @@ def _instead(error, url, scanned):
             f'storage; write %import zeoconf, then <zodb>, and in it '
             f'<clientstorage> with a server line (see docs/cli.md)', url)
     return None
-
-
-def common_name(url):
-    """The file name of *url* as a message names it."""
-    if url and url.startswith('file://'):
-        return url[len('file://'):].rsplit('/', 1)[-1]
-    return url or 'the file'
 
 
 def explain(error, texts):

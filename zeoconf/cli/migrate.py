@@ -1,34 +1,31 @@
 """``zeoconf migrate``: from ``%import ZEO`` and ``<zeoclient>`` to zeoconf.
 
 :func:`migrate_text` rewrites the text, keeping every other line byte for
-byte; :func:`find_clients` and :func:`compare` prove, without connecting,
-that the original parsed with its own component and the result parsed
-with zeoconf give ClientStorage the same arguments; :func:`migrate_file`
-is the command. No password is ever shown: password lines are dropped by
-line number and key name, and a ``%define`` only they used goes too.
+byte; :func:`compare` proves, without connecting, that the original parsed
+with its own component and the result parsed with zeoconf give
+ClientStorage the same arguments; :func:`migrate_file` is the command. No
+password is ever shown: password lines are dropped by line number and key
+name, and a ``%define`` only they used goes too.
 """
 
 import dataclasses
 import inspect
+import io
 import os
-import pathlib
 import re
 import stat
 import sys
 from typing import NamedTuple
 
-import ZConfig
-
-from zeoconf import loader, openers
-from zeoconf.cli import common, files, hints, schemas
-from zeoconf.cli.scanner import fed, references, scan, split_lines
-from zeoconf.cli.storages import clients, numbered, path_label
+from zeoconf import openers
+from zeoconf.cli import common, files, hints
+from zeoconf.cli.scanner import fed, references, scan
+from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
-from zeoconf.openers import ClientStorageOpener
 
-__all__ = ['migrate_text', 'Migration', 'Dropped', 'Client', 'Difference',
-           'find_clients', 'compare', 'run', 'migrate_file', 'add_arguments',
+__all__ = ['migrate_text', 'Migration', 'Dropped', 'Difference',
+           'compare', 'run', 'migrate_file', 'add_arguments',
            'DROPPED_KEYS']
 
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
@@ -100,7 +97,9 @@ def migrate_text(text):
     ``<zeoclient>``, comes back unchanged.
     """
     scanned = scan(text)
-    lines = split_lines(text)       # numbered as scan() and ZConfig number
+    # The lines as scan() and ZConfig number them: a form feed, a lone \r
+    # or a Unicode line separator ends none.
+    lines = io.StringIO(text).readlines()
     imports = scanned.directives('import')
     zeo_imports = [line.number for line in imports
                    if line.value.strip() == 'ZEO']
@@ -194,71 +193,42 @@ def _drop_definitions(scanned, dropped, gone):
                 number in gone for number in users.get(name, ())))]
 
 
-# Finding the ZEO client storages of a parsed configuration.
+# What each component passes ClientStorage.
 
-class Client:
-    """A ZEO client section of a parsed configuration.
-
-    ``kind``: ``'zeoclient'`` (ZODB's), ``'ZEO'`` (``%import ZEO``'s
-    ``<clientstorage>``) or ``'zeoconf'``; ``path``: the ``(type, name)``
-    of each enclosing section, this one last; ``section``: the parsed
-    section; ``label``: the path as people read it, numbered when alike.
-    """
-
-    def __init__(self, kind, path, section):
-        self.kind, self.path, self.section = kind, tuple(path), section
-        self.label = path_label(self.path)
-
-    def kwargs(self):
-        """The keyword arguments the section's own component opens
-        ClientStorage with, ``addr`` included: zeoconf's ``kwargs()``, or
-        what the ``open()`` of ``ZODB.config.ZEOClient`` or
-        ``ZEO.zconfig.ClientStorageConfig`` passes, but ``username``,
-        ``password`` and ``realm`` (ClientStorage ignores them, and a
-        password is never handed around)."""
-        c = self.section
-        if self.kind == 'zeoconf':
-            return c.kwargs()
-        kwargs = {
-            'addr': [server.address for server in c.server],
-            'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
-            'storage': c.storage, 'cache_size': c.cache_size,
-            'name': c.name, 'read_only': c.read_only,
-            'read_only_fallback': c.read_only_fallback,
-        }
-        for name in ('blob_cache_size', 'blob_cache_size_check',
-                     'client_label'):
-            if getattr(c, name) is not None:    # passed only when set
-                kwargs[name] = getattr(c, name)
-        if self.kind == 'zeoclient':
-            # ZODB passes its compatibility keys as they are.
-            kwargs.update(
-                client=c.client, var=c.var, wait=c.wait,
-                min_disconnect_poll=c.min_disconnect_poll,
-                max_disconnect_poll=c.max_disconnect_poll,
-                drop_cache_rather_verify=c.drop_cache_rather_verify)
-        else:
-            kwargs.update(cache=c.cache_path, server_sync=c.server_sync,
-                          wait_timeout=c.wait_timeout)
-            if c.ssl:   # ZEO's <ssl> converts to (context, server_hostname)
-                kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
-        return kwargs
-
-
-def find_clients(config):
-    """Every ZEO client section of a parsed *config*, as :class:`Client`,
-    in the order of the schema (the same before and after migration)."""
-    found = []
-    for path, section in clients(config):
-        if isinstance(section, ClientStorageOpener):
-            kind, own = 'zeoconf', ('clientstorage', section.name)
-        else:
-            own = (section.getSectionType(), section.getSectionName())
-            kind = 'zeoclient' if own[0] == 'zeoclient' else 'ZEO'
-        found.append(Client(kind, path + (own,), section))
-    for client, label in zip(found, numbered([c.label for c in found])):
-        client.label = label
-    return found
+def _kwargs(client):
+    """The keyword arguments the section of *client*, a
+    ``storages.Client``, opens ClientStorage with, ``addr`` included:
+    zeoconf's ``kwargs()``, or what the ``open()`` of
+    ``ZODB.config.ZEOClient`` or ``ZEO.zconfig.ClientStorageConfig``
+    passes, but ``username``, ``password`` and ``realm`` (ClientStorage
+    ignores them, and a password is never handed around)."""
+    c = client.section
+    if client.kind == 'zeoconf':
+        return c.kwargs()
+    kwargs = {
+        'addr': [server.address for server in c.server],
+        'blob_dir': c.blob_dir, 'shared_blob_dir': c.shared_blob_dir,
+        'storage': c.storage, 'cache_size': c.cache_size,
+        'name': c.name, 'read_only': c.read_only,
+        'read_only_fallback': c.read_only_fallback,
+    }
+    for name in ('blob_cache_size', 'blob_cache_size_check',
+                 'client_label'):
+        if getattr(c, name) is not None:    # passed only when set
+            kwargs[name] = getattr(c, name)
+    if client.kind == 'zeoclient':
+        # ZODB passes its compatibility keys as they are.
+        kwargs.update(
+            client=c.client, var=c.var, wait=c.wait,
+            min_disconnect_poll=c.min_disconnect_poll,
+            max_disconnect_poll=c.max_disconnect_poll,
+            drop_cache_rather_verify=c.drop_cache_rather_verify)
+    else:
+        kwargs.update(cache=c.cache_path, server_sync=c.server_sync,
+                      wait_timeout=c.wait_timeout)
+        if c.ssl:   # ZEO's <ssl> converts to (context, server_hostname)
+            kwargs['ssl'], kwargs['ssl_server_hostname'] = c.ssl
+    return kwargs
 
 
 # Comparing.
@@ -280,10 +250,6 @@ class Difference:
     effect: str
     line: int = None
 
-
-_ORIGIN = {'zeoclient': "ZODB's <zeoclient>",
-           'ZEO': "ZEO's <clientstorage>",
-           'zeoconf': 'zeoconf'}
 
 # The arguments compared, in the order they are reported.
 _COMPARED = ('addr', 'storage', 'name', 'cache', 'cache_size', 'blob_dir',
@@ -438,7 +404,7 @@ def _explain(name, before, after, written, origin):
 
 
 def compare(original, migrated, lines=None, leave_out=()):
-    """The :class:`Difference` list of two :class:`Client` lists, matched
+    """The :class:`Difference` list of two ``storages.clients()``, matched
     in order; *lines*: the line of each original's section (or None);
     *leave_out*: arguments not compared."""
     if len(original) != len(migrated) or any(
@@ -456,8 +422,8 @@ def compare(original, migrated, lines=None, leave_out=()):
     found = []
     for one, other, line in zip(original, migrated,
                                 lines or [None] * len(original)):
-        origin = _ORIGIN[one.kind]
-        was, now = one.kwargs(), other.kwargs()
+        origin = one.origin
+        was, now = _kwargs(one), _kwargs(other)
         before = _view(one.kind, was, defaults)
         after = _view(other.kind, now, defaults)
         for name in _COMPARED:
@@ -530,12 +496,8 @@ _SAID = {
                     'storages as the original (see above)'),
 }
 
-_OFFLINE_NOTE = ('offline: not looked at on this machine: the TLS files '
-                 '(certificate, key, authenticate), the cache-path, '
-                 'blob-dir and var directories, the password-function (not '
-                 'imported); not compared: ssl and ssl_server_hostname (the '
-                 'SSLContext needs the TLS files)')
-
+_INCLUDE = ('%include {}: included files are not rewritten; migrate them '
+            'on their own')
 _ORIG_EXISTS = ('{0}.orig already exists: not overwriting it (move it away '
                 'to migrate {0} again)')
 
@@ -552,7 +514,7 @@ def _section_line(loaded, client, scanned):
         section = section.config
     found = [number for where in loaded.loader.positions(section).values()
              for number, url in where if url == loaded.url]
-    holder = scanned.section_at(min(found)) if found else None
+    holder = scanned.line(min(found)).section if found else None
     return holder.start if holder else None
 
 
@@ -565,15 +527,15 @@ def _renumber(message, migration):
     return re.sub(r'(\bline )(\d+)', original, message)
 
 
-def _in_original(error, migration, url, path):
-    """``FILE:LINE: message`` for *error* of a parse of the migrated text,
-    at the original's line (an error in an included file as it is)."""
-    if getattr(error, 'url', None) in (None, url):
-        lineno = getattr(error, 'lineno', None)
-        error = ZConfig.ConfigurationSyntaxError(
-            _renumber(error.message, migration), url,
-            lineno and (migration.original_line(lineno) or lineno))
-    return common.describe(error, path)
+def _in_original(problem, migration, url):
+    """*problem* of a parse of the migrated text, at the original's line
+    (one of an included file as it is)."""
+    if problem.url != url:
+        return problem
+    line = problem.line and (migration.original_line(problem.line)
+                             or problem.line)
+    return dataclasses.replace(problem, line=line, message=_renumber(
+        problem.message, migration))
 
 
 def _changes(migration):
@@ -590,8 +552,7 @@ def _changes(migration):
     said += [(number, f'kept %define {name}: a dropped line used it, and '
               f'so do lines {", ".join(map(str, users))}')
              for number, name, users in migration.kept_defines]
-    said += [(number, f'%include {target}: included files are not '
-              f'rewritten; migrate them on their own')
+    said += [(number, _INCLUDE.format(target))
              for number, target in migration.includes]
     return sorted(said, key=lambda item: item[0])
 
@@ -613,7 +574,7 @@ def _say_comparison(differences, clients, lines, say):
         if client.kind == 'zeoconf':
             said = f"already zeoconf's, {said}"
         else:
-            said = f'{_ORIGIN[client.kind]} and zeoconf resolve to {said}'
+            said = f'{client.origin} and zeoconf resolve to {said}'
         say(f'{client.label}: {said}' + ''.join(
             f'\n  {d.argument}: {d.original} -> {d.migrated} '
             f'({_SAID[d.effect][1]}): {d.reason}' for d in found), line)
@@ -699,11 +660,8 @@ def add_arguments(parser):
     parser.add_argument('--write', action='store_true',
                         help='replace FILE, keeping the original as '
                              'FILE.orig (default: print the result)')
-    parser.add_argument('--offline', action='store_true',
-                        help='review a file meant for another machine: look '
-                             'at nothing on this one (TLS files, cache and '
-                             'blob directories, password functions); the '
-                             '<ssl> settings are then not compared')
+    common.add_offline_argument(
+        parser, '; the <ssl> settings are then not compared')
 
 
 NAME = 'migrate'
@@ -748,9 +706,12 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
 
     read_state = _state(path)
     try:
-        text = loader.read_text(path)
-    except ZConfig.ConfigurationError as e:
-        err.write(f'{e.message}\n')     # it names the file
+        text, schema, note = common.read(path, schema, offline, quiet=True)
+    except common.LoadError as e:
+        if e.error.url is None:
+            say(e)      # the schema's problem, said with the file
+        else:
+            err.write(f'{e}\n')
         return 1
     migration = migrate_text(text)
     if not migration.changed:
@@ -759,8 +720,7 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
              'no %import ZEO and no <zeoclient> section') +
             ': nothing to change')
         for number, target in migration.includes:
-            say(f'%include {target}: included files are not looked at; '
-                f'migrate them on their own', number)
+            say(_INCLUDE.format(target), number)
         if write:
             say('not written')
         else:
@@ -769,39 +729,29 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     if write and os.path.lexists(path + '.orig'):
         err.write(_ORIG_EXISTS.format(path) + '\n')
         return 1
-    try:
-        schema, note = schemas.choose(schema, text, offline)
-    except ZConfig.ConfigurationError as e:
-        say(e.message)
-        return 1
     if note:
         say(note)
-    url = pathlib.Path(os.path.abspath(path)).as_uri()
+    url = common.file_url(path)
     scanned = scan(text)
-    reading = loader.Loader(schema, {url: _ssl_lines(scanned)
-                                     if offline else {}})
     try:
         try:
-            original = loader.load_text(text, schema, url, reading)
-        except ZConfig.ConfigurationError as e:
-            empty = _empty_ssl(scanned, getattr(e, 'lineno', None))
+            original, _ = common.load(text, schema, path, {
+                url: _ssl_lines(scanned) if offline else {}})
+        except common.LoadError as e:
+            empty = _empty_ssl(scanned, e.problem.line)
             if empty is None:
-                err.write(common.describe(hints.explain(e, reading.texts),
-                                          path) + '\n')
+                err.write(f'{e}\n')
                 return 1
-            # ZEO's component refuses the empty <ssl> its documentation
-            # shows; zeoconf reads it as documented: nothing to compare.
-            say("the original never opens: ZEO's component refuses an "
-                "empty <ssl> (its documentation shows one); zeoconf reads "
-                "it as documented: TLS, the server verified against the "
-                "system's CAs", empty)
+            # zeoconf reads it as documented: nothing to compare.
+            say(f"the original never opens: {hints.EMPTY_SSL}: TLS, the "
+                f"server verified against the system's CAs", empty)
             original = None
         try:
-            with common.collecting_warnings() as warnings:
-                result = loader.load_text(migration.text, schema, url)
-        except ZConfig.ConfigurationError as e:
-            err.write(f'{_in_original(e, migration, url, path)} (after '
-                      f'migration: zeoconf refuses it; {path} is unchanged)\n')
+            result, warnings = common.load(migration.text, schema, path)
+        except common.LoadError as e:
+            err.write(f'{_in_original(e.problem, migration, url).text()} '
+                      f'(after migration: zeoconf refuses it; {path} is '
+                      f'unchanged)\n')
             return 1
     except Exception as e:      # a bug of zeoconf's, named by its type
         say(internal_error(e))
@@ -819,11 +769,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
         say(f'zeoconf: {_renumber(warning, migration)}')
     verdict = 'same'
     if original is not None:
-        before = find_clients(original.config)
+        before = clients(original.config)
         lines = [_section_line(original, c, scanned) for c in before]
         leave_out = ('ssl', 'ssl_server_hostname') if offline else ()
         verdict = _say_comparison(compare(
-            before, find_clients(result.config), lines, leave_out), before,
+            before, clients(result.config), lines, leave_out), before,
             lines, say)
         for client, line in zip(before, lines):
             if _refused_by_zeo(client):
@@ -832,7 +782,8 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                     f'without a password; the migrated file drops both and '
                     f'opens', line)
         if offline:
-            say(_OFFLINE_NOTE)
+            say(f'{common.OFFLINE_NOTE}; not compared: ssl and '
+                f'ssl_server_hostname (the SSLContext needs the TLS files)')
         say('no ZEO client storage to compare' if not before
             and verdict == 'same' else _SAID[verdict][2])
     if verdict == 'unexplained':

@@ -28,7 +28,7 @@ import time
 from persistent.TimeStamp import TimeStamp
 
 from zeoconf.cli import common, files
-from zeoconf.cli.storages import find, other_client
+from zeoconf.cli.storages import find
 from zeoconf.datatypes import format_address
 
 __all__ = ['ping_storages', 'probe_server', 'server_stats', 'nagios',
@@ -78,11 +78,6 @@ _METRICS = (
     ('stores', 'stores', 'c', 'Object stores since the server started.'),
     ('conflicts', 'conflicts', 'c', 'Conflicts since the server started.'),
 )
-
-
-def _count(number, noun):
-    """``1 storage``, ``2 storages``."""
-    return f'{number} {noun}{"" if number == 1 else "s"}'
 
 
 def _left(deadline):
@@ -434,8 +429,9 @@ def ping_storages(storages, timeout, progress=None, light=False,
             finished.put((number, result))
 
     if progress is not None:
-        progress(f'ping: {_count(len(jobs), "server")} of '
-                 f'{_count(len(storages), "storage")}, {timeout:g}s at most')
+        progress(f'ping: {common.counted(len(jobs), "server")} of '
+                 f'{common.counted(len(storages), "storage")}, '
+                 f'{timeout:g}s at most')
     for number in range(min(len(jobs), MAX_THREADS)):
         # Daemon threads: one that a server holds past the deadline is
         # given up on, not waited for.
@@ -512,16 +508,21 @@ def _range(text):
 
 # Output formats.
 
+def _not_probed(client):
+    return f'{client.label}: not probed: {client.move}'
+
+
 def _usable(results):
     usable = sum(1 for s in results if s['usable'])
-    return f'{usable} of {_count(len(results), "storage")} usable'
+    return f'{usable} of {common.counted(len(results), "storage")} usable'
 
 
 def _table(results, others, file):
     """The text report."""
     if not results and others:
         return (f'{file}: no zeoconf clientstorage; '
-                f'{_count(len(others), "ZEO client section")} not probed\n')
+                f'{common.counted(len(others), "ZEO client section")} not '
+                f'probed\n')
     if not results:
         return f'{file}: no clientstorage\n'
     rows = [['STORAGE', 'SERVER', 'STATUS', 'MODE', 'LATENCY', 'DETAIL']]
@@ -561,7 +562,8 @@ def _nagios_text(text):
 
 
 def nagios(results, others, warning=None, critical=None):
-    """``(exit code, text)`` of a Nagios plugin for *results*."""
+    """``(exit code, text)`` of a Nagios plugin for *results* (and the
+    other components' clients, ``storages.Client``, *others*)."""
     alerts, details, times, counts = [], [], [], []   # alerts: (level, why)
     for storage in results:
         if not storage['usable']:
@@ -597,7 +599,7 @@ def nagios(results, others, warning=None, critical=None):
         summary = _usable(results)
     elif others:
         state = 3
-        summary = (f'{_count(len(others), "ZEO client section")} not '
+        summary = (f'{common.counted(len(others), "ZEO client section")} not '
                    "zeoconf's: nothing probed")
     else:
         summary = 'no clientstorage'
@@ -610,8 +612,7 @@ def nagios(results, others, warning=None, critical=None):
     if times:
         first += ' | ' + ' '.join(times)
     lines = [first] + [_nagios_text(line) for line in details]
-    lines += [_nagios_text(f'{label}: not probed: {other_client(label)}')
-              for label in others]
+    lines += [_nagios_text(_not_probed(client)) for client in others]
     if counts:
         # Each server has a line of details: the last takes the first.
         lines[-1] += ' | ' + counts[0]
@@ -672,15 +673,12 @@ DESCRIPTION = (
     'read-only or writable, and the round trip of one ZEO call, as a '
     'table, JSON, a Nagios plugin or Prometheus metrics. Progress goes to '
     'standard error.')
-# For zeoconf.cli; EPILOG, which add_arguments sets, says more.
 EXIT_CODES = ('every storage has a usable server',
-              'a storage none of whose servers is usable (2: the file '
-              'cannot be read)')
-EPILOG = """\
-exit codes:
-  0  every storage has a usable server
-  1  a storage none of whose servers is usable
-  2  wrong command-line usage, or a configuration that cannot be read
+              'a storage none of whose servers is usable',
+              'wrong command-line usage, or a configuration that cannot be '
+              'read')
+# Added to the exit codes of EXIT_CODES in --help.
+NAGIOS_EPILOG = """\
 exit codes with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   OK        every storage has a usable server, every threshold holds
   WARNING   a server is not usable (another is), a read-only fallback is
@@ -703,15 +701,7 @@ def _seconds(text):
     return value
 
 
-def add_arguments(parser):
-    """Add ping's arguments to its subparser *parser*."""
-    parser.epilog = EPILOG
-    parser.add_argument('file', metavar='FILE', help='a configuration file')
-    parser.add_argument('--schema', help=common.SCHEMA_HELP)
-    common.add_env_file_argument(parser)
-    parser.add_argument('--timeout', type=_seconds, default=5.0,
-                        metavar='S', help='seconds the whole ping may take, '
-                        'every server probed at once (default 5)')
+def _add_format_arguments(parser):
     parser.add_argument('--format', default='text', metavar='FORMAT',
                         choices=('text', 'json', 'nagios', 'prometheus'),
                         help='text (default), json, nagios (a plugin\'s '
@@ -720,6 +710,18 @@ def add_arguments(parser):
     parser.add_argument('--json', dest='format', action='store_const',
                         const='json', help='short for --format json (see '
                         'docs/cli.md for its shape)')
+
+
+def add_arguments(parser):
+    """Add ping's arguments to its subparser *parser*."""
+    parser.epilog += NAGIOS_EPILOG
+    parser.add_argument('file', metavar='FILE', help='a configuration file')
+    parser.add_argument('--schema', help=common.SCHEMA_HELP)
+    common.add_env_file_argument(parser)
+    parser.add_argument('--timeout', type=_seconds, default=5.0,
+                        metavar='S', help='seconds the whole ping may take, '
+                        'every server probed at once (default 5)')
+    _add_format_arguments(parser)
     parser.add_argument('--light', action='store_true',
                         help="ask each server for its status (ZEO's status "
                         'request) instead of opening a storage session: one '
@@ -744,16 +746,16 @@ def add_arguments(parser):
 
 
 def usage_status(argv, out=None):
-    """The exit code of a command line that argparse refused (having said
-    why on standard error): 3 with a Nagios UNKNOWN line on *out* for
-    ``ping --format nagios``, else 2."""
-    argv = [str(a) for a in argv]
-    wants_nagios = False
-    for arg, following in zip(argv, argv[1:] + ['']):
-        option, equals, value = arg.partition('=')
-        if len(option) > 3 and '--format'.startswith(option):
-            wants_nagios |= (value if equals else following) == 'nagios'
-    if 'ping' not in argv or not wants_nagios:
+    """The exit code of ping's arguments *argv* that argparse refused
+    (having said why on standard error): 3 with a Nagios UNKNOWN line on
+    *out* when they ask for --format nagios, else 2."""
+    formats = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _add_format_arguments(formats)
+    try:
+        wanted = formats.parse_known_args(argv)[0].format
+    except argparse.ArgumentError:
+        wanted = None
+    if wanted != 'nagios':
         return 2
     stream = out if out is not None else sys.stdout
     try:
@@ -810,15 +812,15 @@ def run(args, out):
     # matters, so they are not echoed to the terminal.
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
     try:
-        loaded, warnings = common.load(args.file, args.schema,
-                                       env_file=args.env_file,
-                                       quiet=args.quiet)
+        with common.environment(common.read_env_file(args.env_file)):
+            text, schema, _ = common.read(args.file, args.schema,
+                                          quiet=args.quiet)
+            loaded, warnings = common.load(text, schema, args.file)
     except common.LoadError as e:
         return _unreadable(args, str(e), out)
     others = []
     storages = find(loaded.config, others)
-    not_probed = [f'{args.file}: {label}: not probed: {other_client(label)}'
-                  for label in others]
+    not_probed = [f'{args.file}: {_not_probed(client)}' for client in others]
     if not args.quiet:
         for line in [f'{args.file}: warning: {message}'
                      for message in warnings] + not_probed:
@@ -852,7 +854,8 @@ def run(args, out):
         status, text = nagios(results, others, args.warning, args.critical)
     elif args.format == 'json':
         text = _json(args, timeout=args.timeout, light=args.light,
-                     storages=results, not_probed=others)
+                     storages=results,
+                     not_probed=[client.label for client in others])
     elif args.format == 'prometheus':
         from prometheus_client import generate_latest
         text = generate_latest(prometheus_registry(results)).decode()

@@ -13,8 +13,7 @@ import re
 
 from zeoconf import loader
 
-__all__ = ['scan', 'split_lines', 'Line', 'Section', 'Scan', 'references',
-           'fed']
+__all__ = ['scan', 'Line', 'Section', 'Scan', 'references', 'fed']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
@@ -37,10 +36,6 @@ class Section:
         """``<type name>`` as people read it."""
         return f'<{self.type} {self.name}>' if self.name else f'<{self.type}>'
 
-    def contains(self, number):
-        """Whether line *number* is in this section, its own included."""
-        return self.start <= number <= (self.end or float('inf'))
-
 
 class Line:
     """One line: ``number`` (from 1), ``text`` as written without its
@@ -56,13 +51,6 @@ class Line:
     def __init__(self, number, text, kind, name='', value='', section=None):
         self.number, self.text, self.kind = number, text, kind
         self.name, self.value, self.section = name, value, section
-
-    @property
-    def key(self):
-        """The key name as written (``name`` is its lower case)."""
-        if self.kind != 'key':
-            return None
-        return _KEY_VALUE.fullmatch(self.text.strip()).group(1)
 
 
 # Kinds of line, by their code in a Scan.
@@ -89,11 +77,6 @@ class Scan:
         return [line for line in self.lines.of_kind('key')
                 if line.section is section
                 and (name is None or line.name == name)]
-
-    def section_at(self, number):
-        """The innermost section holding line *number*, or None."""
-        line = self.line(number)
-        return line.section if line else None
 
     def directives(self, name=None):
         return [line for line in self.lines.of_kind('directive')
@@ -135,13 +118,6 @@ class _Lines(collections.abc.Sequence):
         code = _KINDS.index(kind)
         return [self[index] for index, found in enumerate(self.kinds)
                 if found == code]
-
-
-def split_lines(text):
-    """The lines of *text* as ZConfig reads and numbers them, each with
-    its line end: at ``\\n`` only, so a form feed, a lone ``\\r`` or a
-    Unicode line separator is part of a line."""
-    return io.StringIO(text).readlines()
 
 
 def _kind(line):

@@ -3,7 +3,7 @@ it came from and how it resolves; secrets never shown."""
 
 import os
 
-from zeoconf import datatypes, keys, openers
+from zeoconf import datatypes, keys, loader, openers
 from zeoconf.cli import common, storages
 from zeoconf.cli.scanner import fed, references, scan
 
@@ -34,15 +34,15 @@ def add_arguments(parser):
     parser.add_argument('--only-set', action='store_true',
                         help='leave out keys at their defaults (the table '
                              'only: --json has every key that applies)')
-    parser.add_argument('--offline', action='store_true',
-                        help='look at nothing on this machine (see check)')
+    common.add_offline_argument(parser)
     common.add_env_file_argument(parser)
 
 
 def run(args, out):
     values = common.read_env_file(args.env_file)
     with common.environment(values):
-        loaded, warnings = common.load(args.file, args.schema, args.offline)
+        text, schema, _ = common.read(args.file, args.schema, args.offline)
+        loaded, warnings = common.load(text, schema, args.file)
         data = [describe(opener, loaded, label, text=not args.json)
                 for label, opener in storages.find(loaded.config)]
         used = variables(loaded, values)
@@ -65,13 +65,6 @@ def run(args, out):
     return 0
 
 
-def _where(loaded, url, line):
-    """``line N`` in the file read, ``FILE:N`` in a file it includes."""
-    if url == loaded.url:
-        return f'line {line}'
-    return f'{common.display_path(url) or "<config>"}:{line}'
-
-
 def variables(loaded, env_values):
     """The environment variables the files read use: ``[{'name', 'set',
     'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
@@ -88,7 +81,8 @@ def variables(loaded, env_values):
                     'name': name, 'set': source is not None, 'from': source,
                     'secret': False, 'value': os.environ.get(name),
                     'lines': []})
-                entry['lines'].append(_where(loaded, url, line.number))
+                entry['lines'].append(loader.where(line.number, url,
+                                                   loaded.url))
     _, secret = fed((line for scanned in scans.values()
                      for line in scanned.lines), _secret)
     for name in secret:
@@ -140,7 +134,8 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
         if relative and note is None:
             note = (f'relative: {os.path.abspath(relative[0])} from this '
                     f'working directory')
-        origin = ', '.join(_where(loaded, url, n) for n, url in lines or ())
+        origin = ', '.join(loader.where(n, url, loaded.url)
+                           for n, url in lines or ())
         rows[key] = {'value': storages.plain(value),
                      'origin': origin or 'default', 'note': note}
         if text:
@@ -150,26 +145,20 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
 
 def _notes(opener):
     """``{key: note}``: how keys resolve when ClientStorage gets something
-    else; ``ssl.KEY`` for the keys of ``<ssl>``."""
+    else (what the warnings say is not said again); ``ssl.KEY`` for the
+    keys of ``<ssl>``."""
     c, kwargs = opener.config, opener.kwargs()
-    notes = {}
+    notes = {key: f'ignored: {why}'
+             for key, why in openers.IGNORED_KEYS.items()}
     if c.client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from client and ' +
             ('var' if c.var else 'the current directory'))
-    elif c.client:
-        notes['client'] = 'ignored: cache-path names the cache file'
-    if c.var is not None and not c.client:
-        notes['var'] = 'ignored without client'
     if c.min_disconnect_poll is not None:
         notes['disconnect-poll'] = (
             f'{kwargs["disconnect_poll"]:g}s, from min-disconnect-poll')
-    if c.blob_cache_size is not None and kwargs['blob_cache_size'] is None:
-        notes['blob-cache-size'] = 'ignored with shared-blob-dir'
     if c.read_only and c.read_only_fallback:
         notes['read-only'] = 'ignored: read-only-fallback is true'
-    for key in openers.IGNORED_KEYS:
-        notes[key] = 'accepted and ignored: current ZEO has no use for it'
     tls = opener.ssl
     if tls is not None and tls.server_hostname is None:
         notes['ssl.server-hostname'] = (

@@ -1,15 +1,49 @@
-"""The storages of a loaded configuration, and their labels."""
+"""The ZEO client sections of a loaded configuration, and their labels."""
 
 import collections
+from typing import NamedTuple
 
 from ZConfig.matcher import SectionValue
 
 from zeoconf.datatypes import NamedCallable, Secret, format_address
 from zeoconf.openers import ClientStorageOpener
 
-# Section types that open ZEO clients without zeoconf: ZEO's own
-# component (%import ZEO) and ZODB's built-in <zeoclient>.
-OTHER_CLIENTS = ('clientstorage', 'zeoclient')
+#: The components that open a ZEO client, by kind: how messages name
+#: each, and how to move from it to zeoconf.
+COMPONENTS = {
+    'zeoconf': ('zeoconf', None),
+    'zeoclient': ("ZODB's <zeoclient>",
+                  "ZODB's own ZEO client; run zeoconf migrate, or add "
+                  "%import zeoconf and rename <zeoclient> to "
+                  "<clientstorage>"),
+    'ZEO': ("ZEO's <clientstorage>",
+            "a ZEO client without zeoconf; run zeoconf migrate, or write "
+            "%import zeoconf instead of %import ZEO"),
+}
+# The kind of the section types of the other components.
+_OTHER_KINDS = {'zeoclient': 'zeoclient', 'clientstorage': 'ZEO'}
+
+
+class Client(NamedTuple):
+    """A ZEO client section: its ``kind`` (of :data:`COMPONENTS`), ``path``
+    (the ``(type, name)`` of each enclosing section, its own last),
+    ``section`` (an opener, or the ``SectionValue`` of another component)
+    and ``label``, its path as people read it, numbered when alike."""
+
+    kind: str
+    path: tuple
+    section: object
+    label: str
+
+    @property
+    def origin(self):
+        """The component, as messages name it."""
+        return COMPONENTS[self.kind][0]
+
+    @property
+    def move(self):
+        """How to move to zeoconf (None for zeoconf's)."""
+        return COMPONENTS[self.kind][1]
 
 
 def _join(where, section):
@@ -17,10 +51,9 @@ def _join(where, section):
 
 
 def clients(config):
-    """``(path, section)`` for every ZEO client section of *config*, in
-    order: *path* holds the ``(type, name)`` of each enclosing section;
-    *section* is an opener or the ``SectionValue`` of another client."""
-    seen = set()
+    """Every ZEO client section of *config*, in order: a list of
+    :class:`Client`."""
+    found, seen = [], set()
     stack = [(config, ())]
     while stack:        # depth first, in order, without recursion
         value, path = stack.pop()
@@ -29,14 +62,15 @@ def clients(config):
         seen.add(id(value))
         children = ()
         if isinstance(value, ClientStorageOpener):
-            yield path, value
+            found.append(('zeoconf', path + (('clientstorage', value.name),),
+                          value))
         elif isinstance(value, SectionValue):
             kind = value.getSectionType()
-            if kind in OTHER_CLIENTS:
-                yield path, value
-                continue
             if kind:
                 path = path + ((kind, value.getSectionName()),)
+            if kind in _OTHER_KINDS:
+                found.append((_OTHER_KINDS[kind], path, value))
+                continue
             children = [getattr(value, attribute, None)
                         for attribute in value.getSectionAttributes()]
         elif isinstance(value, (list, tuple)):
@@ -46,6 +80,8 @@ def clients(config):
         elif isinstance(getattr(value, 'config', None), SectionValue):
             children = [value.config]   # ZODB's and Zope's section objects
         stack.extend((child, path) for child in reversed(children))
+    labels = numbered([path_label(path) for _, path, _ in found])
+    return [Client(*client, label) for client, label in zip(found, labels)]
 
 
 def path_label(path):
@@ -55,16 +91,15 @@ def path_label(path):
 
 
 def find(config, others=None):
-    """``[(label, opener)]`` for every clientstorage: the label is the
-    enclosing section's, with the opener's own where needed. The labels of
-    other ZEO clients are appended to the list *others*."""
+    """``[(label, opener)]`` for every clientstorage of zeoconf: the label
+    is the enclosing section's, with the opener's own where needed. The
+    other components' clients (:class:`Client`) are appended to *others*."""
     found = []
-    for path, section in clients(config):
-        if isinstance(section, ClientStorageOpener):
-            found.append((path_label(path), section))
+    for client in clients(config):
+        if client.kind == 'zeoconf':
+            found.append((path_label(client.path[:-1]), client.section))
         elif others is not None:
-            others.append(_join(path_label(path),
-                                f'<{section.getSectionType()}>'))
+            others.append(client)
     short = [where if where and not opener.name else
              _join(where, opener.label()) for where, opener in found]
     counts = collections.Counter(short)
@@ -109,11 +144,3 @@ def summary(opener):
         cells.append(f'name={kw["name"]}')
     return cells + [f'tls={"on" if opener.ssl is not None else "off"}', mode]
 
-
-def other_client(label):
-    """What another ZEO client (*label* from *others*) is; how to move."""
-    if label.endswith('<zeoclient>'):
-        return ("ZODB's own ZEO client; run zeoconf migrate, or add "
-                "%import zeoconf and rename <zeoclient> to <clientstorage>")
-    return ("a ZEO client without zeoconf; run zeoconf migrate, or write "
-            "%import zeoconf instead of %import ZEO")

@@ -1,5 +1,5 @@
 """Generate docs/reference.md from component.xml, as ZConfig reads it:
-``python -m zeoconf.cli.reference > docs/reference.md`` (``make docs``).
+``python docs/generate_reference.py`` (``make docs``).
 
 ZConfig's ``zconfig_schema2html`` (HTML, which a Git host shows as
 source) and ``ZConfig.sphinx`` (which needs a Sphinx site) walk the same
@@ -7,6 +7,7 @@ objects; this writes Markdown, with each key's value syntax in words.
 """
 
 import io
+import os
 
 import ZConfig
 
@@ -99,4 +100,6 @@ def render():
 
 
 if __name__ == '__main__':
-    print(render(), end='')
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           'reference.md'), 'w') as f:
+        f.write(render())
