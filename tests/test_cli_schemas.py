@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from cli_files import table, write_file
+from cli_files import GOOD, table, write_file
 
 
 @pytest.fixture
@@ -96,6 +96,18 @@ def test_check_with_a_broken_schema_file(run_cli, write):
     assert result.out.startswith(f'{schema}: not a usable ZConfig '
                                     'schema: ')
     assert 'Traceback' not in result.err
+
+
+@pytest.mark.parametrize('command', ['check', 'show', 'ping', 'migrate'])
+def test_a_missing_schema_file_is_named_not_taken_for_the_output(
+        run_cli, write, tmp_path, command):
+    path = write('app.conf', GOOD)
+    missing = str(tmp_path / 'missing.xml')
+    result = run_cli(command, '--schema', missing, path)
+    said = result.out + result.err
+    assert result.status in (1, 2), said
+    assert f'{missing}: cannot read the schema file: No such file' in said
+    assert 'cannot write the output' not in said
 
 
 def test_check_with_a_schema_whose_import_fails(

@@ -54,6 +54,9 @@ def load_schema(name, offline=False):
         datatypes.regular_file(name, 'a schema file')
     except ValueError as e:
         raise ZConfig.ConfigurationError(str(e)) from None     # names it
+    except OSError as e:
+        raise ZConfig.ConfigurationError(f'{name}: cannot read the schema '
+                                         f'file: {e.strerror or e}') from None
     try:
         return loader.schema_loader(offline).loadURL(os.path.abspath(name))
     except (ZConfig.ConfigurationError, ElementTree.ParseError, OSError,
