@@ -445,3 +445,21 @@ def test_a_storage_only_file_read_as_a_zodb_conf_says_so(check):
     assert 'a storage-only file' in result.out
     assert 'with --schema storage' in result.out
     assert check(text).status == 0
+
+
+@pytest.mark.parametrize('sign', ['=', ':'])
+@pytest.mark.parametrize('command', [
+    ['check'], ['check', '--json'], ['show'], ['show', '--json']])
+def test_a_password_run_into_its_name_is_not_quoted_by_the_comment_hint(
+        run_cli, tmp_path, sign, command):
+    # ZConfig reads "password=S3CRET" as one key name: the hint on the
+    # inline comment names the secret key alone, as the error does.
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+                    '    server zeo:8100\n'
+                    f'    password{sign}S3CRET x #note\n'
+                    '  </clientstorage>\n</zodb>\n')
+    result = run_cli(*command, str(path))
+    said = result.out + result.err
+    assert 'holds a # after white space' in said
+    assert 's3cret' not in said.lower()

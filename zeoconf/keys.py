@@ -15,6 +15,14 @@ _LINE_BREAKS = frozenset('\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')
 SECRET_KEYS = ('password',)
 
 
+def secret_key(name):
+    """The key of :data:`SECRET_KEYS` that *name* is or starts with, or
+    None: the one rule for what is never quoted."""
+    lowered = name.lower()
+    return next((key for key in SECRET_KEYS if lowered.startswith(key)),
+                None)
+
+
 def _for_key(key, convert, *args):
     """``convert(text, *args)``, naming *key* in its errors."""
 
@@ -173,12 +181,12 @@ def unknown_key(key, section):
     and not at all after a secret key's name."""
     known = _SECTION_KEYS[section]
     lowered = key.lower()
-    for secret in SECRET_KEYS:
-        if lowered.startswith(secret) and lowered != secret:
-            return (f'a key that starts with {secret!r} is not a key of '
-                    f'<{section}> (the rest of the name is not shown: it '
-                    f'may be the password); write {secret}, a space, then '
-                    f'the value')
+    secret = secret_key(key)
+    if secret is not None and lowered != secret:
+        return (f'a key that starts with {secret!r} is not a key of '
+                f'<{section}> (the rest of the name is not shown: it may '
+                f'be the password); write {secret}, a space, then the '
+                f'value')
     head = key.split('=', 1)[0].split(':', 1)[0]
     name = head.lower() if len(head) <= 40 else head[:40].lower() + '...'
     if len(head) < len(key):

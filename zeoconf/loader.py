@@ -373,7 +373,7 @@ def _reworded(error, texts):
         return at_line(f'{what}: the environment variable {name!r} is '
                        f'not set; set it, or write $$ for a literal $', url,
                        lineno)
-    if first == '%define' or first.startswith(keys.SECRET_KEYS):
+    if first == '%define' or keys.secret_key(first) is not None:
         message = (f"{what}: its value holds a '$', which ZConfig reads as "
                    f"the start of a substitution, and the substitution "
                    f"failed (the value is not shown)")

@@ -13,7 +13,7 @@ import re
 
 import ZConfig
 
-from zeoconf import loader
+from zeoconf import keys, loader
 from zeoconf.cli import common, hints, storages, words
 from zeoconf.cli.common import Problem
 from zeoconf.cli.scanner import references, scan
@@ -220,7 +220,10 @@ def _key(located, line):
     of the line."""
     if located is not None and located.keys:
         return located.keys[0]
-    return line.name if line is not None and line.kind == 'key' else None
+    if line is None or line.kind != 'key':
+        return None
+    # password=S3CRET is one name to ZConfig: named by its secret key only.
+    return keys.secret_key(line.name) or line.name
 
 
 def _read_on(error, raw, line, texts, blank):

@@ -95,8 +95,9 @@ def inline_comment(line):
     found = re.search(r'\s#', line.value) if line.kind == 'key' else None
     if found is None:
         return None
-    if line.name in keys.SECRET_KEYS:
-        return (f'the value of {line.name} holds a # after white space: '
+    secret = keys.secret_key(line.name)
+    if secret is not None:
+        return (f'the value of {secret} holds a # after white space: '
                 f'{_COMMENTS} (not shown)')
     return (f'the value of {line.name} holds '
             f'{line.value[found.end() - 1:]!r}: {_COMMENTS}')

@@ -91,7 +91,7 @@ def variables(loaded, env_values):
 
 
 def _secret(line):
-    return line.kind == 'key' and line.name.startswith(keys.SECRET_KEYS)
+    return line.kind == 'key' and keys.secret_key(line.name) is not None
 
 
 def variable_lines(used, env_file=None):
