@@ -476,3 +476,15 @@ def test_check_with_standard_error_closed_writes_no_warning_on_stdout(
     assert 'warning:' not in result.out
     assert 'max-disconnect-poll' not in result.out
     assert 'ZConfig comments' not in result.out
+
+
+def test_migrate_with_standard_error_closed_still_migrates(tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import ZEO\n<zodb>\n  <clientstorage>\n'
+                    '    server zeo:8100\n  </clientstorage>\n</zodb>\n')
+    result = subprocess.run(
+        ['sh', '-c', 'exec "$@" 2>&-', 'sh', sys.executable, '-m',
+         'zeoconf', 'migrate', '--offline', str(path)],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith('%import zeoconf\n')

@@ -1245,3 +1245,15 @@ def test_an_include_url_that_never_answers_ends_the_check(
     assert result.status == 1
     assert result.out.startswith(f'f.conf:2: %include: cannot fetch {url}: ')
     assert 'timed out' in result.out
+
+
+def test_a_dollar_in_a_comment_is_not_blamed_for_a_lone_dollar(
+        run_cli, tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text('%import zeoconf\n# it costs $5\n<zodb>\n'
+                    '  <clientstorage>\n    server zeo:8100\n'
+                    '    name abc$\n  </clientstorage>\n</zodb>\n')
+    result = run_cli('check', str(path))
+    assert result.status == 1
+    assert f'{path}:6: name: illegal lone' in result.out
+    assert ':2:' not in result.out

@@ -387,7 +387,8 @@ def _bad_dollar(texts):
     cannot read (in the last file read first: reading stopped there)."""
     for url in reversed(list(texts)):
         for number, line in enumerate(texts[url].split('\n'), 1):
-            if not references(line)[2]:
+            # ZConfig substitutes nothing in a comment.
+            if not line.lstrip().startswith('#') and not references(line)[2]:
                 return url, number, line
     return None, None, None
 

@@ -681,9 +681,11 @@ EXIT_CODES = ('migrated (or nothing to migrate), and both versions resolve '
 
 def run(args, out):
     """``zeoconf migrate``, from the parsed command line."""
+    # With standard error closed (2>&-) the report goes nowhere; the exit
+    # code still says how it went.
+    err = io.StringIO() if sys.stderr is None else common.Escaping(sys.stderr)
     return migrate_file(args.file, args.schema, args.write, out=out,
-                        err=common.Escaping(sys.stderr),
-                        offline=args.offline)
+                        err=err, offline=args.offline)
 
 
 def migrate_file(path, schema=None, write=False, out=None, err=None,
