@@ -23,7 +23,7 @@ def secret_key(name):
                 None)
 
 
-def _for_key(key, convert, *args):
+def _for_key(key, convert, *args, datatype=None):
     """``convert(text, *args)``, naming *key* in its errors."""
 
     def convert_key(text):
@@ -42,7 +42,7 @@ def _for_key(key, convert, *args):
             raise ValueError(f'{key}: {e}') from None
 
     # The conversion's name, for the reference and for formatting values.
-    convert_key.datatype = convert.__name__
+    convert_key.datatype = datatype or convert.__name__
     return convert_key
 
 
@@ -55,13 +55,11 @@ def _callable_name(text):
     return datatypes.NamedCallable(datatypes.dotted_name(text), None)
 
 
-_callable.__name__ = _callable_name.__name__ = 'dotted_callable'
-
 #: ``{datatype name in component.xml: converter}`` for an offline review:
 #: the text is checked, nothing on this machine is looked at, and
 #: ``password-function`` is not imported.
-OFFLINE = {'zeoconf.keys.password_function': _for_key('password-function',
-                                                      _callable_name)}
+OFFLINE = {'zeoconf.keys.password_function': _for_key(
+    'password-function', _callable_name, datatype='dotted_callable')}
 
 
 def _on_disk(key, convert, what):
@@ -107,7 +105,8 @@ realm = _for_key('realm', datatypes.text)
 certificate = _on_disk('certificate', datatypes.existing_file,
                        'a PEM certificate file')
 key = _on_disk('key', datatypes.existing_file, 'a PEM private key file')
-password_function = _for_key('password-function', _callable)
+password_function = _for_key('password-function', _callable,
+                             datatype='dotted_callable')
 authenticate = _on_disk('authenticate', datatypes.existing_path,
                         'a CA file or a directory of CA certificates')
 check_hostname = _for_key('check-hostname', datatypes.boolean)
