@@ -2,18 +2,20 @@
 stands, for ``check``'s hints and ``migrate``.
 
 :func:`scan` reads a configuration as ZConfig's parser does, and never
-raises: a line ZConfig would refuse is of kind ``'error'``.
+raises: a line ZConfig would refuse is of kind ``'error'``. A command
+scans each text once: it makes one :class:`Scans` for its run and hands
+it to whatever looks at lines; nothing is kept after the run.
 """
 
 import array
 import collections.abc
-import functools
 import io
 import re
 
 from zeoconf import loader
 
-__all__ = ['scan', 'Line', 'Section', 'Scan', 'references', 'fed']
+__all__ = ['scan', 'Scans', 'Line', 'Section', 'Scan', 'references',
+           'fed']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
@@ -144,11 +146,9 @@ def _kind(line):
     return 'key' if _KEY_VALUE.fullmatch(line) else 'error'
 
 
-@functools.lru_cache(maxsize=16)
 def scan(text):
     """Every line of configuration *text*, numbered as ZConfig numbers
-    them: a :class:`Scan`. The last few are kept: ``check`` looks at the
-    same texts round after round."""
+    them: a :class:`Scan`."""
     if text.startswith('\ufeff'):
         text = text[1:]
     starts = array.array('I', [0])     # where each line starts (and ends)
@@ -182,6 +182,17 @@ def scan(text):
         kinds.append(_KINDS.index(kind))
         owners.append(index[owner] if owner is not None else -1)
     return Scan(_Lines(text, starts, kinds, owners, sections), sections)
+
+
+class Scans(dict):
+    """The scans of one command run: ``scans[text]`` is ``scan(text)``,
+    made the first time it is asked for. ``check`` looks at the same
+    texts round after round; each is scanned once, and the scans go when
+    the run drops its :class:`Scans`."""
+
+    def __missing__(self, text):
+        scanned = self[text] = scan(text)
+        return scanned
 
 
 def references(line):
