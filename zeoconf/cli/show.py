@@ -149,11 +149,12 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
 
 def _notes(opener):
     """``{key: note}``: how keys resolve when ClientStorage gets something
-    else (what the warnings say is not said again); ``ssl.KEY`` for the
-    keys of ``<ssl>``."""
+    else (what the warnings say is not said again: an ignored key's note
+    points at its warning, which says why); ``ssl.KEY`` for the keys of
+    ``<ssl>``."""
     c, kwargs = opener.config, opener.kwargs()
-    notes = {key: f'ignored: {why}'
-             for key, why in openers.IGNORED_KEYS.items()}
+    # Written, each is warned of (openers.IGNORED_KEYS); unwritten, no row.
+    notes = dict.fromkeys(openers.IGNORED_KEYS, 'ignored (see the warning)')
     if c.client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from client and ' +
