@@ -255,8 +255,13 @@ def _read_on(error, raw, line, texts, blank, scans):
         lines = {line.number: f'server {_STAND_IN}'}
     else:
         lines = {line.number: ''}
-    return {number: text for number, text in lines.items()
-            if number not in done or (done[number] and not text)}
+    steps = {}
+    for number, text in lines.items():
+        if number not in done:
+            steps[number] = text        # its first step
+        elif done[number] and not text:
+            steps[number] = text        # from a stand-in to blank
+    return steps
 
 
 # TLS reads the certificate, its key and the password function together:

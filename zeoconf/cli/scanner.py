@@ -10,6 +10,7 @@ it to whatever looks at lines; nothing is kept after the run.
 import array
 import collections.abc
 import io
+import operator
 import re
 
 from zeoconf import loader
@@ -98,9 +99,13 @@ class _Lines(collections.abc.Sequence):
         return len(self.kinds)
 
     def __getitem__(self, index):
-        index = range(len(self))[index]     # IndexError; a slice: a range
-        if isinstance(index, range):
-            return [self[i] for i in index]
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        index = operator.index(index)       # TypeError for a non-integer
+        if index < 0:
+            index += len(self)              # from the end, as a list
+        if not 0 <= index < len(self):
+            raise IndexError('line index out of range')
         raw = self.text[self.starts[index]:self.starts[index + 1]]
         raw = raw[:-2] if raw.endswith('\r\n') else raw.rstrip('\n')
         kind = _KINDS[self.kinds[index]]
@@ -201,7 +206,8 @@ def references(line):
     after its name); a line of another kind refers to nothing."""
     value = line.value if line.kind in ('key', 'directive') else ''
     if line.kind == 'directive' and line.name == 'define':
-        value = ''.join(value.split(None, 1)[1:])
+        parts = value.split(None, 1)        # the name, and what follows
+        value = parts[1] if len(parts) == 2 else ''
     return loader.references(value)
 
 
