@@ -1,14 +1,19 @@
 """zeoconf.cli.scanner: the lines of a configuration as ZConfig reads them."""
 
+import gc
 import io
 import textwrap
 import tracemalloc
+import weakref
 
 import pytest
 import ZConfig
+import ZODB.config
+from cli_files import many_storages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zeoconf.cli import check, scanner
 from zeoconf.cli.scanner import scan
 
 TEXT = textwrap.dedent("""\
@@ -203,3 +208,44 @@ def test_lines_are_a_sequence_made_as_read():
     with pytest.raises(IndexError):
         scanned.lines[5]
     assert scanned.line(6) is None and scanned.line(0) is None
+
+
+@pytest.fixture
+def scans_made(monkeypatch):
+    """A weak reference to every :class:`Scan` made while the test runs."""
+    made = []
+    init = scanner.Scan.__init__
+
+    def recording(self, *args):
+        made.append(weakref.ref(self))
+        init(self, *args)
+    monkeypatch.setattr(scanner.Scan, '__init__', recording)
+    return made
+
+
+def test_check_scans_a_text_once_and_keeps_no_scan(tmp_path, scans_made):
+    # Three problems: four rounds, each looking at the same lines. No
+    # scan outlives the call (a module-wide cache kept the last 16 texts
+    # and their scans: 100 MB after a few large files).
+    path = tmp_path / 'f.conf'
+    path.write_text(many_storages(2000).replace(
+        'cache-size 20MB', 'cache-size 1XB', 3))
+    report = check.check(str(path), ZODB.config.getDbSchema())
+    assert [p.line for p in report.problems] == [5, 11, 17]
+    assert len(scans_made) == 1
+    gc.collect()
+    assert [ref for ref in scans_made if ref() is not None] == []
+
+
+@pytest.mark.parametrize('command', [
+    ['check'], ['show', '--offline'], ['migrate', '--offline']])
+def test_a_command_scans_its_file_once(run_cli, tmp_path, scans_made,
+                                       command):
+    path = tmp_path / 'f.conf'
+    path.write_text('%import ZEO\n<zodb>\n  <clientstorage>\n'
+                    '    server zeo.example.com:8100\n  </clientstorage>\n'
+                    '</zodb>\n')
+    assert run_cli(*command, path).status == 0
+    assert len(scans_made) == 1
+    gc.collect()
+    assert [ref for ref in scans_made if ref() is not None] == []

@@ -57,9 +57,9 @@ def test_show_says_how_values_resolve(run_cli, write, tmp_path):
         f'- default cache file {var}/app1-1.zec, from client and var')
     assert ' '.join(rows['disconnect-poll']) == (
         '2s default 2s, from min-disconnect-poll')
+    # Why it is ignored is the warning's to say, not said twice.
     assert ' '.join(rows['max-disconnect-poll']) == (
-        '300 line 8 ignored: ZEO retries every disconnect-poll seconds, '
-        'without back-off')
+        '300 line 8 ignored (see the warning)')
     assert ' '.join(rows['ssl.server-hostname']) == (
         '- default each server is checked against the host of its '
         'address')
@@ -67,6 +67,9 @@ def test_show_says_how_values_resolve(run_cli, write, tmp_path):
     assert rows['ssl.check-hostname'] == ['true', 'default']
     # The warning about max-disconnect-poll, once, on stderr.
     assert result.err.count('warning: ') == 1
+    assert ('max-disconnect-poll is ignored: ZEO retries every '
+            'disconnect-poll seconds, without back-off') in result.err
+    assert result.out.count('ZEO retries every') == 0
 
 
 def test_show_origin_in_an_included_file(run_cli, write, tmp_path):

@@ -966,3 +966,42 @@ def test_check_explains_zeos_refusal_of_the_seeds_tls_example(tmp_path):
     assert main(['check', str(path)], out=out) == 1
     assert f"{path}:6: no values for 'certificate'; 1 required; ZEO's own " \
            f"component refuses an empty <ssl>" in out.getvalue()
+
+
+def _from_python_snippets():
+    """The Python blocks of the "From Python" section of docs/migrate.md."""
+    docs = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), 'docs', 'migrate.md')
+    with open(docs, encoding='utf-8') as f:
+        section = f.read().split('\n## From Python\n', 1)[1]
+    section = section.split('\n## ', 1)[0]
+    return re.findall(r'^```python\n(.*?)^```$', section,
+                      re.MULTILINE | re.DOTALL)
+
+
+def test_the_from_python_snippets_of_the_docs_run(tmp_path, monkeypatch,
+                                                  capsys):
+    # What docs/migrate.md shows runs as shown, on a <zeoclient> file:
+    # the API it names cannot go away unnoticed.
+    snippets = _from_python_snippets()
+    assert len(snippets) == 2
+    text = textwrap.dedent("""\
+        <zodb main>
+          <zeoclient>
+            server zeo.example.com:8100
+            realm zodb
+          </zeoclient>
+        </zodb>
+        """)
+    (tmp_path / 'zodb.conf').write_text(text)
+    monkeypatch.chdir(tmp_path)
+    names = {}
+    for snippet in snippets:
+        exec(compile(snippet, 'docs/migrate.md', 'exec'), names)
+    assert names['migration'].changed
+    assert [d.key for d in names['migration'].dropped] == ['realm']
+    assert names['code'] == 0
+    assert capsys.readouterr().out == names['migration'].text
+    assert [c.label for c in names['before']] == ['<zodb main> <zeoclient>']
+    assert {d.effect for d in names['differences']} <= {'same', 'intended'}
+    assert (tmp_path / 'zodb.conf').read_text() == text

@@ -436,8 +436,11 @@ def read_text(path):
 
 
 def _text_of(file, name, url):
-    """The UTF-8 text of binary *file*, cut at the size bound (it may
-    grow while it is read)."""
+    """The UTF-8 text of binary *file* (a file, or a fetched URL), read no
+    further than one byte past ``datatypes.MAX_FILE_SIZE``: larger (a file
+    that grew after its size was checked, a large URL) raises a
+    ``ConfigurationError`` naming *name*, nothing cut; a byte that is not
+    UTF-8 a ``ConfigurationSyntaxError`` at its line."""
     data = file.read(datatypes.MAX_FILE_SIZE + 1)
     if len(data) > datatypes.MAX_FILE_SIZE:
         raise ZConfig.ConfigurationError(

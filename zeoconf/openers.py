@@ -116,7 +116,8 @@ class ClientStorageOpener:
     check_disk = True
 
     def __init__(self, config):
-        self.config = c = config
+        self.config = config
+        c = config
         self.name = config.getSectionName()
         self.ssl = c.ssl
         self.addresses = [a for line in c.server for a in line]

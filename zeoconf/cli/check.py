@@ -16,7 +16,7 @@ import ZConfig
 from zeoconf import keys, loader
 from zeoconf.cli import common, hints, storages, words
 from zeoconf.cli.common import Problem
-from zeoconf.cli.scanner import references, scan
+from zeoconf.cli.scanner import Scans, references
 
 __all__ = ['add_arguments', 'run', 'check', 'Report', 'MAX_PROBLEMS']
 
@@ -67,16 +67,17 @@ def _check_file(path, args, out):
     document = {'file': path, 'schema': None, 'problems': [],
                 'more': False, 'warnings': [], 'notes': [], 'storages': [],
                 'not_checked': []}
+    scans = Scans()
     try:
         text, schema, note = common.read(path, args.schema, args.offline,
-                                         quiet=args.json)
+                                         quiet=args.json, scans=scans)
         _refuse_paste_deploy(path, text)
     except common.LoadError as e:
         if not args.json:
             print(e, file=out)
         document['problems'] = [e.problem.data(path)]
         return document
-    report = check(path, schema, text)
+    report = check(path, schema, text, scans=scans)
     others = []
     found = (storages.find(report.loaded.config, others) if report.loaded
              else [])
@@ -157,9 +158,12 @@ class Report:
     warnings: list = ()
 
 
-def check(path, schema, text=None, limit=MAX_PROBLEMS):
+def check(path, schema, text=None, limit=MAX_PROBLEMS, scans=None):
     """Every problem of the configuration file at *path* (whose *text*
-    was read already, or is read here): a :class:`Report`."""
+    was read already, or is read here): a :class:`Report`. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None for one of
+    this call only; each text is scanned once, whatever the rounds."""
+    scans = Scans() if scans is None else scans
     if text is None:
         try:
             text = loader.read_text(path)
@@ -169,16 +173,18 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
     while True:
         try:
             loaded, warnings = common.load(text, schema, path, blank,
-                                           allow_marks=True)
+                                           allow_marks=True, scans=scans)
         except common.LoadError as failed:
             reading, error = failed.reading, failed.problem
             for read, where in reading.included.items():
                 included.setdefault(read, where)
             if words.unclosed_section(error):
-                problems.append(_unclosed(error, reading.texts, problems))
+                problems.append(_unclosed(error, reading.texts, problems,
+                                          scans))
                 break
-            line = _line_of(error, reading.texts)
-            lines = _read_on(error, failed.error, line, reading.texts, blank)
+            line = _line_of(error, reading.texts, scans)
+            lines = _read_on(error, failed.error, line, reading.texts, blank,
+                             scans)
             key = _key(reading.located, line)
             if not lines:
                 # No line to step over: reported when it is the only
@@ -186,9 +192,10 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
                 if not problems:
                     problems.append(dataclasses.replace(error, key=key))
                 break
-            if not _consequence(error, line, reading, blank, problems):
+            if not _consequence(error, line, reading, blank, problems,
+                                scans):
                 problems.append(dataclasses.replace(error, key=key, message=(
-                    _unstood(error, reading.texts, blank))))
+                    _unstood(error, reading.texts, blank, scans))))
             blank.setdefault(error.url, {}).update(lines)
             if len(problems) >= limit:
                 return Report(_ordered(problems, included), True)
@@ -200,7 +207,7 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
     # A line that is a problem is not also a note.
     at_fault = {(p.url, p.line) for p in problems}
     notes = [note for read, read_text in reading.texts.items()
-             for note in _inline_comments(read, read_text)
+             for note in _inline_comments(read, read_text, scans)
              if (note.url, note.line) not in at_fault]
     if problems:
         loaded = None
@@ -208,10 +215,10 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS):
                   _ordered(notes, included), warnings if loaded else [])
 
 
-def _line_of(problem, texts):
+def _line_of(problem, texts, scans):
     """The scanned line *problem* is at, or None."""
     if problem.line and problem.url in texts:
-        return scan(texts[problem.url]).line(problem.line)
+        return scans[texts[problem.url]].line(problem.line)
     return None
 
 
@@ -226,7 +233,7 @@ def _key(located, line):
     return keys.secret_key(line.name) or line.name
 
 
-def _read_on(error, raw, line, texts, blank):
+def _read_on(error, raw, line, texts, blank, scans):
     """The lines to read otherwise to get past *error*, ``{number:
     text}`` of its file: its line, the whole section of a section's
     header or end, the whole file if it is no configuration.
@@ -237,7 +244,7 @@ def _read_on(error, raw, line, texts, blank):
     """
     if line is None:
         return {}
-    scanned, done = scan(texts[error.url]), blank.get(error.url, {})
+    scanned, done = scans[texts[error.url]], blank.get(error.url, {})
     if hints.not_configuration(raw, scanned):
         # Said once, and none of its lines read again (nor quoted).
         lines = dict.fromkeys(range(1, len(scanned.lines) + 1), '')
@@ -251,8 +258,13 @@ def _read_on(error, raw, line, texts, blank):
         lines = {line.number: f'server {_STAND_IN}'}
     else:
         lines = {line.number: ''}
-    return {number: text for number, text in lines.items()
-            if number not in done or (done[number] and not text)}
+    steps = {}
+    for number, text in lines.items():
+        if number not in done:
+            steps[number] = text        # its first step
+        elif done[number] and not text:
+            steps[number] = text        # from a stand-in to blank
+    return steps
 
 
 # TLS reads the certificate, its key and the password function together:
@@ -261,14 +273,14 @@ def _read_on(error, raw, line, texts, blank):
 _TLS_FILES = {'certificate', 'key', 'password-function'}
 
 
-def _consequence(error, line, reading, blank, problems):
+def _consequence(error, line, reading, blank, problems, scans):
     """Whether *error* may come from what earlier problems took away, and
     is not reported: a key or subsection that a section's end misses, a
     key that a rule across keys involves (``key needs certificate`` after
     a bad certificate), a section type after an ``%import`` failed (the
     package may define it), a name whose ``%define`` was refused."""
     done = blank.get(error.url, {})
-    scanned = scan(reading.texts[error.url])
+    scanned = scans[reading.texts[error.url]]
     section = line.section
 
     def lost():
@@ -291,26 +303,26 @@ def _consequence(error, line, reading, blank, problems):
     if not names:
         return False
     refused = {define.value.split()[0].lower() for read, lines in blank.items()
-               for define in scan(reading.texts.get(read, ''))
+               for define in scans[reading.texts.get(read, '')]
                .directives('define') if define.number in lines}
     return not refused.isdisjoint(names)
 
 
-def _unstood(error, texts, blank):
+def _unstood(error, texts, blank, scans):
     """*error*'s message with the stand-in server named as it was
     written: the last stand-in line before the error in its file."""
     stand_ins = [number for number, text in blank.get(error.url, {}).items()
                  if text and number <= error.line]
     if _STAND_IN not in error.message or not stand_ins:
         return error.message
-    written = scan(texts[error.url]).line(max(stand_ins)).value
+    written = scans[texts[error.url]].line(max(stand_ins)).value
     return error.message.replace(_STAND_IN, written)
 
 
-def _unclosed(error, texts, problems):
+def _unclosed(error, texts, problems, scans):
     """The problem of a file that ends inside a section: at the line of
     the innermost section left open."""
-    left_open = [section for section in scan(texts.get(error.url, ''))
+    left_open = [section for section in scans[texts.get(error.url, '')]
                  .sections if section.end is None]
     if not left_open:
         return error
@@ -323,12 +335,12 @@ def _unclosed(error, texts, problems):
         f'</{section.type}>{after}'))
 
 
-def _inline_comments(url, text):
+def _inline_comments(url, text, scans):
     """Notes for values that hold ``#`` after white space: ZConfig read
     the comment as part of the value. A secret's is not quoted."""
     if not re.search(r'\S[^\S\n]+#', text):     # before a scan
         return
-    for line in scan(text).lines:
+    for line in scans[text].lines:
         note = hints.inline_comment(line)
         if note:
             yield Problem(url, line.number, note, line.name)

@@ -112,14 +112,15 @@ def collecting_warnings():
         logger.removeFilter(collect)
 
 
-def read(path, schema_name=None, offline=False, quiet=False):
+def read(path, schema_name=None, offline=False, quiet=False, scans=None):
     """``(text, schema, note)``: the text of the file at *path*, the schema
     *schema_name* names (None: the one the text reads like) and a note that
     says which, said on standard error unless *quiet*. A
-    :class:`LoadError` when either cannot be read."""
+    :class:`LoadError` when either cannot be read. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None."""
     try:
         text = loader.read_text(path)
-        schema, note = schemas.choose(schema_name, text, offline)
+        schema, note = schemas.choose(schema_name, text, offline, scans)
     except ZConfig.ConfigurationError as e:
         # Said without the file's name unless at a line: a file that
         # cannot be read is named by the message, a schema too.
@@ -131,19 +132,20 @@ def read(path, schema_name=None, offline=False, quiet=False):
     return text, schema, note
 
 
-def load(text, schema, path, blank=None, allow_marks=False):
+def load(text, schema, path, blank=None, allow_marks=False, scans=None):
     """``(Loaded, warnings)``: configuration *text* of the file at *path*
     loaded with *schema*, the lines of *blank* read as other text and a
     byte order mark allowed with *allow_marks* (see
     ``zeoconf.loader.Loader``). A :class:`LoadError`, with a hint where one
-    helps, when it does not load."""
+    helps, when it does not load. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None."""
     url = file_url(path)
     reading = loader.Loader(schema, blank, allow_marks)
     try:
         with collecting_warnings() as warnings:
             loaded = loader.load_text(text, schema, url, reading)
     except ZConfig.ConfigurationError as e:
-        problem = Problem.of(hints.explain(e, reading.texts), url)
+        problem = Problem.of(hints.explain(e, reading.texts, scans), url)
         raise LoadError(problem, e, reading) from None
     return loaded, warnings
 

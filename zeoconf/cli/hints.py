@@ -10,7 +10,7 @@ import ZConfig
 
 from zeoconf import keys, loader
 from zeoconf.cli import words
-from zeoconf.cli.scanner import scan
+from zeoconf.cli.scanner import Scans
 
 __all__ = ['explain', 'not_configuration', 'inline_comment',
            'IMPORT_COLLISION', 'EMPTY_SSL']
@@ -154,9 +154,11 @@ def _instead(error, url, scanned):
     return None
 
 
-def explain(error, texts):
+def explain(error, texts, scans=None):
     """*error* with a hint added where one helps; *texts* maps the URLs
-    of the files read to their text."""
+    of the files read to their text. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None."""
+    scans = Scans() if scans is None else scans
     url, lineno = error.url, getattr(error, 'lineno', None)
     text = texts.get(url)
     if text is None and len(texts) == 1:
@@ -164,13 +166,13 @@ def explain(error, texts):
     if words.import_collision(error):
         # Point at the %import ZEO, in this file or in one it includes.
         for read, read_text in [(url, text), *texts.items()]:
-            found = _imports(scan(read_text or ''), 'zeo')
+            found = _imports(scans[read_text or ''], 'zeo')
             if found:
                 return ZConfig.ConfigurationSyntaxError(
                     IMPORT_COLLISION, read, found[-1])
         return ZConfig.ConfigurationSyntaxError(IMPORT_COLLISION, url,
                                                 lineno)
-    scanned = scan(text or '')
+    scanned = scans[text or '']
     line = scanned.line(lineno) if lineno else None
     replaced = _instead(error, url, scanned)
     if replaced is not None:

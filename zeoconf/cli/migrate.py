@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from zeoconf import openers
 from zeoconf.cli import common, files, hints
-from zeoconf.cli.scanner import fed, references, scan
+from zeoconf.cli.scanner import Scans, fed, references
 from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
@@ -89,14 +89,15 @@ class Migration:
         return None
 
 
-def migrate_text(text):
+def migrate_text(text, scans=None):
     """Rewrite configuration *text* for zeoconf; return a :class:`Migration`.
 
     Pure: reads no file, parses nothing, never raises for any text. A text
     that already uses zeoconf, or has neither ``%import ZEO`` nor
-    ``<zeoclient>``, comes back unchanged.
+    ``<zeoclient>``, comes back unchanged. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None.
     """
-    scanned = scan(text)
+    scanned = (Scans() if scans is None else scans)[text]
     # The lines as scan() and ZConfig number them: a form feed, a lone \r
     # or a Unicode line separator ends none.
     lines = io.StringIO(text).readlines()
@@ -707,15 +708,17 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                   else f'{path}: {message}\n')
 
     read_state = _state(path)
+    scans = Scans()
     try:
-        text, schema, note = common.read(path, schema, offline, quiet=True)
+        text, schema, note = common.read(path, schema, offline, quiet=True,
+                                         scans=scans)
     except common.LoadError as e:
         if e.error.url is None:
             say(e)      # the schema's problem, said with the file
         else:
             err.write(f'{e}\n')
         return 1
-    migration = migrate_text(text)
+    migration = migrate_text(text, scans)
     if not migration.changed:
         say(('already uses zeoconf (%import zeoconf, no %import ZEO, no '
              '<zeoclient>)' if migration.already_zeoconf else
@@ -734,11 +737,11 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
     if note:
         say(note)
     url = common.file_url(path)
-    scanned = scan(text)
+    scanned = scans[text]
     try:
         try:
             original, _ = common.load(text, schema, path, {
-                url: _ssl_lines(scanned) if offline else {}})
+                url: _ssl_lines(scanned) if offline else {}}, scans=scans)
         except common.LoadError as e:
             empty = _empty_ssl(scanned, e.problem.line)
             if empty is None:
@@ -749,7 +752,8 @@ def migrate_file(path, schema=None, write=False, out=None, err=None,
                 f"server verified against the system's CAs", empty)
             original = None
         try:
-            result, warnings = common.load(migration.text, schema, path)
+            result, warnings = common.load(migration.text, schema, path,
+                                           scans=scans)
         except common.LoadError as e:
             err.write(f'{_in_original(e.problem, migration, url).text()} '
                       f'(after migration: zeoconf refuses it; {path} is '

@@ -28,6 +28,7 @@ import time
 from persistent.TimeStamp import TimeStamp
 
 from zeoconf.cli import common, files
+from zeoconf.cli.scanner import Scans
 from zeoconf.cli.storages import find
 from zeoconf.datatypes import format_address
 
@@ -813,9 +814,11 @@ def run(args, out):
     logging.getLogger('ZEO').addHandler(logging.NullHandler())
     try:
         with common.environment(common.read_env_file(args.env_file)):
+            scans = Scans()
             text, schema, _ = common.read(args.file, args.schema,
-                                          quiet=args.quiet)
-            loaded, warnings = common.load(text, schema, args.file)
+                                          quiet=args.quiet, scans=scans)
+            loaded, warnings = common.load(text, schema, args.file,
+                                           scans=scans)
     except common.LoadError as e:
         return _unreadable(args, str(e), out)
     others = []

@@ -2,18 +2,21 @@
 stands, for ``check``'s hints and ``migrate``.
 
 :func:`scan` reads a configuration as ZConfig's parser does, and never
-raises: a line ZConfig would refuse is of kind ``'error'``.
+raises: a line ZConfig would refuse is of kind ``'error'``. A command
+scans each text once: it makes one :class:`Scans` for its run and hands
+it to whatever looks at lines; nothing is kept after the run.
 """
 
 import array
 import collections.abc
-import functools
 import io
+import operator
 import re
 
 from zeoconf import loader
 
-__all__ = ['scan', 'Line', 'Section', 'Scan', 'references', 'fed']
+__all__ = ['scan', 'Scans', 'Line', 'Section', 'Scan', 'references',
+           'fed']
 
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
@@ -96,9 +99,13 @@ class _Lines(collections.abc.Sequence):
         return len(self.kinds)
 
     def __getitem__(self, index):
-        index = range(len(self))[index]     # IndexError; a slice: a range
-        if isinstance(index, range):
-            return [self[i] for i in index]
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        index = operator.index(index)       # TypeError for a non-integer
+        if index < 0:
+            index += len(self)              # from the end, as a list
+        if not 0 <= index < len(self):
+            raise IndexError('line index out of range')
         raw = self.text[self.starts[index]:self.starts[index + 1]]
         raw = raw[:-2] if raw.endswith('\r\n') else raw.rstrip('\n')
         kind = _KINDS[self.kinds[index]]
@@ -144,11 +151,9 @@ def _kind(line):
     return 'key' if _KEY_VALUE.fullmatch(line) else 'error'
 
 
-@functools.lru_cache(maxsize=16)
 def scan(text):
     """Every line of configuration *text*, numbered as ZConfig numbers
-    them: a :class:`Scan`. The last few are kept: ``check`` looks at the
-    same texts round after round."""
+    them: a :class:`Scan`."""
     if text.startswith('\ufeff'):
         text = text[1:]
     starts = array.array('I', [0])     # where each line starts (and ends)
@@ -184,13 +189,25 @@ def scan(text):
     return Scan(_Lines(text, starts, kinds, owners, sections), sections)
 
 
+class Scans(dict):
+    """The scans of one command run: ``scans[text]`` is ``scan(text)``,
+    made the first time it is asked for. ``check`` looks at the same
+    texts round after round; each is scanned once, and the scans go when
+    the run drops its :class:`Scans`."""
+
+    def __missing__(self, text):
+        scanned = self[text] = scan(text)
+        return scanned
+
+
 def references(line):
     """:func:`zeoconf.loader.references` of what ZConfig substitutes in
     *line*: a key's value, a directive's argument (a ``%define``'s value
     after its name); a line of another kind refers to nothing."""
     value = line.value if line.kind in ('key', 'directive') else ''
     if line.kind == 'directive' and line.name == 'define':
-        value = ''.join(value.split(None, 1)[1:])
+        parts = value.split(None, 1)        # the name, and what follows
+        value = parts[1] if len(parts) == 2 else ''
     return loader.references(value)
 
 

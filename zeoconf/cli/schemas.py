@@ -12,7 +12,7 @@ import ZConfig
 import ZODB.config
 
 from zeoconf import datatypes, loader
-from zeoconf.cli.scanner import scan
+from zeoconf.cli.scanner import Scans
 
 _ZODB_SCHEMAS = {'zodb': ZODB.config.db_schema_path,
                  'storage': ZODB.config.s_schema_path}
@@ -77,9 +77,11 @@ def _zope_installed():
     return importlib.util.find_spec('Zope2') is not None
 
 
-def kind(text):
-    """``'zope'``, ``'storage'`` or ``'zodb'``: what *text* reads like."""
-    scanned = scan(text)
+def kind(text, scans=None):
+    """``'zope'``, ``'storage'`` or ``'zodb'``: what *text* reads like.
+    *scans*: the ``zeoconf.cli.scanner.Scans`` of the command run, or
+    None."""
+    scanned = (Scans() if scans is None else scans)[text]
     if (any(s.type == 'zodb_db' for s in scanned.sections)
             or scanned.keys(None, 'instancehome')):
         return 'zope'
@@ -89,12 +91,12 @@ def kind(text):
     return 'zodb'
 
 
-def choose(name, text, offline=False):
+def choose(name, text, offline=False, scans=None):
     """``(schema, note)``: the schema *name* names, else the one *text*
-    reads like, with a note that says so."""
+    reads like (:func:`kind`, with *scans*), with a note that says so."""
     if name is not None:
         return load_schema(name, offline), None
-    found = kind(text)
+    found = kind(text, scans)
     if found == 'zope' and not _zope_installed():
         return load_schema('zodb', offline), (
             "looks like a zope.conf, but Zope is not installed in this "

@@ -5,7 +5,7 @@ import os
 
 from zeoconf import datatypes, keys, loader, openers
 from zeoconf.cli import common, storages
-from zeoconf.cli.scanner import fed, references, scan
+from zeoconf.cli.scanner import Scans, fed, references
 
 NAME = 'show'
 HELP = ('every resolved value of every clientstorage and where it came '
@@ -40,12 +40,14 @@ def add_arguments(parser):
 
 def run(args, out):
     values = common.read_env_file(args.env_file)
+    scans = Scans()
     with common.environment(values):
-        text, schema, _ = common.read(args.file, args.schema, args.offline)
-        loaded, warnings = common.load(text, schema, args.file)
+        text, schema, _ = common.read(args.file, args.schema, args.offline,
+                                      scans=scans)
+        loaded, warnings = common.load(text, schema, args.file, scans=scans)
         data = [describe(opener, loaded, label, text=not args.json)
                 for label, opener in storages.find(loaded.config)]
-        used = variables(loaded, values)
+        used = variables(loaded, values, scans)
     if args.json:
         common.print_json({
             'format': common.JSON_FORMAT, 'file': args.file,
@@ -65,14 +67,16 @@ def run(args, out):
     return 0
 
 
-def variables(loaded, env_values):
+def variables(loaded, env_values, scans=None):
     """The environment variables the files read use: ``[{'name', 'set',
     'from', 'secret', 'value', 'lines'}]``; no ``value`` for one that feeds
     a secret key, directly or through ``%define``s. Called with the
-    variables of the env file set."""
+    variables of the env file set. *scans*: the
+    ``zeoconf.cli.scanner.Scans`` of the command run, or None."""
     found = {}
-    scans = {url: scan(text) for url, text in loaded.loader.texts.items()}
-    for url, scanned in scans.items():
+    scans = Scans() if scans is None else scans
+    by_url = {url: scans[text] for url, text in loaded.loader.texts.items()}
+    for url, scanned in by_url.items():
         for line in scanned.lines:
             for name in references(line)[1]:
                 source = ('env-file' if name in env_values else
@@ -83,7 +87,7 @@ def variables(loaded, env_values):
                     'lines': []})
                 entry['lines'].append(loader.where(line.number, url,
                                                    loaded.url))
-    _, secret = fed((line for scanned in scans.values()
+    _, secret = fed((line for scanned in by_url.values()
                      for line in scanned.lines), _secret)
     for name in secret:
         found[name].update(secret=True, value=None)
@@ -145,11 +149,12 @@ def _rows(section, opener, loaded, notes, text, prefix=''):
 
 def _notes(opener):
     """``{key: note}``: how keys resolve when ClientStorage gets something
-    else (what the warnings say is not said again); ``ssl.KEY`` for the
-    keys of ``<ssl>``."""
+    else (what the warnings say is not said again: an ignored key's note
+    points at its warning, which says why); ``ssl.KEY`` for the keys of
+    ``<ssl>``."""
     c, kwargs = opener.config, opener.kwargs()
-    notes = {key: f'ignored: {why}'
-             for key, why in openers.IGNORED_KEYS.items()}
+    # Written, each is warned of (openers.IGNORED_KEYS); unwritten, no row.
+    notes = dict.fromkeys(openers.IGNORED_KEYS, 'ignored (see the warning)')
     if c.client and c.cache_path is None:
         notes['cache-path'] = (
             f'cache file {kwargs["cache"]}, from client and ' +
