@@ -607,14 +607,22 @@ _DOLLARS = st.sampled_from(['$', '$$', '$a', '${a}', '$(B_1)', '$(a', '${',
 @given(st.lists(_DOLLARS, max_size=8).map(''.join))
 def test_references_read_dollars_as_zconfig_does(value):
     defines, variables, readable = loader.references(value)
-    asked, looked_up = _Asked(), _Asked()
-    with unittest.mock.patch('os.getenv', looked_up.get):
-        try:
-            ZConfig.substitution.substitute(value, asked)
-        except ZConfig.SubstitutionSyntaxError:
-            assert not readable
-            return
+    # Each environment variable ZConfig asks for is set, in turn, to a
+    # marker that shows in the result where it was substituted.
+    environment = {}
+    while True:
+        asked = _Asked()
+        with unittest.mock.patch.dict(os.environ, environment):
+            try:
+                result = ZConfig.substitution.substitute(value, asked)
+                break
+            except ZConfig.SubstitutionReplacementError as e:
+                environment[e.name] = f'<env {e.name}>'
+            except ZConfig.SubstitutionSyntaxError:
+                assert not readable
+                return
     assert readable
+    looked_up = dict.fromkeys(re.findall(r'<env (\w+)>', result))
     assert (defines, variables) == (list(asked), list(looked_up))
 
 
