@@ -806,9 +806,9 @@ def test_offline_opens_nothing_under_the_named_paths_and_imports_nothing(
     assert not marker.exists()
 
 
-def test_check_parses_a_good_file_once(tmp_path, monkeypatch):
-    path = tmp_path / 'f.conf'
-    path.write_text(many_storages(3))
+@pytest.fixture
+def loaders_made(monkeypatch):
+    """Every zeoconf Loader made while the test runs: one per parse."""
     made = []
 
     class Counting(loader.Loader):
@@ -817,27 +817,25 @@ def test_check_parses_a_good_file_once(tmp_path, monkeypatch):
             super().__init__(*args, **kw)
 
     monkeypatch.setattr(loader, 'Loader', Counting)
+    return made
+
+
+def test_check_parses_a_good_file_once(tmp_path, loaders_made):
+    path = tmp_path / 'f.conf'
+    path.write_text(many_storages(3))
     report = check(str(path), ZODB.config.getDbSchema())
     assert report.problems == []
-    assert len(made) == 1
+    assert len(loaders_made) == 1
     assert len(storages.find(report.loaded.config)) == 3
 
 
-def test_check_parses_once_more_per_problem(tmp_path, monkeypatch):
+def test_check_parses_once_more_per_problem(tmp_path, loaders_made):
     path = tmp_path / 'f.conf'
     path.write_text(many_storages(5).replace(
         'cache-size 20MB', 'cache-size 1XB', 3))
-    made = []
-
-    class Counting(loader.Loader):
-        def __init__(self, *args, **kw):
-            made.append(self)
-            super().__init__(*args, **kw)
-
-    monkeypatch.setattr(loader, 'Loader', Counting)
     report = check(str(path), ZODB.config.getDbSchema())
     assert [p.line for p in report.problems] == [5, 11, 17]
-    assert len(made) == 4
+    assert len(loaders_made) == 4
 
 
 FORM_FEED = ('%import zeoconf\n# page one\x0cpage two\n<zodb>\n'
@@ -1114,26 +1112,18 @@ def _unknown_keys(count):
 
 
 def test_check_of_40000_unknown_keys_stops_at_50_without_work_for_the_rest(
-        tmp_path, monkeypatch):
-    made = []
-
-    class Counting(loader.Loader):
-        def __init__(self, *args, **kw):
-            made.append(self)
-            super().__init__(*args, **kw)
-
-    monkeypatch.setattr(loader, 'Loader', Counting)
+        tmp_path, loaders_made):
     schema = ZODB.config.getDbSchema()
     calls = {}
     for count in (1000, 40000):
         path = tmp_path / f'{count}.conf'
         path.write_text(_unknown_keys(count))
-        del made[:]
+        del loaders_made[:]
         calls[count], report = count_calls(check, str(path), schema)
         assert len(report.problems) == MAX_PROBLEMS and report.more
         assert [p.line for p in report.problems] == list(range(5, 55))
         # One parse per problem reported, none for the rest.
-        assert len(made) == MAX_PROBLEMS
+        assert len(loaders_made) == MAX_PROBLEMS
     # Reading and scanning the file once grows with it (40 times); one
     # parse per reported problem over the whole file would make it about
     # 40 times the 1,000-key work again.
