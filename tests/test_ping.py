@@ -486,15 +486,19 @@ def test_light_probe_failures(conf, tls_server, zeo_server, certs, silent):
     assert statuses[5][0] == 'refused'
 
 
-def test_light_probe_imports_no_zeo_client(conf, tls_server, certs):
+def test_light_probe_imports_neither_zeo_client_nor_inspect(conf, tls_server,
+                                                            certs):
+    # inspect (which dataclasses imports) was a tenth of a light probe's
+    # instructions (benchmarks/bench_ping.py).
     path = conf(f'    server localhost:{tls_server.port}\n'
                 + tls_lines(certs))
     code = (
         'import io, sys\nfrom zeoconf.cli import main\n'
         f'status = main(["ping", "--light", "--quiet", {path!r}], '
         'out=io.StringIO())\n'
-        'print(status, sorted(m for m in sys.modules if m == "asyncio" or '
-        'm.startswith(("ZEO.ClientStorage", "ZEO.asyncio", "asyncio."))))')
+        'print(status, sorted(m for m in sys.modules if m in ("asyncio", '
+        '"inspect", "dataclasses") or m.startswith(("ZEO.ClientStorage", '
+        '"ZEO.asyncio", "asyncio."))))')
     result = subprocess.run([sys.executable, '-c', code],
                             capture_output=True, text=True, timeout=60)
     assert result.stdout == '0 []\n', result.stderr

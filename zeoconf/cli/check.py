@@ -190,12 +190,13 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS, scans=None):
                 # No line to step over: reported when it is the only
                 # problem; after others it may be their consequence.
                 if not problems:
-                    problems.append(dataclasses.replace(error, key=key))
+                    problems.append(Problem(error.url, error.line,
+                                            error.message, key))
                 break
             if not _consequence(error, line, reading, blank, problems,
                                 scans):
-                problems.append(dataclasses.replace(error, key=key, message=(
-                    _unstood(error, reading.texts, blank, scans))))
+                problems.append(Problem(error.url, error.line, _unstood(
+                    error, reading.texts, blank, scans), key))
             blank.setdefault(error.url, {}).update(lines)
             if len(problems) >= limit:
                 return Report(_ordered(problems, included), True)

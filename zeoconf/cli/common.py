@@ -5,7 +5,6 @@ Control and format characters are written escaped (``\\x1b``,
 """
 
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -13,6 +12,7 @@ import pathlib
 import sys
 import threading
 import unicodedata
+from typing import NamedTuple
 
 import ZConfig
 
@@ -43,8 +43,9 @@ OFFLINE_NOTE = ('offline: not looked at on this machine: '
                 'converted and every rule across keys checked')
 
 
-@dataclasses.dataclass
-class Problem:
+# A NamedTuple, not a dataclass: dataclasses imports inspect, which
+# would cost every ``ping`` a tenth of its CPU (benchmarks/README.md).
+class Problem(NamedTuple):
     """A problem of a file: ``message``, at ``line`` (None when unknown)
     of the file at ``url`` (None when the message names it or is not of a
     file), and ``key``, the key at fault where there is one."""

@@ -535,8 +535,8 @@ def _in_original(problem, migration, url):
         return problem
     line = problem.line and (migration.original_line(problem.line)
                              or problem.line)
-    return dataclasses.replace(problem, line=line, message=_renumber(
-        problem.message, migration))
+    message = _renumber(problem.message, migration)
+    return common.Problem(problem.url, line, message, problem.key)
 
 
 def _changes(migration):
