@@ -12,7 +12,9 @@
    - ``zeoconf ping`` (a ZEO session);
    - ``zeo-nagios ADDRESS``, ZEO's own probe (plain TCP, no file).
 
-   Ratios to the floor are printed.
+   Ratios to the floor are printed; with valgrind installed, also the
+   instructions of one run of each (callgrind), which do not move with
+   the machine's load as CPU time does.
 2. Wall time of 50 servers, a third up, a third refused, a third silent
    (a listener that never answers), against ``--timeout``, light and full.
 3. With ``--scale N``: N servers in one storage, half silent and half
@@ -29,6 +31,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import time
 
+import bench_instructions
 import transaction
 import ZEO
 import ZODB
@@ -142,6 +146,19 @@ def cpu_table(directory, server, repetitions):
         median = statistics.median(times[name])
         print(f'  {name:34} {median * 1000:7.1f} ms   '
               f'{median / floor_median:4.2f}x the floor')
+    if shutil.which('valgrind') is None:
+        print('(valgrind not installed: no instruction counts)')
+        return
+    # A count does not move with the machine's load, as CPU time does.
+    # A generous --timeout: under valgrind a probe runs many times slower.
+    counts = {name: bench_instructions.counted(
+        argv + ['--timeout', '600'] if 'zeoconf' in argv else argv)
+        for name, argv in cases}
+    floor_count = counts[cases[0][0]]
+    print('instructions of the same processes (callgrind, one run each):')
+    for name, count in counts.items():
+        print(f'  {name:34} {count / 1e6:7.1f} M    '
+              f'{count / floor_count:4.2f}x the floor')
 
 
 def wall(argv, timeout):
