@@ -561,6 +561,23 @@ def test_server_log_lines_of_a_light_and_a_full_probe(conf, zeo_server,
     assert any('zeoconf ping' in line for line in server_log), server_log
 
 
+def test_full_probe_finds_a_wrong_storage_name_before_any_session(
+        conf, zeo_server, server_log):
+    path = conf(f'    server {zeo_server.config_address}\n    storage nope')
+    _settled(server_log)
+    del server_log[:]
+    result = zeoconf('--json', path)
+    assert result.returncode == 1
+    [server] = json.loads(result.stdout)['storages'][0]['servers']
+    assert (server['status'], server['mode']) == ('no-storage', None)
+    assert server['detail'] == ("the server has no storage 'nope': is the "
+                                'storage name right?')
+    _settled(server_log)
+    # The status request's connection only: no session was opened.
+    assert server_log and not any('zeoconf ping' in line
+                                  for line in server_log), server_log
+
+
 # --wait
 
 def test_wait_until_the_server_is_up(conf, tmp_path):

@@ -3,17 +3,17 @@
 Every server of every storage is probed at once, by a bounded pool of
 threads, and the run ends by one deadline whatever the servers do. A probe
 first opens a raw connection with the storage's own TLS, which names the
-reason when it fails and times the server's greeting. Then ``--light``
-sends ZEO's status request on that connection (ZEO's client is not
-imported), while a full probe opens a ZEO session with only that server:
-it tells read-only from writable and times one call, ``server_status()``.
+reason when it fails and times the server's greeting, and sends ZEO's
+status request on it: the answer says whether the server has the storage.
+That is all ``--light`` does (ZEO's client is not imported); a full probe
+then opens a ZEO session with only that server: it tells read-only from
+writable and times one call, ``server_status()``.
 
 The report is a table, JSON, a Nagios plugin's output or Prometheus's text
 exposition format.
 """
 
 import argparse
-import itertools
 import json
 import logging
 import math
@@ -47,8 +47,6 @@ MAX_THREADS = 128
 
 # Seconds between two rounds of --wait.
 WAIT_PAUSE = 0.5
-
-_session_numbers = itertools.count(1)
 
 # What a ping reports of a server besides its status: zeoconf's name
 # (Prometheus's family is zeo_NAME), its key in ZEO's status of a storage
@@ -100,32 +98,6 @@ class _Failed(Exception):
         self.status, self.detail = status, detail
 
 
-class _RegistrationFailures(logging.Handler):
-    """ZEO's 'registration failed' errors of one ZEO session: those of the
-    networking thread that ZEO names after the storage's name, *tag*."""
-
-    def __init__(self, tag):
-        super().__init__(logging.ERROR)
-        self.tag = tag + ' '
-        self.messages = []
-
-    def emit(self, record):
-        if (not record.threadName.startswith(self.tag)
-                or 'Registration' not in record.getMessage()):
-            return
-        error = record.exc_info[1] if record.exc_info else None
-        args = error.args if error else ()
-        if error is None:
-            self.messages.append(record.getMessage())
-        elif (type(error).__name__ == 'ServerException' and len(args) == 2
-                and isinstance(args[0], str) and isinstance(args[1], tuple)):
-            # How ZEO hands the client an error raised on the server.
-            self.messages.append(f'{args[0].rpartition(".")[2]}: '
-                                 f'{", ".join(str(a) for a in args[1])}')
-        else:
-            self.messages.append(f'{type(error).__name__}: {error}')
-
-
 def _read_frame(sock, limit):
     """``(payload, data)``: the payload of the next ZEO frame (after its
     4-byte big-endian length) and all bytes read; no payload when the
@@ -145,10 +117,11 @@ def _read_frame(sock, limit):
         data += chunk
 
 
-def _raw_probe(result, kwargs, addr, timeout, deadline, light):
-    """The raw connection to *addr*: TLS, the server's greeting and, when
-    *light*, the answer to ZEO's status request (a dict by storage name).
-    Each step has the time left as its socket's timeout."""
+def _raw_probe(result, kwargs, addr, timeout, deadline):
+    """The raw connection to *addr*: TLS, the server's greeting, then
+    ZEO's status request: ``(answer, ms)``, the answer (a dict by storage
+    name) and the milliseconds it took. Each step has the time left as its
+    socket's timeout."""
     tls = kwargs['ssl'] is not None
     start = time.monotonic()
     step, sock, payload = 'connect', None, None
@@ -179,14 +152,12 @@ def _raw_probe(result, kwargs, addr, timeout, deadline, light):
                           f'ZEO server (it sent {data[:16]!r})')
         greeted = time.monotonic()
         result.update(status='ok', connect_ms=_ms(greeted - start))
-        if not light:
-            return None
         step = 'status request'
         sock.settimeout(_left(deadline))
         sock.sendall(b'\x00\x00\x00\x04ruok')
         # A few hundred bytes per storage.
         payload, _ = _read_frame(sock, 1 << 20)
-        result['latency_ms'] = _ms(time.monotonic() - greeted)
+        answered = _ms(time.monotonic() - greeted)
     except OSError as e:
         raise _diagnosis(e, step, timeout, tls)
     finally:
@@ -201,7 +172,7 @@ def _raw_probe(result, kwargs, addr, timeout, deadline, light):
         answer = None
     if not isinstance(answer, dict):
         raise _Failed('error', 'the status answer is not a JSON object')
-    return answer
+    return answer, answered
 
 
 # What each step of the raw connection waits for, for a time-out's message.
@@ -296,14 +267,16 @@ def probe_server(kwargs, addr, timeout, deadline, light=False):
     result = _result(addr)
     name = kwargs['storage']
     try:
-        answer = _raw_probe(result, kwargs, addr, timeout, deadline, light)
-        if not light:
-            _session(result, kwargs, addr, timeout, deadline)
-        elif name not in answer:
+        answer, answered = _raw_probe(result, kwargs, addr, timeout,
+                                      deadline)
+        if name not in answer:
             raise _Failed('no-storage', f'the server has no storage '
                           f'{name!r}: is the storage name right?')
+        if light:
+            result.update(latency_ms=answered, usable=True,
+                          stats=server_stats(answer[name]))
         else:
-            result.update(stats=server_stats(answer[name]), usable=True)
+            _session(result, kwargs, addr, timeout, deadline)
     except _Failed as e:
         result.update(status=e.status, detail=e.detail)
     result['duration_ms'] = _ms(time.monotonic() - start)
@@ -314,46 +287,30 @@ def _session(result, kwargs, addr, timeout, deadline):
     """A ZEO session with *addr* alone: read-only or writable, and the
     time of one call."""
     from ZEO.ClientStorage import ClientStorage
-    tag = f'zeoconf-ping-{next(_session_numbers)}'
-    failures = _RegistrationFailures(tag)
-    # wait=False: the session is watched here, so that a refused storage
-    # name is reported when the server says so, not at the deadline (ZEO's
-    # client itself would retry until its wait_timeout).
-    session = dict(kwargs, addr=[addr], name=tag, wait=False,
+    # wait=False: the session is polled here, by the probe's deadline, not
+    # by ZEO's own wait.
+    session = dict(kwargs, addr=[addr], wait=False,
                    wait_timeout=_left(deadline), read_only=False,
                    read_only_fallback=True, cache=None, blob_dir=None,
                    shared_blob_dir=False, blob_cache_size=None,
                    client_label='zeoconf ping')
-    zeo_log = logging.getLogger('ZEO')
-    zeo_log.addHandler(failures)
+    storage = ClientStorage(**session)
     try:
-        storage = ClientStorage(**session)
-        try:
-            while not storage.is_connected():
-                if failures.messages:
-                    why = failures.messages[0]
-                    if 'unknown storage' in why:
-                        raise _Failed('no-storage', 'the server has no '
-                                      f'storage {kwargs["storage"]!r} '
-                                      f'({why}): is the storage name right?')
-                    raise _Failed('error', 'the server refused the ZEO '
-                                  f'session: {why}')
-                if time.monotonic() >= deadline:
-                    raise _Failed('timeout', 'the server greeted, but no '
-                                  f'ZEO session within {timeout:g}s')
-                time.sleep(0.02)
-            read_only = storage.isReadOnly()
-            start = time.monotonic()
-            failure, status = _round_trip(storage, _left(deadline))
-            if failure is not None:
-                raise _Failed('timeout', 'the server did not answer a '
-                              f'call: {failure}')
-            result['latency_ms'] = _ms(time.monotonic() - start)
-            result['stats'] = server_stats(status)
-        finally:
-            storage.close()
+        while not storage.is_connected():
+            if time.monotonic() >= deadline:
+                raise _Failed('timeout', 'the server greeted, but no ZEO '
+                              f'session within {timeout:g}s')
+            time.sleep(0.02)
+        read_only = storage.isReadOnly()
+        start = time.monotonic()
+        failure, status = _round_trip(storage, _left(deadline))
+        if failure is not None:
+            raise _Failed('timeout', 'the server did not answer a call: '
+                          f'{failure}')
+        result['latency_ms'] = _ms(time.monotonic() - start)
+        result['stats'] = server_stats(status)
     finally:
-        zeo_log.removeHandler(failures)
+        storage.close()
     result['mode'] = 'read-only' if read_only else 'writable'
     if read_only and not (kwargs['read_only']
                           or kwargs['read_only_fallback']):
