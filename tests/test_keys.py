@@ -144,13 +144,40 @@ def test_a_key_written_with_its_value_attached_never_shows_it(line, words):
     assert api.value.lineno == 3
 
 
-def test_a_value_joined_to_the_next_line_by_a_lone_cr_is_not_quoted():
+@pytest.mark.parametrize('line', [
+    'cache-path /nonexistent/c.zec',
+    # Text keys convert whatever they are given: the joined value would be
+    # taken whole, password and all, as the client label.
+    'client-label web',
+    'name main',
+])
+def test_a_value_joined_to_the_next_line_by_a_lone_cr_is_not_quoted(line):
     # ZConfig ends lines at "\n" only: a lone "\r" makes the next line,
     # here a password, part of the value before it.
     with pytest.raises(ZConfig.ConfigurationError) as e:
-        zeoconf.client_kwargs(f'<clientstorage>\nserver zeo:1\n'
-                              f'cache-path /nonexistent/c.zec\r'
+        zeoconf.client_kwargs(f'<clientstorage>\nserver zeo:1\n{line}\r'
                               f'    password {SECRET}\n</clientstorage>\n')
     assert e.value.lineno == 3
-    assert 'cache-path: the value holds a line break' in str(e.value)
+    key = line.split()[0]
+    assert f'{key}: the value holds a line break' in str(e.value)
     assert SECRET not in str(e.value)
+
+
+@pytest.mark.parametrize('name, secret', [
+    ('password', 'password'),
+    ('PASSWORD=S3CRET', 'password'),
+    ('passwordS3CRET', 'password'),
+    ('password-function', None),
+    ('password-functon', None),
+    ('password_file', None),
+    ('username', None),
+])
+def test_only_a_password_or_a_name_run_into_one_is_a_secret_key(name,
+                                                                 secret):
+    assert keys.secret_key(name) == secret
+
+
+def test_a_misspelt_password_function_is_answered_as_a_misspelling():
+    message = keys.unknown_key('password-functon', 'ssl')
+    assert message == ("'password-functon' is not a key of <ssl>; did you "
+                       "mean 'password-function'?")

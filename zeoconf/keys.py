@@ -17,28 +17,31 @@ SECRET_KEYS = ('password',)
 
 def secret_key(name):
     """The key of :data:`SECRET_KEYS` that *name* is or starts with, or
-    None: the one rule for what is never quoted."""
+    None: the one rule for what is never quoted. A longer name of its own
+    (``password-function``, ``password_file``) is not a secret key."""
     lowered = name.lower()
-    return next((key for key in SECRET_KEYS if lowered.startswith(key)),
-                None)
+    for key in SECRET_KEYS:
+        if lowered.startswith(key) and lowered[len(key):len(key) + 1] not in (
+                '-', '_'):
+            return key
+    return None
 
 
 def _for_key(key, convert, *args, datatype=None):
     """``convert(text, *args)``, naming *key* in its errors."""
 
     def convert_key(text):
+        if not _LINE_BREAKS.isdisjoint(text):
+            # A lone "\r" joined the next line, a password perhaps, to this
+            # value, even where the whole would convert: not quoted.
+            raise ValueError(
+                f'{key}: the value holds a line break that ZConfig does not '
+                f'end a line at (a lone carriage return, a form feed, ...), '
+                f'so what follows it, the next key perhaps, was read as part '
+                f'of the value (not shown); end each line with a new line')
         try:
             return convert(text, *args)
         except ValueError as e:
-            if not _LINE_BREAKS.isdisjoint(text):
-                # A lone "\r" joined the next line, a password perhaps, to
-                # this value: not quoted.
-                raise ValueError(
-                    f'{key}: the value holds a line break that ZConfig does '
-                    f'not end a line at (a lone carriage return, a form '
-                    f'feed, ...), so what follows it, the next key '
-                    f'perhaps, was read as part of the value (not shown); '
-                    f'end each line with a new line') from None
             raise ValueError(f'{key}: {e}') from None
 
     # The conversion's name, for the reference and for formatting values.
