@@ -202,7 +202,7 @@ def test_bare_port_means_localhost(zeo_server, zodb_conf, open_db):
 
 def test_ipv6_address(make_server, zodb_conf, open_db):
     server = make_server(address=('::1', 0))
-    text = zodb_conf(f'server [::1]:{server.address[1]}')
+    text = zodb_conf(f'server {server.config_address}')
     assert _opener(text).kwargs()['addr'] == [('::1', server.address[1])]
     db = open_db(text)
     _commit_and_read_back(db)
@@ -301,6 +301,22 @@ def test_client_without_var_uses_the_current_directory(
     assert _opener(text).kwargs()['cache'] == f'{tmp_path}/web2-1.zec'
     _commit_and_read_back(open_db(text))
     assert (tmp_path / 'web2-1.zec').stat().st_size > 0
+
+
+def test_client_without_var_in_a_removed_working_directory_is_refused(
+        zodb_conf, tmp_path, monkeypatch):
+    gone = tmp_path / 'gone'
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    text = zodb_conf("""
+        server zeo:8100
+        client web2""")
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        _opener(text)
+    assert 'client web2 names a cache file in the working directory' in str(
+        e.value)
+    assert 'add var' in str(e.value)
 
 
 def test_cache_path_beats_client_and_var_with_a_warning(

@@ -279,7 +279,13 @@ class ClientStorageOpener:
         except ValueError as e:
             self.fail(f'storage names the cache file with client: {e}',
                       'storage', 'client')
-        return cache_file(c.client, c.var, c.storage)
+        try:
+            return cache_file(c.client, c.var, c.storage)
+        except OSError as e:
+            # Without var: the working directory, which may have been removed.
+            self.fail(f'client {c.client} names a cache file in the working '
+                      f'directory, which cannot be found ({e.strerror}); add '
+                      f'var, the directory for the cache file', 'client')
 
 
 class OfflineClientStorageOpener(ClientStorageOpener):
