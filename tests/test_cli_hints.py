@@ -463,3 +463,32 @@ def test_a_password_run_into_its_name_is_not_quoted_by_the_comment_hint(
     said = result.out + result.err
     assert 'holds a # after white space' in said
     assert 's3cret' not in said.lower()
+
+
+@pytest.mark.parametrize('lines', [
+    # In ZODB's sections, at the top level and in <zeoclient>, ZConfig's own
+    # keytype refuses the name and quotes it whole.
+    ('<zodb>', '  password=S3CRET', '  <clientstorage>', '    server zeo:1',
+     '  </clientstorage>', '</zodb>'),
+    ('password=S3CRET', '<zodb>', '  <clientstorage>', '    server zeo:1',
+     '  </clientstorage>', '</zodb>'),
+    ('<zodb>', '  <zeoclient>', '    server zeo:1', '    password=S3CRET',
+     '  </zeoclient>', '</zodb>'),
+], ids=['zodb', 'top level', 'zeoclient'])
+@pytest.mark.parametrize('command', [
+    ['check'], ['check', '--json'], ['show'], ['migrate']])
+def test_a_password_run_into_its_name_outside_zeoconf_is_not_quoted(
+        run_cli, tmp_path, lines, command):
+    path = tmp_path / 'zodb.conf'
+    # migrate parses what it migrates: a file with a <zeoclient> (to
+    # migrate, the others print as they are, unparsed).
+    path.write_text('%import zeoconf\n' + '\n'.join(lines) + '\n'
+                    + ('<zodb other>\n  <zeoclient>\n    server zeo:2\n'
+                       '  </zeoclient>\n</zodb>\n' if command == ['migrate']
+                       else ''))
+    result = run_cli(*command, str(path))
+    said = result.out + result.err
+    assert result.status != 0
+    assert ("a key that starts with 'password' is not a key name ZConfig "
+            'reads') in said
+    assert 's3cret' not in said.lower()

@@ -143,6 +143,16 @@ def _instead(error, url, scanned):
             f'file: its first line is no key, section or directive of '
             f'ZConfig (a key or a certificate, a file of another format?); '
             f'its lines are not shown', url, error.lineno)
+    line = scanned.line(getattr(error, 'lineno', None) or 0)
+    secret = line is not None and line.kind == 'key' and keys.secret_key(
+        line.name)
+    if secret and words.not_a_line(error) is not None:
+        # ZConfig quotes the key name it refuses; password=S3CRET is one.
+        return ZConfig.ConfigurationSyntaxError(
+            f'a key that starts with {secret!r} is not a key name ZConfig '
+            f'reads (the rest of the name is not shown: it may be the '
+            f'password); write {secret}, a space, then the value', url,
+            error.lineno)
     if words.missing_section(error) == 'zodb.database' and not any(
             s.type in _ENCLOSING for s in scanned.sections):
         what = ('the file is empty' if _first_line(scanned) is None
