@@ -512,9 +512,13 @@ def test_check_stops_at_fifty_problems_and_says_so(run_cli, write, tmp_path):
                     'check again')
 
 
+@pytest.mark.parametrize('where', ['', 'a: b/'])
 def test_a_note_for_an_inline_comment_goes_to_stderr_and_not_twice(run_cli,
-        write, tmp_path):
-    write('f.conf', """
+        write, tmp_path, where):
+    # The warning's label follows the line number, whatever the path holds.
+    if where:
+        (tmp_path / where).mkdir()
+    write(f'{where}f.conf', """
         %import zeoconf
         <zodb>
           <clientstorage>
@@ -524,14 +528,14 @@ def test_a_note_for_an_inline_comment_goes_to_stderr_and_not_twice(run_cli,
           </clientstorage>
         </zodb>
         """)
-    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    result = run_cli('check', f'{where}f.conf', cwd=tmp_path)
     assert result.status == 1
     [problem] = lines_of(result)
-    assert problem.startswith("f.conf:5: cache-size: '20MB  # twenty'")
+    assert problem.startswith(f"{where}f.conf:5: cache-size: '20MB  # twenty'")
     assert 'ZConfig comments stand on lines of their own' in problem
     [note] = result.err.splitlines()
-    assert note.startswith("f.conf:6: warning: the value of name holds "
-                           "'# the app'")
+    assert note.startswith(f"{where}f.conf:6: warning: the value of name "
+                           "holds '# the app'")
 
 
 def test_check_exit_codes(run_cli, write, tmp_path):

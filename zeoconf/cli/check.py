@@ -93,7 +93,7 @@ def _check_file(path, args, out):
     for problem in report.problems:
         print(problem.text(), file=out)
     for item in report.notes:
-        common.say(item.text().replace(': ', ': warning: ', 1))
+        common.say(item.text('warning: '))
     if report.more:
         print(f'{path}: stopped after {len(report.problems)} problems; fix '
               f'these and run check again', file=out)

@@ -62,12 +62,13 @@ class Problem(NamedTuple):
         return cls(error.url or url, getattr(error, 'lineno', None),
                    error.message)
 
-    def text(self):
-        """``FILE:LINE: message``."""
-        where = loader.file_of(self.url)
+    def text(self, label=''):
+        """``FILE:LINE: message``, *label* (``'warning: '``) before the
+        message."""
+        where, message = loader.file_of(self.url), label + self.message
         if where and self.line:
-            return f'{where}:{self.line}: {self.message}'
-        return f'{where}: {self.message}' if where else self.message
+            return f'{where}:{self.line}: {message}'
+        return f'{where}: {message}' if where else message
 
     def data(self, path=None):
         """As JSON-able data (docs/cli.md): the file named, else *path*."""
