@@ -561,6 +561,16 @@ def test_server_log_lines_of_a_light_and_a_full_probe(conf, zeo_server,
     assert any('zeoconf ping' in line for line in server_log), server_log
 
 
+def test_pinging_again_in_one_process_adds_no_log_handler(conf, run_cli):
+    path = conf(f'    server 127.0.0.1:{dead_port()}')
+    zeo_log = logging.getLogger('ZEO')
+    counts = []
+    for _ in range(3):
+        assert run_cli('ping', '--quiet', path).status == 1
+        counts.append(len(zeo_log.handlers))
+    assert counts[0] == counts[1] == counts[2], counts
+
+
 def test_full_probe_finds_a_wrong_storage_name_before_any_session(
         conf, zeo_server, server_log):
     path = conf(f'    server {zeo_server.config_address}\n    storage nope')

@@ -48,6 +48,8 @@ MAX_THREADS = 128
 # Seconds between two rounds of --wait.
 WAIT_PAUSE = 0.5
 
+_ZEO_QUIET = logging.NullHandler()
+
 # What a ping reports of a server besides its status: zeoconf's name
 # (Prometheus's family is zeo_NAME), its key in ZEO's status of a storage
 # (None: the probe's own), its unit in Nagios's performance data ('c' a
@@ -767,8 +769,9 @@ def run(args, out):
                        "'zeoconf[prometheus]'")
             return 2
     # ZEO's client logs its connection attempts; the report says what
-    # matters, so they are not echoed to the terminal.
-    logging.getLogger('ZEO').addHandler(logging.NullHandler())
+    # matters, so they are not echoed to the terminal. One handler, added
+    # once however often run() is called in a process.
+    logging.getLogger('ZEO').addHandler(_ZEO_QUIET)
     try:
         with common.environment(common.read_env_file(args.env_file)):
             scans = Scans()
