@@ -315,10 +315,10 @@ def main(argv=None):
                        'valgrind)\n')
     pick = 1 if args.quick else 0
     began = time.perf_counter()
-    from zeoconf.testing import make_certificates
+    from zeoconf.testing import Certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-bench-')
     try:
-        block = bench_parse.ssl_block(make_certificates(directory))
+        block = bench_parse.ssl_block(Certificates(directory))
         print(f'machine: {bench_parse.machine()}')
         print(f'zeoconf: {bench_parse.zeoconf_source()}')
         jobs, compiled, imports = fresh_jobs(directory)

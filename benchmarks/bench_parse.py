@@ -451,10 +451,10 @@ def main(argv=None):
     pick = 1 if args.quick else 0
     began = time.perf_counter()
 
-    from zeoconf.testing import make_certificates
+    from zeoconf.testing import Certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-bench-')
     try:
-        certs = make_certificates(directory)
+        certs = Certificates(directory)
         block = ssl_block(certs)
         print(f'machine: {machine()}')
         print(f'zeoconf: {zeoconf_source()}')

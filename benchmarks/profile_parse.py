@@ -307,10 +307,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     scale = 4 if args.quick else 1
     began = time.perf_counter()
-    from zeoconf.testing import make_certificates
+    from zeoconf.testing import Certificates
     directory = tempfile.mkdtemp(prefix='zeoconf-profile-')
     try:
-        certs = make_certificates(directory)
+        certs = Certificates(directory)
         print(f'machine: {bench_parse.machine()}')
         print(f'zeoconf: {bench_parse.zeoconf_source()}')
         print('sampling profile, columns: ZEO, zeoconf')

@@ -26,7 +26,7 @@ import textwrap
 import pytest
 import ZODB.config
 
-from zeoconf.testing import ThrowawayServer, make_certificates
+from zeoconf.testing import Certificates, ThrowawayServer
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def zeo_server(make_server):
 
 @pytest.fixture(scope='session')
 def certs(tmp_path_factory):
-    return make_certificates(str(tmp_path_factory.mktemp('certs')))
+    return Certificates(str(tmp_path_factory.mktemp('certs')))
 
 
 @pytest.fixture

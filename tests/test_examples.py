@@ -44,8 +44,8 @@ def test_example_passes_zeoconf_check_as_written_apart_from_paths(
     # swapped (servers need not be up for a parse) it is valid.
     text = example_text(name)
     if '<ssl>' in text:
-        from zeoconf.testing import make_certificates
-        certs = make_certificates(str(tmp_path))
+        from zeoconf.testing import Certificates
+        certs = Certificates(str(tmp_path))
     else:
         certs = None
     text = localize(text, str(tmp_path), certs=certs,

@@ -15,7 +15,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from ZEO.StorageServer import StorageServer
 
-__all__ = ['ThrowawayServer', 'Certificates', 'make_certificates']
+from zeoconf.datatypes import format_address
+
+__all__ = ['ThrowawayServer', 'Certificates']
 
 
 class Certificates:
@@ -89,11 +91,6 @@ class Certificates:
         return crl.public_bytes(serialization.Encoding.PEM)
 
 
-def make_certificates(directory):
-    """Create a CA and certificates with trustme; see :class:`Certificates`."""
-    return Certificates(directory)
-
-
 class ThrowawayServer:
     """ZEO's real ``StorageServer`` on a FileStorage with blobs in
     *directory* (by default a temporary one, removed on :meth:`stop`), in
@@ -117,9 +114,7 @@ class ThrowawayServer:
     @property
     def config_address(self):
         """The address as a ``server`` line takes it."""
-        if isinstance(self.address, str):
-            return self.address
-        return f'{self.address[0]}:{self.address[1]}'
+        return format_address(self.address)
 
     def start(self):
         os.makedirs(self.blob_dir, exist_ok=True)

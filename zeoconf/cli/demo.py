@@ -110,7 +110,7 @@ def add_arguments(parser):
 def run(args, out):
     """Run the demo, printing to *out*; return the exit code."""
     try:
-        from zeoconf.testing import ThrowawayServer, make_certificates
+        from zeoconf.testing import Certificates, ThrowawayServer
     except ImportError:
         print('zeoconf demo needs trustme for its throwaway certificates: '
               "pip install 'zeoconf[demo]' (make demo does)", file=out)
@@ -118,7 +118,7 @@ def run(args, out):
     with tempfile.TemporaryDirectory(prefix='zeoconf-demo-') as directory:
         with ThrowawayServer(os.path.join(directory, 'plain')) as server:
             status = _exercise('plain TCP', server, directory, out)
-        certs = make_certificates(directory)
+        certs = Certificates(directory)
         with ThrowawayServer(os.path.join(directory, 'tls'),
                              ssl_context=certs.server_context()) as server:
             status |= _exercise('TLS with a client certificate', server,
