@@ -5,6 +5,7 @@ Control and format characters are written escaped (``\\x1b``,
 """
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -185,13 +186,10 @@ def read_env_file(path):
         raise LoadError(f"{path}: --env-file needs python-dotenv: pip "
                         f"install 'zeoconf[env]'") from None
     try:
-        loader.read_text(path)      # a readable regular file, not a FIFO
-        values = dotenv.dotenv_values(path, interpolate=False)
+        text = loader.read_text(path)   # a readable regular file, not a FIFO
     except ZConfig.ConfigurationError as e:
         raise LoadError(f'--env-file {e.message}') from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LoadError(f'--env-file {path}: cannot read: '
-                        f'{type(e).__name__}') from None
+    values = dotenv.dotenv_values(stream=io.StringIO(text), interpolate=False)
     values = {name: os.environ.get(name) if value is None else value
               for name, value in values.items()}
     return {name: value for name, value in values.items()
