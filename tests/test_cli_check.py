@@ -221,6 +221,18 @@ def test_check_locates_a_failing_import_in_an_included_file(
             'raised RuntimeError')
 
 
+def test_a_section_type_after_a_failed_import_is_not_reported_too(
+        run_cli, write, tmp_path):
+    # The package that failed to import may define the type: saying the
+    # type is unknown would send the reader after the wrong line.
+    write('zodb.conf', '%import zeoconf\n%import zc_no_such_package\n'
+          '<zodb>\n  <theirstorage>\n  </theirstorage>\n</zodb>\n')
+    result = run_cli('check', 'zodb.conf', cwd=tmp_path)
+    assert result.status == 1
+    [problem] = result.out.splitlines()
+    assert problem.startswith('zodb.conf:2: %import zc_no_such_package: ')
+
+
 def test_check_locates_a_missing_subpackage_at_its_own_line(run_cli, write,
                                                            tmp_path):
     # "zeoconf" is in the message too; the line is the failing import's.

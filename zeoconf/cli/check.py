@@ -193,8 +193,7 @@ def check(path, schema, text=None, limit=MAX_PROBLEMS, scans=None):
                     problems.append(Problem(error.url, error.line,
                                             error.message, key))
                 break
-            if not _consequence(error, line, reading, blank, problems,
-                                scans):
+            if not _consequence(error, line, reading, blank, scans):
                 problems.append(Problem(error.url, error.line, _unstood(
                     error, reading.texts, blank, scans), key))
             blank.setdefault(error.url, {}).update(lines)
@@ -274,7 +273,7 @@ def _read_on(error, raw, line, texts, blank, scans):
 _TLS_FILES = {'certificate', 'key', 'password-function'}
 
 
-def _consequence(error, line, reading, blank, problems, scans):
+def _consequence(error, line, reading, blank, scans):
     """Whether *error* may come from what earlier problems took away, and
     is not reported: a key or subsection that a section's end misses, a
     key that a rule across keys involves (``key needs certificate`` after
@@ -297,16 +296,23 @@ def _consequence(error, line, reading, blank, problems, scans):
             involved |= _TLS_FILES
         if involved & lost():
             return True
-    if words.unknown_type(error) is not None and any(
-            p.message.startswith('%import ') for p in problems):
+    if words.unknown_type(error) is not None and _refused(
+            'import', reading, blank, scans):
         return True
     names = references(line)[0]
     if not names:
         return False
-    refused = {define.value.split()[0].lower() for read, lines in blank.items()
-               for define in scans[reading.texts.get(read, '')]
-               .directives('define') if define.number in lines}
+    refused = {define.value.split()[0].lower()
+               for define in _refused('define', reading, blank, scans)}
     return not refused.isdisjoint(names)
+
+
+def _refused(directive, reading, blank, scans):
+    """The ``%directive`` lines of every file read that earlier problems
+    took away."""
+    return [line for read, lines in blank.items()
+            for line in scans[reading.texts.get(read, '')].directives(
+                directive) if line.number in lines]
 
 
 def _unstood(error, texts, blank, scans):
