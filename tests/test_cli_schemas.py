@@ -9,6 +9,8 @@ import sys
 import pytest
 from cli_files import GOOD, table, write_file
 
+from zeoconf.cli import schemas
+
 
 @pytest.fixture
 def write(tmp_path):
@@ -228,3 +230,12 @@ def test_check_offline_reads_a_zope_conf_whose_instancehome_is_elsewhere(
     assert result.status == 0, result.out
     assert result.out.splitlines()[0].endswith(': ok, 2 clientstorages')
     assert "read as a zope.conf (Zope's schema)" in result.err
+
+
+@pytest.mark.parametrize('module, installed', [
+    ('ZConfig', True), ('ZConfig.loader', True), ('zc_no_such', False),
+    # A dotted condition whose parent is missing: find_spec raises there.
+    ('zc_no_such.sub', False)])
+def test_a_schema_import_condition_is_a_module_that_can_be_imported(
+        module, installed):
+    assert schemas._installed(module) is installed

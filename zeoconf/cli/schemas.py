@@ -31,7 +31,7 @@ def _zope_schema(offline):
     path = os.path.join(os.path.dirname(spec.origin), 'wsgischema.xml')
     root = ElementTree.parse(path).getroot()
     for element in root.findall('import[@condition]'):
-        if importlib.util.find_spec(element.attrib.pop('condition')) is None:
+        if not _installed(element.attrib.pop('condition')):
             root.remove(element)
     text = ElementTree.tostring(root, encoding='unicode')
     return loader.schema_loader(offline).loadFile(
@@ -73,8 +73,16 @@ def load_schema(name, offline=False):
         f'{name}: not a usable ZConfig schema: {problem}')
 
 
+def _installed(module):
+    """Whether *module* can be imported (it is not imported here)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):    # a dotted name without its parent
+        return False
+
+
 def _zope_installed():
-    return importlib.util.find_spec('Zope2') is not None
+    return _installed('Zope2')
 
 
 def kind(text, scans=None):
