@@ -42,6 +42,8 @@ _RANGE_EXPECTED = 'expected a duration from 1ms to 24h (one day)'
 _ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
                      "containing '/'")
 _LABEL_CHARACTERS = frozenset(string.ascii_letters + string.digits + '-_')
+#: How a secret is shown, wherever one would be.
+REDACTED = '<redacted>'
 _BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
              'false': False, 'no': False, 'off': False, '0': False}
 
@@ -483,7 +485,7 @@ class Secret:
         return self._value
 
     def __repr__(self):
-        return '<redacted>'
+        return REDACTED
 
     __str__ = __repr__
 
@@ -523,7 +525,7 @@ def format_value(value, datatype=None):
     if value is None:
         return '-'
     if isinstance(value, Secret):
-        return '<redacted>'
+        return REDACTED
     if isinstance(value, list):
         return ', '.join(format_value(v, datatype) for v in value)
     if isinstance(value, bool):

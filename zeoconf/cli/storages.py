@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from ZConfig.matcher import SectionValue
 
-from zeoconf.datatypes import NamedCallable, Secret, format_address
+from zeoconf.datatypes import REDACTED, NamedCallable, Secret, format_address
 from zeoconf.openers import ClientStorageOpener
 
 #: The components that open a ZEO client, by kind: how messages name
@@ -123,7 +123,7 @@ def numbered(labels):
 def plain(value):
     """A converted value as JSON-able data, secrets hidden."""
     if isinstance(value, Secret):
-        return '<redacted>'
+        return REDACTED
     if isinstance(value, tuple) and len(value) == 2:
         return format_address(value)
     if isinstance(value, list):
