@@ -19,12 +19,14 @@ import textwrap
 import pytest
 import transaction
 import ZConfig
+import ZEO.ClientStorage
 import ZODB.config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zeoconf.cli import main
 from zeoconf.cli.migrate import (
+    _kwargs,
     compare,
     migrate_file,
     migrate_text,
@@ -345,6 +347,41 @@ def test_zeo_tls_zodb_conf_migrates_with_the_same_arguments_and_opens(
     # The server speaks TLS only: the round trip proves the migrated
     # client does.
     _roundtrip(open_db(out), 'tls')
+
+
+@pytest.mark.parametrize('body', [
+    # ZODB's <zeoclient>, every key it has set.
+    '<zeoclient>\n  server zeo1:8100\n  server zeo2:8100\n  storage main\n'
+    '  name app\n  cache-size 30MB\n  client web1\n  var /tmp\n'
+    '  min-disconnect-poll 2\n  max-disconnect-poll 30\n  wait false\n'
+    '  read-only-fallback true\n  drop-cache-rather-verify true\n'
+    '  blob-dir /tmp/blobs\n  blob-cache-size 1GB\n'
+    '  blob-cache-size-check 20\n  client-label web\n  username u\n'
+    '  password p\n  realm r\n</zeoclient>',
+    # ZEO's <clientstorage>, as few keys as it takes.
+    '<clientstorage>\n  server zeo:8100\n</clientstorage>',
+], ids=['zeoclient', 'ZEO clientstorage'])
+def test_the_arguments_compared_are_those_the_original_component_passes(
+        body, monkeypatch):
+    # migrate transcribes what ZODB's and ZEO's open() pass ClientStorage;
+    # a ZEO or ZODB that passes something else fails here. No real peer
+    # shows what a component passes: ClientStorage is replaced by a
+    # recorder for this test alone.
+    text = ('%import ZEO\n' if 'clientstorage' in body else '') + (
+        f'<zodb>\n{body}\n</zodb>\n')
+    config, _ = ZConfig.loadConfigFile(ZODB.config.getDbSchema(),
+                                       io.StringIO(text))
+    passed = {}
+
+    def recorder(addr, **kwargs):
+        passed.update(kwargs, addr=addr)
+
+    monkeypatch.setattr(ZEO.ClientStorage, 'ClientStorage', recorder)
+    config.database[0].config.storage.open()
+    [client] = clients(config)
+    for ignored in ('username', 'password', 'realm'):
+        passed.pop(ignored, None)
+    assert _kwargs(client) == passed
 
 
 def test_compare_of_the_parsed_files_lists_only_same_effect_notes(certs):
