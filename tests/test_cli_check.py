@@ -1049,9 +1049,14 @@ def test_a_password_with_an_inline_comment_is_never_quoted(
 
 @pytest.mark.parametrize('command', [['check'], ['check', '--json'],
                                      ['show']])
+# White space as ZConfig's parser reads it (str.strip(), str.split()): a
+# form feed or a no-break space as well as a blank.
+@pytest.mark.parametrize('define', ['%define PW=SECRET',
+                                    '\x0c%define PW=SECRET',
+                                    '\xa0%define\x0cPW=SECRET\x0c'])
 def test_a_define_written_name_equals_value_never_shows_the_value(
-        run_cli, write, tmp_path, command):
-    write('f.conf', '%import zeoconf\n%define PW=SECRET\n' +
+        run_cli, write, tmp_path, command, define):
+    write('f.conf', f'%import zeoconf\n{define}\n' +
           zodb('    server zeo:8100').split('\n', 1)[1])
     result = run_cli(*command, 'f.conf', cwd=tmp_path)
     assert result.status == 1

@@ -243,11 +243,16 @@ def test_a_failed_substitution_after_a_lone_carriage_return():
 
 # Bounded work: substitutions and includes.
 
-def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path):
+# ZConfig strips a line of any white space (str.strip()) before it looks
+# for a directive: a form feed or an ideographic space before %define too.
+@pytest.mark.parametrize('indent', ['', ' \t', '\x0c', '\u3000'])
+def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path,
+                                                            indent):
     # Each %define doubles the last: 16 * 2**29 characters at the end.
     # A process of its own, under the memory guard.
     lines = ['%import zeoconf', '%define A0 xxxxxxxxxxxxxxxx']
-    lines += [f'%define A{i} ${{A{i - 1}}}${{A{i - 1}}}' for i in range(1, 30)]
+    lines += [f'{indent}%define A{i} ${{A{i - 1}}}${{A{i - 1}}}'
+              for i in range(1, 30)]
     lines += ['<zodb>', '  <clientstorage>', '    server zeo:8100',
               '    name $A29', '  </clientstorage>', '</zodb>']
     (tmp_path / 'f.conf').write_text('\n'.join(lines) + '\n')

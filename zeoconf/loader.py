@@ -42,7 +42,13 @@ MAX_INCLUDE_DEPTH = 50
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
-_DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
+# A %define as ZConfig's parser reads one, matched against the line
+# stripped as it strips it (str.strip(): any white space, a form feed or a
+# no-break space too): "%define" in lower case (ZConfig knows no other
+# spelling), ended where its directive names end, at white space or a
+# parenthesis; then the name and the value, split at white space as
+# str.split() does (re's \s is the same set of characters).
+_DEFINE = r'%define(?![^\s()])\s*(\S+)\s*(.*)'
 # ZConfig's substitutions: $$ (a literal $), ${name} or $name (a %define),
 # $(NAME) (a variable of the environment).
 _NAME = r'[A-Za-z_][A-Za-z0-9_]*'
@@ -275,7 +281,7 @@ def _check_lengths(text, url, lengths):
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
-        define = re.match(_DEFINE, line, re.IGNORECASE)
+        define = re.match(_DEFINE, line.strip())
         if define is None and '$' not in line:
             continue
         value = define.group(2) if define else line
@@ -356,7 +362,7 @@ def _reworded(error, texts):
                                       ZConfig.SubstitutionSyntaxError))
     if substitution and not lineno:
         url, lineno, line = _bad_dollar(texts)
-    define = re.match(_DEFINE, line or '', re.IGNORECASE)
+    define = re.match(_DEFINE, (line or '').strip())
     if define and not ZConfig.substitution.isname(define.group(1)):
         name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
         return at_line(f'%define {name}...: not a name and a value; write '
