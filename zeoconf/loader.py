@@ -287,11 +287,7 @@ def _check_lengths(text, url, lengths):
         value = define.group(2) if define else line
         length = len(value)
         for found in re.finditer(_REFERENCE, value):
-            braced, name, variable = found.groups()
-            if variable is None:    # $(NAME) counts as written
-                name = braced or name
-                length += (lengths.get(name.lower(), 0) if name else 1) \
-                    - len(found.group(0))
+            length += _substituted_length(found, lengths) - len(found.group(0))
         if length > MAX_VALUE_LENGTH:
             what = (f'%define {define.group(1)}: its value' if define
                     else 'this line')
@@ -302,6 +298,20 @@ def _check_lengths(text, url, lengths):
         if define:
             name = define.group(1).lower()
             lengths[name] = max(lengths.get(name, 0), length)
+
+
+def _substituted_length(reference, lengths):
+    """How long the text ZConfig puts for *reference* (a match of
+    ``_REFERENCE``) is: ``$$`` one ``$``; ``$name`` the ``%define``'s
+    value, at most as long as *lengths* says; ``$(NAME)`` the variable's
+    value, which ZConfig reads from the environment as the line is parsed,
+    during this same load (unset, ZConfig refuses the line: 0)."""
+    braced, name, variable = reference.groups()
+    if variable:
+        return len(os.environ.get(variable, ''))
+    if braced or name:
+        return lengths.get((braced or name).lower(), 0)
+    return 1
 
 
 def _blanked(text, lines):
