@@ -39,6 +39,14 @@ BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
 MAX_VALUE_LENGTH = 1 << 16
 #: How deep ``%include`` may nest.
 MAX_INCLUDE_DEPTH = 50
+#: How many ``%include``s one load may follow, all files together (a file
+#: included twice counts twice). Depth alone bounds nothing: when each file
+#: includes the next twice, the work doubles with each file, and 30 small
+#: files would be a billion includes. Real configurations include a handful
+#: of files; 1000 is far past that, and, with each file at most
+#: ``datatypes.MAX_FILE_SIZE``, bounds what one load reads (1000 small
+#: files take well under a second).
+MAX_INCLUDES = 1000
 #: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
 FETCH_TIMEOUT = 10
 
@@ -138,6 +146,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._lengths = {}          # {%define name: its longest value}
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
+        self._includes = 0          # %includes followed so far
         self._directives = {}       # {(url, name): lines of %name to come}
 
     def _record(self, matcher):
@@ -241,6 +250,11 @@ class Loader(ZConfig.loader.ConfigLoader):
         if len(self._reading) >= MAX_INCLUDE_DEPTH:
             raise at_line('%include: includes nested too deeply', here,
                           lineno)
+        self._includes += 1
+        if self._includes > MAX_INCLUDES:
+            raise at_line(f'%include: more than {MAX_INCLUDES:,} %includes '
+                          f'in one load (a file included twice counts '
+                          f'twice); include each file once', here, lineno)
         if self.normalizeURL(url) in self._reading:
             raise at_line(f'%include: {file_of(url)} includes itself '
                           f'(through this %include); include each file '
