@@ -13,6 +13,7 @@ import socket
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 import ZODB.config
@@ -1240,6 +1241,41 @@ def test_an_include_url_that_never_answers_ends_the_check(
     assert result.status == 1
     assert result.out.startswith(f'f.conf:2: %include: cannot fetch {url}: ')
     assert 'timed out' in result.out
+
+
+def test_an_include_url_that_drips_ends_the_check_at_one_deadline(
+        run_cli, tmp_path, monkeypatch):
+    # A byte each 0.1 s: each read of the socket gets one well within its
+    # timeout, so only a deadline for the whole fetch ends it. The server
+    # stops by itself after 50 bytes, or once the client has hung up.
+    class Dripping(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    self.wfile.write(b'#')
+                    time.sleep(0.1)
+            except OSError:
+                pass            # the client gave up
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Dripping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(loader, 'FETCH_TIMEOUT', 0.5)
+    url = f'http://127.0.0.1:{server.server_address[1]}/remote.conf'
+    try:
+        (tmp_path / 'f.conf').write_text(f'%include {url}\n{GOOD}')
+        result = run_cli('check', 'f.conf', cwd=tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == 1
+    assert result.out == (
+        f'f.conf:1: %include: cannot fetch {url}: not read within 0.5 '
+        f'seconds; zeoconf gives an %include URL 0.5 seconds in all\n')
 
 
 def test_a_dollar_in_a_comment_is_not_blamed_for_a_lone_dollar(

@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import time
 import urllib.parse
 import urllib.request
 
@@ -47,8 +48,12 @@ MAX_INCLUDE_DEPTH = 50
 #: ``datatypes.MAX_FILE_SIZE``, bounds what one load reads (1000 small
 #: files take well under a second).
 MAX_INCLUDES = 1000
-#: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
+#: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take, the
+#: whole fetch: a server that sends a byte now and then never lets a
+#: socket's own timeout (the same number, for each read) pass.
 FETCH_TIMEOUT = 10
+#: Bytes asked of a fetched URL at a time; a read returns what has come.
+_FETCH_CHUNK = 1 << 16
 
 # A %define as ZConfig's parser reads one, matched against the line
 # stripped as it strips it (str.strip(): any white space, a form feed or a
@@ -209,9 +214,14 @@ class Loader(ZConfig.loader.ConfigLoader):
             log.warning('%%include %s: not fetched: an offline review reads '
                         'no URL', url)
             return ''
+        # One deadline for the whole fetch, checked between reads of the
+        # body. The status line and headers, which urlopen reads, have the
+        # socket's timeout for each read only (http.client bounds their
+        # number and length): the deadline counts their time, once passed.
+        deadline = time.monotonic() + FETCH_TIMEOUT
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
-                return _text_of(f, url, url)
+                return _text_of(_fetched(f, deadline, url), url, url)
         except (OSError, ValueError) as e:
             reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
@@ -463,6 +473,30 @@ def read_text(path):
             f'{path}: cannot read: {e.strerror}', url) from None
     except ValueError as e:
         raise ZConfig.ConfigurationError(str(e), url) from None
+
+
+def _fetched(response, deadline, url):
+    """The body of *response* (an open URL), as a binary file for
+    :func:`_text_of`: read piece by piece, as it comes, no further than one
+    byte past ``datatypes.MAX_FILE_SIZE``, and refused once the
+    ``time.monotonic()`` *deadline* has passed. Each read still has the
+    socket's timeout, so the fetch ends by about twice FETCH_TIMEOUT."""
+    pieces, size = [], 0
+    while size <= datatypes.MAX_FILE_SIZE:
+        if time.monotonic() > deadline:
+            raise ZConfig.ConfigurationError(
+                f'cannot fetch {url}: not read within {FETCH_TIMEOUT:g} '
+                f'seconds; zeoconf gives an %include URL {FETCH_TIMEOUT:g} '
+                f'seconds in all', url)
+        # read1: what has arrived, from one read of the socket; read()
+        # would wait for the whole piece.
+        piece = response.read1(
+            min(_FETCH_CHUNK, datatypes.MAX_FILE_SIZE + 1 - size))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return io.BytesIO(b''.join(pieces))
 
 
 def _text_of(file, name, url):
