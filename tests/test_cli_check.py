@@ -13,6 +13,7 @@ import socket
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 import ZODB.config
@@ -1065,9 +1066,14 @@ def test_a_password_with_an_inline_comment_is_never_quoted(
 
 @pytest.mark.parametrize('command', [['check'], ['check', '--json'],
                                      ['show']])
+# White space as ZConfig's parser reads it (str.strip(), str.split()): a
+# form feed or a no-break space as well as a blank.
+@pytest.mark.parametrize('define', ['%define PW=SECRET',
+                                    '\x0c%define PW=SECRET',
+                                    '\xa0%define\x0cPW=SECRET\x0c'])
 def test_a_define_written_name_equals_value_never_shows_the_value(
-        run_cli, write, tmp_path, command):
-    write('f.conf', '%import zeoconf\n%define PW=SECRET\n' +
+        run_cli, write, tmp_path, command, define):
+    write('f.conf', f'%import zeoconf\n{define}\n' +
           zodb('    server zeo:8100').split('\n', 1)[1])
     result = run_cli(*command, 'f.conf', cwd=tmp_path)
     assert result.status == 1
@@ -1251,6 +1257,41 @@ def test_an_include_url_that_never_answers_ends_the_check(
     assert result.status == 1
     assert result.out.startswith(f'f.conf:2: %include: cannot fetch {url}: ')
     assert 'timed out' in result.out
+
+
+def test_an_include_url_that_drips_ends_the_check_at_one_deadline(
+        run_cli, tmp_path, monkeypatch):
+    # A byte each 0.1 s: each read of the socket gets one well within its
+    # timeout, so only a deadline for the whole fetch ends it. The server
+    # stops by itself after 50 bytes, or once the client has hung up.
+    class Dripping(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    self.wfile.write(b'#')
+                    time.sleep(0.1)
+            except OSError:
+                pass            # the client gave up
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Dripping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(loader, 'FETCH_TIMEOUT', 0.5)
+    url = f'http://127.0.0.1:{server.server_address[1]}/remote.conf'
+    try:
+        (tmp_path / 'f.conf').write_text(f'%include {url}\n{GOOD}')
+        result = run_cli('check', 'f.conf', cwd=tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.status == 1
+    assert result.out == (
+        f'f.conf:1: %include: cannot fetch {url}: not read within 0.5 '
+        f'seconds; zeoconf gives an %include URL 0.5 seconds in all\n')
 
 
 def test_a_dollar_in_a_comment_is_not_blamed_for_a_lone_dollar(

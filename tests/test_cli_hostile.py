@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zeoconf
-from zeoconf import cli
+from zeoconf import cli, loader
 from zeoconf.cli import storages
 from zeoconf.cli.check import check
 
@@ -243,11 +243,16 @@ def test_a_failed_substitution_after_a_lone_carriage_return():
 
 # Bounded work: substitutions and includes.
 
-def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path):
+# ZConfig strips a line of any white space (str.strip()) before it looks
+# for a directive: a form feed or an ideographic space before %define too.
+@pytest.mark.parametrize('indent', ['', ' \t', '\x0c', '\u3000'])
+def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path,
+                                                            indent):
     # Each %define doubles the last: 16 * 2**29 characters at the end.
     # A process of its own, under the memory guard.
     lines = ['%import zeoconf', '%define A0 xxxxxxxxxxxxxxxx']
-    lines += [f'%define A{i} ${{A{i - 1}}}${{A{i - 1}}}' for i in range(1, 30)]
+    lines += [f'{indent}%define A{i} ${{A{i - 1}}}${{A{i - 1}}}'
+              for i in range(1, 30)]
     lines += ['<zodb>', '  <clientstorage>', '    server zeo:8100',
               '    name $A29', '  </clientstorage>', '</zodb>']
     (tmp_path / 'f.conf').write_text('\n'.join(lines) + '\n')
@@ -275,6 +280,37 @@ def test_a_line_that_uses_a_long_name_many_times_is_refused(
         'substituted; zeoconf reads values of at most 65,536\n')
 
 
+def test_a_line_that_uses_a_long_environment_variable_is_refused(
+        run_cli, tmp_path, monkeypatch):
+    # ZConfig puts the variable's value where $(NAME) is written: the line
+    # is as long as 100 values, not 100 references.
+    monkeypatch.setenv('ZEOCONF_LONG', 'x' * 1000)
+    (tmp_path / 'f.conf').write_text(
+        '%import zeoconf\n<zodb>\n  <clientstorage>\n    server zeo:8100\n'
+        '    name ' + '$(ZEOCONF_LONG)' * 100 + '\n  </clientstorage>\n'
+        '</zodb>\n')
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert result.out == (
+        'f.conf:5: this line would be 100,009 characters long once '
+        'substituted; zeoconf reads values of at most 65,536\n')
+
+
+def test_a_define_of_a_long_environment_variable_is_refused(
+        run_cli, tmp_path, monkeypatch):
+    # The value a %define keeps is the variable's, which a chain of
+    # %defines could double from there.
+    monkeypatch.setenv('ZEOCONF_LONG', 'x' * 100_000)
+    (tmp_path / 'f.conf').write_text(
+        '%import zeoconf\n%define A $(ZEOCONF_LONG)\n'
+        '%define B $A$A\n')
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert result.out == (
+        'f.conf:2: %define A: its value would be 100,000 characters long '
+        'once substituted; zeoconf reads values of at most 65,536\n')
+
+
 def test_400_chained_includes_end_as_nested_too_deeply(run_cli, tmp_path):
     for i in range(400):
         (tmp_path / f'inc{i}.conf').write_text(f'%include inc{i + 1}.conf\n')
@@ -284,3 +320,31 @@ def test_400_chained_includes_end_as_nested_too_deeply(run_cli, tmp_path):
     [line] = result.out.splitlines()
     assert line.endswith(': %include: includes nested too deeply')
     assert 'RecursionError' not in result.out + result.err
+
+
+def test_includes_that_fan_out_end_at_the_bound_on_their_number(
+        run_cli, tmp_path, monkeypatch):
+    # Each file includes the next twice: 1 + 2 + 4 + ... + 64 = 127
+    # %includes of 8 small files (30 files would be a billion). With the
+    # bound at 10, the 11th is refused. Depth first: f:7 inc0:1 inc1:1
+    # inc2:1 inc3:1 inc4:1 (6), inc5:1 inc5:2 (8), back in inc4, inc4:2
+    # (9), inc5:1 (10), inc5:2 (11).
+    monkeypatch.setattr(loader, 'MAX_INCLUDES', 10, raising=False)
+    for i in range(6):
+        (tmp_path / f'inc{i}.conf').write_text(
+            f'%include inc{i + 1}.conf\n%include inc{i + 1}.conf\n')
+    (tmp_path / 'inc6.conf').write_text('# the end\n')
+    (tmp_path / 'f.conf').write_text(GOOD + '%include inc0.conf\n')
+    with pytest.raises(ZConfig.ConfigurationError) as e:
+        loader.load_path(str(tmp_path / 'f.conf'),
+                         ZODB.config.getDbSchema())
+    assert (e.value.url, e.value.lineno) == (
+        (tmp_path / 'inc5.conf').as_uri(), 2)
+    assert e.value.message == (
+        '%include: more than 10 %includes in one load (a file included '
+        'twice counts twice); include each file once')
+    # The command says it at that line too (and, reading on past it, at
+    # the %include that passes the bound once that line is left out).
+    result = run_cli('check', 'f.conf', cwd=tmp_path)
+    assert result.status == 1
+    assert f'inc5.conf:2: {e.value.message}' in result.out.splitlines()

@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import time
 import urllib.parse
 import urllib.request
 
@@ -39,10 +40,28 @@ BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
 MAX_VALUE_LENGTH = 1 << 16
 #: How deep ``%include`` may nest.
 MAX_INCLUDE_DEPTH = 50
-#: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take.
+#: How many ``%include``s one load may follow, all files together (a file
+#: included twice counts twice). Depth alone bounds nothing: when each file
+#: includes the next twice, the work doubles with each file, and 30 small
+#: files would be a billion includes. Real configurations include a handful
+#: of files; 1000 is far past that, and, with each file at most
+#: ``datatypes.MAX_FILE_SIZE``, bounds what one load reads (1000 small
+#: files take well under a second).
+MAX_INCLUDES = 1000
+#: Seconds a ``%include`` of an ``http:`` or ``https:`` URL may take, the
+#: whole fetch: a server that sends a byte now and then never lets a
+#: socket's own timeout (the same number, for each read) pass.
 FETCH_TIMEOUT = 10
+#: Bytes asked of a fetched URL at a time; a read returns what has come.
+_FETCH_CHUNK = 1 << 16
 
-_DEFINE = r'[ \t]*%define[ \t]+(\S+)[ \t]*(.*)'
+# A %define as ZConfig's parser reads one, matched against the line
+# stripped as it strips it (str.strip(): any white space, a form feed or a
+# no-break space too): "%define" in lower case (ZConfig knows no other
+# spelling), ended where its directive names end, at white space or a
+# parenthesis; then the name and the value, split at white space as
+# str.split() does (re's \s is the same set of characters).
+_DEFINE = r'%define(?![^\s()])\s*(\S+)\s*(.*)'
 # ZConfig's substitutions: $$ (a literal $), ${name} or $name (a %define),
 # $(NAME) (a variable of the environment).
 _NAME = r'[A-Za-z_][A-Za-z0-9_]*'
@@ -132,6 +151,7 @@ class Loader(ZConfig.loader.ConfigLoader):
         self._lengths = {}          # {%define name: its longest value}
         self._positions = {}        # {matcher: {key: [(lineno, url)]}}
         self._reading = []          # urls of the files being read
+        self._includes = 0          # %includes followed so far
         self._directives = {}       # {(url, name): lines of %name to come}
 
     def _record(self, matcher):
@@ -194,9 +214,14 @@ class Loader(ZConfig.loader.ConfigLoader):
             log.warning('%%include %s: not fetched: an offline review reads '
                         'no URL', url)
             return ''
+        # One deadline for the whole fetch, checked between reads of the
+        # body. The status line and headers, which urlopen reads, have the
+        # socket's timeout for each read only (http.client bounds their
+        # number and length): the deadline counts their time, once passed.
+        deadline = time.monotonic() + FETCH_TIMEOUT
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
-                return _text_of(f, url, url)
+                return _text_of(_fetched(f, deadline, url), url, url)
         except (OSError, ValueError) as e:
             reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
@@ -235,6 +260,11 @@ class Loader(ZConfig.loader.ConfigLoader):
         if len(self._reading) >= MAX_INCLUDE_DEPTH:
             raise at_line('%include: includes nested too deeply', here,
                           lineno)
+        self._includes += 1
+        if self._includes > MAX_INCLUDES:
+            raise at_line(f'%include: more than {MAX_INCLUDES:,} %includes '
+                          f'in one load (a file included twice counts '
+                          f'twice); include each file once', here, lineno)
         if self.normalizeURL(url) in self._reading:
             raise at_line(f'%include: {file_of(url)} includes itself '
                           f'(through this %include); include each file '
@@ -275,17 +305,13 @@ def _check_lengths(text, url, lengths):
     if '$' not in text:
         return
     for number, line in enumerate(text.split('\n'), 1):
-        define = re.match(_DEFINE, line, re.IGNORECASE)
+        define = re.match(_DEFINE, line.strip())
         if define is None and '$' not in line:
             continue
         value = define.group(2) if define else line
         length = len(value)
         for found in re.finditer(_REFERENCE, value):
-            braced, name, variable = found.groups()
-            if variable is None:    # $(NAME) counts as written
-                name = braced or name
-                length += (lengths.get(name.lower(), 0) if name else 1) \
-                    - len(found.group(0))
+            length += _substituted_length(found, lengths) - len(found.group(0))
         if length > MAX_VALUE_LENGTH:
             what = (f'%define {define.group(1)}: its value' if define
                     else 'this line')
@@ -296,6 +322,20 @@ def _check_lengths(text, url, lengths):
         if define:
             name = define.group(1).lower()
             lengths[name] = max(lengths.get(name, 0), length)
+
+
+def _substituted_length(reference, lengths):
+    """How long the text ZConfig puts for *reference* (a match of
+    ``_REFERENCE``) is: ``$$`` one ``$``; ``$name`` the ``%define``'s
+    value, at most as long as *lengths* says; ``$(NAME)`` the variable's
+    value, which ZConfig reads from the environment as the line is parsed,
+    during this same load (unset, ZConfig refuses the line: 0)."""
+    braced, name, variable = reference.groups()
+    if variable:
+        return len(os.environ.get(variable, ''))
+    if braced or name:
+        return lengths.get((braced or name).lower(), 0)
+    return 1
 
 
 def _blanked(text, lines):
@@ -356,7 +396,7 @@ def _reworded(error, texts):
                                       ZConfig.SubstitutionSyntaxError))
     if substitution and not lineno:
         url, lineno, line = _bad_dollar(texts)
-    define = re.match(_DEFINE, line or '', re.IGNORECASE)
+    define = re.match(_DEFINE, (line or '').strip())
     if define and not ZConfig.substitution.isname(define.group(1)):
         name = re.split(r'[=:]', define.group(1), maxsplit=1)[0]
         return at_line(f'%define {name}...: not a name and a value; write '
@@ -433,6 +473,30 @@ def read_text(path):
             f'{path}: cannot read: {e.strerror}', url) from None
     except ValueError as e:
         raise ZConfig.ConfigurationError(str(e), url) from None
+
+
+def _fetched(response, deadline, url):
+    """The body of *response* (an open URL), as a binary file for
+    :func:`_text_of`: read piece by piece, as it comes, no further than one
+    byte past ``datatypes.MAX_FILE_SIZE``, and refused once the
+    ``time.monotonic()`` *deadline* has passed. Each read still has the
+    socket's timeout, so the fetch ends by about twice FETCH_TIMEOUT."""
+    pieces, size = [], 0
+    while size <= datatypes.MAX_FILE_SIZE:
+        if time.monotonic() > deadline:
+            raise ZConfig.ConfigurationError(
+                f'cannot fetch {url}: not read within {FETCH_TIMEOUT:g} '
+                f'seconds; zeoconf gives an %include URL {FETCH_TIMEOUT:g} '
+                f'seconds in all', url)
+        # read1: what has arrived, from one read of the socket; read()
+        # would wait for the whole piece.
+        piece = response.read1(
+            min(_FETCH_CHUNK, datatypes.MAX_FILE_SIZE + 1 - size))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return io.BytesIO(b''.join(pieces))
 
 
 def _text_of(file, name, url):
