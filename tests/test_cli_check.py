@@ -1241,6 +1241,20 @@ def test_offline_fetches_no_include_url_and_says_so(
     assert asked == ['/remote.conf']
 
 
+@pytest.mark.parametrize('command', [['check'], ['check', '--json'],
+                                     ['show'], ['check', '--offline']])
+def test_a_password_in_an_include_url_is_never_shown(run_cli, tmp_path,
+                                                     http_include, command):
+    url, _ = http_include
+    with_password = url.replace('//', '//zeo:S3CRET@', 1)
+    path = tmp_path / 'f.conf'
+    path.write_text(path.read_text().replace(url, with_password))
+    result = run_cli(*command, 'f.conf', cwd=tmp_path)
+    said = result.out + result.err
+    assert 'S3CRET' not in said
+    assert url.replace('//', '//zeo:<redacted>@', 1) in said
+
+
 def test_an_include_url_that_never_answers_ends_the_check(
         run_cli, tmp_path, monkeypatch):
     # A listener that accepts into its backlog and never answers.

@@ -212,7 +212,7 @@ class Loader(ZConfig.loader.ConfigLoader):
     def _fetch(self, url):
         if self.offline:
             log.warning('%%include %s: not fetched: an offline review reads '
-                        'no URL', url)
+                        'no URL', file_of(url))
             return ''
         # One deadline for the whole fetch, checked between reads of the
         # body. The status line and headers, which urlopen reads, have the
@@ -221,11 +221,12 @@ class Loader(ZConfig.loader.ConfigLoader):
         deadline = time.monotonic() + FETCH_TIMEOUT
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as f:
-                return _text_of(_fetched(f, deadline, url), url, url)
+                return _text_of(_fetched(f, deadline, url), file_of(url),
+                                url)
         except (OSError, ValueError) as e:
             reason = getattr(e, 'reason', None) or e
             raise ZConfig.ConfigurationError(
-                f'cannot fetch {url}: {reason}', url) from None
+                f'cannot fetch {file_of(url)}: {reason}', url) from None
 
     def createResource(self, file, url):
         if url and str(url).startswith('package:'):
@@ -451,9 +452,16 @@ def references(value):
 
 def file_of(url):
     """The path of a ``file:`` URL, as messages name it: relative to the
-    working directory when it is below it; other URLs as they are."""
+    working directory when it is below it; other URLs as they are, but a
+    password in them."""
     if not url or not url.startswith('file:'):
-        return url
+        parts = urllib.parse.urlsplit(url or '')
+        if parts.password is None:
+            return url
+        host = parts.netloc.rpartition('@')[2]
+        return urllib.parse.urlunsplit(
+            (parts.scheme, f'{parts.username}:{datatypes.REDACTED}@{host}',
+             parts.path, parts.query, parts.fragment))
     path = urllib.parse.unquote(urllib.parse.urlparse(url).path)
     relative = os.path.relpath(path)
     return path if relative.startswith('..') else relative
@@ -485,9 +493,9 @@ def _fetched(response, deadline, url):
     while size <= datatypes.MAX_FILE_SIZE:
         if time.monotonic() > deadline:
             raise ZConfig.ConfigurationError(
-                f'cannot fetch {url}: not read within {FETCH_TIMEOUT:g} '
-                f'seconds; zeoconf gives an %include URL {FETCH_TIMEOUT:g} '
-                f'seconds in all', url)
+                f'cannot fetch {file_of(url)}: not read within '
+                f'{FETCH_TIMEOUT:g} seconds; zeoconf gives an %include URL '
+                f'{FETCH_TIMEOUT:g} seconds in all', url)
         # read1: what has arrived, from one read of the socket; read()
         # would wait for the whole piece.
         piece = response.read1(
