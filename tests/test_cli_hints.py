@@ -492,3 +492,18 @@ def test_a_password_run_into_its_name_outside_zeoconf_is_not_quoted(
     assert ("a key that starts with 'password' is not a key name ZConfig "
             'reads') in said
     assert 's3cret' not in said.lower()
+
+
+@pytest.mark.parametrize('directive', ['%definePW=S3CRET', '%DefinePW:S3CRET'])
+@pytest.mark.parametrize('command', [['check'], ['check', '--json'], ['show']])
+def test_a_define_run_into_its_value_is_not_quoted(run_cli, tmp_path,
+                                                   directive, command):
+    path = tmp_path / 'zodb.conf'
+    path.write_text(f'%import zeoconf\n{directive}\n<zodb>\n'
+                    '  <clientstorage>\n    server zeo:1\n'
+                    '  </clientstorage>\n</zodb>\n')
+    result = run_cli(*command, str(path))
+    said = result.out + result.err
+    assert result.status == 1
+    assert '%define needs white space after it' in said
+    assert 's3cret' not in said.lower()

@@ -32,6 +32,12 @@ def test_unknown_type():
     assert words.unknown_type(zconfig_error(UNKNOWN_KEY)) is None
 
 
+def test_unknown_directive():
+    error = zconfig_error('%definePW=S3CRET\n')
+    assert words.unknown_directive(error) == 'definePW=S3CRET'
+    assert words.unknown_directive(zconfig_error(UNKNOWN_KEY)) is None
+
+
 def test_unknown_key():
     error = zconfig_error(f'{ZEOCONF}<zodb>\n  blob-dir /b\n{STORAGE}'
                           f'</zodb>\n')

@@ -153,6 +153,12 @@ def _instead(error, url, scanned):
             f'reads (the rest of the name is not shown: it may be the '
             f'password); write {secret}, a space, then the value', url,
             error.lineno)
+    directive = words.unknown_directive(error) or ''
+    if directive.lower().startswith('define') and directive[6:]:
+        # ZConfig quotes the name, and %definePW=S3CRET is one.
+        return ZConfig.ConfigurationSyntaxError(
+            '%define needs white space after it: write %define NAME VALUE '
+            '(the rest of the line is not shown)', url, error.lineno)
     if words.missing_section(error) == 'zodb.database' and not any(
             s.type in _ENCLOSING for s in scanned.sections):
         what = ('the file is empty' if _first_line(scanned) is None

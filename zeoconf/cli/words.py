@@ -15,7 +15,7 @@ import re
 __all__ = ['no_matching_section', 'unknown_type', 'unknown_key',
            'unclosed_section', 'quoted_names',
            'import_collision', 'not_an_integer', 'not_a_line',
-           'no_replacement', 'too_many_sections',
+           'no_replacement', 'too_many_sections', 'unknown_directive',
            'missing_section']
 
 
@@ -44,6 +44,8 @@ import_collision = _pattern(r"(cannot be redefined).*'(?:clientstorage|ssl)'")
 not_an_integer = _pattern(r'(invalid literal for int\(\))')
 # A line that is no key, section or directive (the message quotes it).
 not_a_line = _pattern(r'(value did not match regular expression)')
+# A %name that is no directive (%definePW=SECRET: the value run into it).
+unknown_directive = _pattern(r"unknown directive: '([^']*)'")
 # A $NAME that nothing defines.
 no_replacement = _pattern(r"no replacement for '([^']*)'")
 # An abstract type a section holds more of than it takes (zodb.storage).
