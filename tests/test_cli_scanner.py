@@ -249,3 +249,20 @@ def test_a_command_scans_its_file_once(run_cli, tmp_path, scans_made,
     assert len(scans_made) == 1
     gc.collect()
     assert [ref for ref in scans_made if ref() is not None] == []
+
+
+def test_keys_of_a_section_of_many_lines_are_picked_without_making_them_all():
+    # A 16 MB file may hold millions of keys: keys() made a Line of every
+    # key of the file before it picked (1.4 GB for one call).
+    text = ('<zodb>\n  <zeoclient>\n    server zeo:1\n' + '    a 1\n' * 50000
+            + '  </zeoclient>\n</zodb>\n')
+    scanned = scan(text)
+    [zeoclient] = [s for s in scanned.sections if s.type == 'zeoclient']
+    tracemalloc.start()
+    try:
+        found = scanned.keys(zeoclient, 'server')
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [line.number for line in found] == [3]
+    assert peak < len(text) / 10, peak

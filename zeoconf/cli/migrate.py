@@ -37,6 +37,9 @@ DROPPED_KEYS = openers.AUTHENTICATION_KEYS
 _IGNORED_ARGUMENTS = (*(key.replace('-', '_') for key in openers.IGNORED_KEYS),
                       'min_disconnect_poll')
 
+# The keys of a <zeoclient> that the migration looks at.
+_LOOKED_AT = frozenset({*DROPPED_KEYS, 'var', 'client'})
+
 _WHY_DROPPED = 'ZEO ignores it since 5.0 (it authenticates with <ssl>)'
 _WHY_VAR = ('ZEO ignores it without client, which names the cache file '
             'in it')
@@ -107,9 +110,13 @@ def migrate_text(text, scans=None):
     has_zeoconf = any(line.value.strip() == 'zeoconf' for line in imports)
     includes = [(line.number, line.value.strip())
                 for line in scanned.directives('include')]
-    zeoclients = {}     # each <zeoclient> section: its own lines
+    # Each <zeoclient> section: the lines looked at below, and only those
+    # (a section may hold millions of lines).
+    zeoclients = {}
     for line in scanned.lines:
-        if line.section is not None and line.section.type == 'zeoclient':
+        if (line.section is not None and line.section.type == 'zeoclient'
+                and (line.kind in ('directive', 'open', 'close', 'empty')
+                     or line.kind == 'key' and line.name in _LOOKED_AT)):
             zeoclients.setdefault(line.section, []).append(line)
     if not zeo_imports and not zeoclients:
         return Migration(text, list(range(1, len(lines) + 1)),

@@ -77,9 +77,9 @@ class Scan:
     def keys(self, section=None, name=None):
         """The key lines directly in *section* (top level when None),
         only those of key *name* (lower case) when given."""
-        return [line for line in self.lines.of_kind('key')
-                if line.section is section
-                and (name is None or line.name == name)]
+        owner = -1 if section is None else self.sections.index(section)
+        return [line for line in self.lines.of_kind('key', owner)
+                if name is None or line.name == name]
 
     def directives(self, name=None):
         return [line for line in self.lines.of_kind('directive')
@@ -121,10 +121,13 @@ class _Lines(collections.abc.Sequence):
             name, value = section.type, section.name or ''
         return Line(index + 1, raw, kind, name, value, section)
 
-    def of_kind(self, kind):
+    def of_kind(self, kind, owner=None):
+        """The lines of *kind*, only those directly in the section of index
+        *owner* (-1: the top level) when given, one at a time: a file of
+        millions of keys is never made into Line objects at once."""
         code = _KINDS.index(kind)
-        return [self[index] for index, found in enumerate(self.kinds)
-                if found == code]
+        return (self[index] for index, found in enumerate(self.kinds)
+                if found == code and owner in (None, self.owners[index]))
 
 
 def _kind(line):
