@@ -240,6 +240,23 @@ def test_file_already_on_zeoconf_comes_back_unchanged_and_flagged():
     assert migration.already_zeoconf and not migration.changed
 
 
+def test_a_password_in_zeoconfs_clientstorage_is_dropped_with_its_define(
+        tmp_path):
+    path = tmp_path / 'zodb.conf'
+    path.write_text(f'%import zeoconf\n%define PW {PASSWORD}\n<zodb>\n'
+                    f'  <clientstorage>\n    server zeo:8100\n'
+                    f'    username zope\n    password $PW\n'
+                    f'  </clientstorage>\n</zodb>\n')
+    code, out, err = _run(path, path.read_text())
+    assert code == 0, err
+    assert out == ('%import zeoconf\n<zodb>\n  <clientstorage>\n'
+                   '    server zeo:8100\n  </clientstorage>\n</zodb>\n')
+    assert f'{path}:7: dropped password: ' in err
+    assert f'{path}:2: dropped %define PW: ' in err
+    assert PASSWORD not in out + err
+    assert err.endswith('after migration\n')
+
+
 def test_file_without_zeo_is_unchanged_and_not_called_zeoconf():
     text = '<zodb>\n  <mappingstorage/>\n</zodb>\n'
     migration = migrate_text(text)

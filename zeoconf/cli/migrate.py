@@ -97,7 +97,8 @@ def migrate_text(text, scans=None):
 
     Pure: reads no file, parses nothing, never raises for any text. A text
     that already uses zeoconf, or has neither ``%import ZEO`` nor
-    ``<zeoclient>``, comes back unchanged. *scans*: the
+    ``<zeoclient>``, comes back unchanged, unless a ``<clientstorage>``
+    holds an authentication key, which is dropped. *scans*: the
     ``zeoconf.cli.scanner.Scans`` of the command run, or None.
     """
     scanned = (Scans() if scans is None else scans)[text]
@@ -113,16 +114,23 @@ def migrate_text(text, scans=None):
     # Each <zeoclient> section: the lines looked at below, and only those
     # (a section may hold millions of lines).
     zeoclients = {}
+    # zeoconf's <clientstorage> takes the authentication keys too, and
+    # ignores them as ZEO does: they go, with the password.
+    dropped = []
     for line in scanned.lines:
-        if (line.section is not None and line.section.type == 'zeoclient'
-                and (line.kind in ('directive', 'open', 'close', 'empty')
-                     or line.kind == 'key' and line.name in _LOOKED_AT)):
+        if line.section is None:
+            continue
+        if line.section.type == 'zeoclient' and (
+                line.kind in ('directive', 'open', 'close', 'empty')
+                or line.kind == 'key' and line.name in _LOOKED_AT):
             zeoclients.setdefault(line.section, []).append(line)
-    if not zeo_imports and not zeoclients:
+        elif (line.section.type == 'clientstorage' and line.kind == 'key'
+                and line.name in DROPPED_KEYS):
+            dropped.append(Dropped(line.number, line.name, _WHY_DROPPED))
+    if not zeo_imports and not zeoclients and not dropped:
         return Migration(text, list(range(1, len(lines) + 1)),
                          already_zeoconf=has_zeoconf, includes=includes)
 
-    dropped = []
     for inside in zeoclients.values():
         # var names the directory of the cache file that client names:
         # without client (which a directive might set), ZEO ignores it,
