@@ -26,11 +26,6 @@ from zeoconf import datatypes, keys, openers
 
 log = logging.getLogger('zeoconf')
 
-__all__ = ['Loader', 'Loaded', 'load_text', 'load_path', 'read_text',
-           'file_of', 'schema_loader', 'offline_registry', 'OfflineRegistry',
-           'BOM_MESSAGE', 'at_line', 'internal_error', 'references',
-           'where']
-
 BOM_MESSAGE = ('the file starts with a UTF-8 byte order mark, which ZConfig '
                'reads as part of the first line; save it without one')
 

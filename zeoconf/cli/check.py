@@ -18,8 +18,6 @@ from zeoconf.cli import common, hints, storages, words
 from zeoconf.cli.common import Problem
 from zeoconf.cli.scanner import Scans, references
 
-__all__ = ['add_arguments', 'run', 'check', 'Report', 'MAX_PROBLEMS']
-
 NAME = 'check'
 HELP = 'parse and validate configuration files'
 DESCRIPTION = (

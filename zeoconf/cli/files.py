@@ -8,8 +8,6 @@ import contextlib
 import os
 import stat
 
-__all__ = ['replace', 'create', 'rewrite', 'remove', 'Damaged']
-
 
 class Damaged(OSError):
     """A rewrite in place failed half way and could not be undone."""

@@ -12,9 +12,6 @@ from zeoconf import keys, loader
 from zeoconf.cli import words
 from zeoconf.cli.scanner import Scans
 
-__all__ = ['explain', 'not_configuration', 'inline_comment',
-           'IMPORT_COLLISION', 'EMPTY_SSL']
-
 IMPORT_COLLISION = (
     "'%import ZEO' and '%import zeoconf' cannot stand in the same "
     "configuration: both define the section types clientstorage and ssl. "

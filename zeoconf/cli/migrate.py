@@ -24,10 +24,6 @@ from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
 
-__all__ = ['migrate_text', 'Migration', 'Dropped', 'Difference',
-           'compare', 'run', 'migrate_file', 'add_arguments',
-           'DROPPED_KEYS']
-
 # Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
 # drops their lines.
 DROPPED_KEYS = openers.AUTHENTICATION_KEYS

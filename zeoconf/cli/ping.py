@@ -32,10 +32,6 @@ from zeoconf.cli.scanner import Scans
 from zeoconf.cli.storages import find
 from zeoconf.datatypes import format_address
 
-__all__ = ['ping_storages', 'probe_server', 'server_stats', 'nagios',
-           'prometheus_registry', 'usage_status',
-           'add_arguments', 'run', 'Range']
-
 # Time the threads get past the deadline to hand in what they found
 # before they are given up on (they are daemon threads).
 GRACE = 1.0

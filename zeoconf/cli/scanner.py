@@ -15,9 +15,6 @@ import re
 
 from zeoconf import loader
 
-__all__ = ['scan', 'Scans', 'Line', 'Section', 'Scan', 'references',
-           'fed']
-
 # The same shape of name ZConfig accepts: no white space, no parentheses.
 _KEY_VALUE = re.compile(r'([^\s()]+)\s*(.*)')
 _HEADER = re.compile(r'([^\s()]+)(?:\s+([^\s()]+))?')

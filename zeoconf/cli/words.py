@@ -12,12 +12,6 @@ pattern names (a type, a key...), or None when the message does not match.
 
 import re
 
-__all__ = ['no_matching_section', 'unknown_type', 'unknown_key',
-           'unclosed_section', 'quoted_names',
-           'import_collision', 'not_an_integer', 'not_a_line',
-           'no_replacement', 'too_many_sections', 'unknown_directive',
-           'missing_section']
-
 
 def _text(error):
     return str(getattr(error, 'message', None) or error)
