@@ -23,10 +23,7 @@ from zeoconf.cli.scanner import Scans, fed, references
 from zeoconf.cli.storages import clients
 from zeoconf.datatypes import format_address
 from zeoconf.loader import internal_error
-
-# Keys of ZODB's <zeoclient> that ZEO ignores since 5.0; the migration
-# drops their lines.
-DROPPED_KEYS = openers.AUTHENTICATION_KEYS
+from zeoconf.openers import AUTHENTICATION_KEYS
 
 # Arguments ClientStorage takes and ignores: those of the keys zeoconf
 # ignores, and min_disconnect_poll (zeoconf's disconnect-poll).
@@ -34,7 +31,7 @@ _IGNORED_ARGUMENTS = (*(key.replace('-', '_') for key in openers.IGNORED_KEYS),
                       'min_disconnect_poll')
 
 # The keys of a <zeoclient> that the migration looks at.
-_LOOKED_AT = frozenset({*DROPPED_KEYS, 'var', 'client'})
+_LOOKED_AT = frozenset({*AUTHENTICATION_KEYS, 'var', 'client'})
 
 _WHY_DROPPED = 'ZEO ignores it since 5.0 (it authenticates with <ssl>)'
 _WHY_VAR = ('ZEO ignores it without client, which names the cache file '
@@ -121,7 +118,7 @@ def migrate_text(text, scans=None):
                 or line.kind == 'key' and line.name in _LOOKED_AT):
             zeoclients.setdefault(line.section, []).append(line)
         elif (line.section.type == 'clientstorage' and line.kind == 'key'
-                and line.name in DROPPED_KEYS):
+                and line.name in AUTHENTICATION_KEYS):
             dropped.append(Dropped(line.number, line.name, _WHY_DROPPED))
     if not zeo_imports and not zeoclients and not dropped:
         return Migration(text, list(range(1, len(lines) + 1)),
@@ -134,7 +131,7 @@ def migrate_text(text, scans=None):
         keep_var = any(line.kind == 'directive' or (
             line.kind == 'key' and line.name == 'client') for line in inside)
         for line in inside:
-            if line.kind == 'key' and line.name in DROPPED_KEYS:
+            if line.kind == 'key' and line.name in AUTHENTICATION_KEYS:
                 dropped.append(Dropped(line.number, line.name, _WHY_DROPPED))
             elif line.kind == 'key' and line.name == 'var' and not keep_var:
                 dropped.append(Dropped(line.number, 'var', _WHY_VAR))
