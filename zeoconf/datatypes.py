@@ -44,8 +44,19 @@ _ADDRESS_EXPECTED = ("expected PORT, HOST:PORT, [IPV6]:PORT or a socket path "
 _LABEL_CHARACTERS = frozenset(string.ascii_letters + string.digits + '-_')
 #: How a secret is shown, wherever one would be.
 REDACTED = '<redacted>'
+#: Characters str.splitlines() ends a line at and ZConfig does not: in a
+#: value, what follows one was the next line, a password perhaps.
+LINE_BREAKS = frozenset('\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')
 _BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
              'false': False, 'no': False, 'off': False, '0': False}
+
+
+def _one_line(value):
+    """*value*, which free text must be: ``ValueError`` for a line break
+    (:mod:`zeoconf.keys` says what it means, without the value)."""
+    if not LINE_BREAKS.isdisjoint(value):
+        raise ValueError('the value holds a line break')
+    return value
 
 
 def _quote(text):
@@ -271,7 +282,7 @@ def path_text(text, what):
                          f'path of {what}')
     if value[0] == '~':
         value = os.path.expanduser(value)
-    return value
+    return _one_line(value)
 
 
 def directory_path(text, what='a directory'):
@@ -305,12 +316,12 @@ def host_name(text):
 
 def text(value):
     """Text as written, surrounding white space removed."""
-    return value.strip()
+    return _one_line(value.strip())
 
 
 def secret(text):
     """Text that is never shown: a :class:`Secret`."""
-    return Secret(text.strip())
+    return Secret(_one_line(text.strip()))
 
 
 def storage_name(text):
@@ -321,7 +332,7 @@ def storage_name(text):
         raise ValueError(f'no storage name given; {expected}')
     if '\0' in value:
         raise ValueError(f'{text!r} holds a NUL character; {expected}')
-    return value
+    return _one_line(value)
 
 
 def file_name_part(text):
@@ -331,7 +342,7 @@ def file_name_part(text):
             or '\0' in value:
         raise ValueError(f'{text!r} cannot be part of a file name; expected '
                          f'a name without {os.sep!r}, e.g. web1')
-    return value
+    return _one_line(value)
 
 
 # Values that name something on this machine.

@@ -7,9 +7,6 @@ every key name, and says what was meant by one the section lacks.
 
 from zeoconf import datatypes
 
-# Characters str.splitlines() ends a line at and ZConfig does not.
-_LINE_BREAKS = frozenset('\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')
-
 #: Keys whose values are never shown, nor the rest of a name that starts
 #: with one (``password=S3CRET`` read as one key name).
 SECRET_KEYS = ('password',)
@@ -31,17 +28,18 @@ def _for_key(key, convert, *args, datatype=None):
     """``convert(text, *args)``, naming *key* in its errors."""
 
     def convert_key(text):
-        if not _LINE_BREAKS.isdisjoint(text):
-            # A lone "\r" joined the next line, a password perhaps, to this
-            # value, even where the whole would convert: not quoted.
-            raise ValueError(
-                f'{key}: the value holds a line break that ZConfig does not '
-                f'end a line at (a lone carriage return, a form feed, ...), '
-                f'so what follows it, the next key perhaps, was read as part '
-                f'of the value (not shown); end each line with a new line')
         try:
             return convert(text, *args)
         except ValueError as e:
+            if not datatypes.LINE_BREAKS.isdisjoint(text):
+                # A lone "\r" joined the next line, a password perhaps, to
+                # this value (free text refuses it too): not quoted.
+                raise ValueError(
+                    f'{key}: the value holds a line break that ZConfig does '
+                    f'not end a line at (a lone carriage return, a form '
+                    f'feed, ...), so what follows it, the next key '
+                    f'perhaps, was read as part of the value (not shown); '
+                    f'end each line with a new line') from None
             raise ValueError(f'{key}: {e}') from None
 
     # The conversion's name, for the reference and for formatting values.
