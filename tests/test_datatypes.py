@@ -744,3 +744,12 @@ def test_a_symlink_loop_is_called_a_loop_not_a_missing_file(convert,
     assert 'no such' not in message
     assert 'symbolic links' in message and str(loop) in message
     assert 'expected a CA file' in message
+
+
+def test_every_line_break_is_unprintable():
+    # _one_line looks for one only in text that is not all printable; the
+    # set is every character but "\n" that str.splitlines() ends a line at.
+    breaks = dt.LINE_BREAKS
+    assert not any(c.isprintable() for c in breaks)
+    assert {c for c in map(chr, range(0x3000))
+            if len(f'a{c}b'.splitlines()) > 1} - {'\n'} == breaks

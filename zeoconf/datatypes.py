@@ -54,7 +54,8 @@ _BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
 def _one_line(value):
     """*value*, which free text must be: ``ValueError`` for a line break
     (:mod:`zeoconf.keys` says what it means, without the value)."""
-    if not LINE_BREAKS.isdisjoint(value):
+    # Every line break is unprintable: most values are looked at in C.
+    if not value.isprintable() and not LINE_BREAKS.isdisjoint(value):
         raise ValueError('the value holds a line break')
     return value
 
