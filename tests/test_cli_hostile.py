@@ -267,48 +267,31 @@ def test_an_exponential_define_chain_is_refused_at_its_line(tmp_path,
             '65,536\n')
 
 
-def test_a_line_that_uses_a_long_name_many_times_is_refused(
-        run_cli, tmp_path):
-    (tmp_path / 'f.conf').write_text(
-        '%import zeoconf\n%define A ' + 'x' * 60000 + '\n<zodb>\n'
-        '  <clientstorage>\n    server zeo:8100\n    name $A$A\n'
-        '  </clientstorage>\n</zodb>\n')
-    result = run_cli('check', 'f.conf', cwd=tmp_path)
-    assert result.status == 1
-    assert result.out == (
-        'f.conf:6: this line would be 120,009 characters long once '
-        'substituted; zeoconf reads values of at most 65,536\n')
-
-
-def test_a_line_that_uses_a_long_environment_variable_is_refused(
-        run_cli, tmp_path, monkeypatch):
+@pytest.mark.parametrize('variable, text, expected', [
+    (0, '%import zeoconf\n%define A ' + 'x' * 60000 + '\n<zodb>\n'
+     '  <clientstorage>\n    server zeo:8100\n    name $A$A\n'
+     '  </clientstorage>\n</zodb>\n',
+     'f.conf:6: this line would be 120,009 characters long'),
     # ZConfig puts the variable's value where $(NAME) is written: the line
     # is as long as 100 values, not 100 references.
-    monkeypatch.setenv('ZEOCONF_LONG', 'x' * 1000)
-    (tmp_path / 'f.conf').write_text(
-        '%import zeoconf\n<zodb>\n  <clientstorage>\n    server zeo:8100\n'
-        '    name ' + '$(ZEOCONF_LONG)' * 100 + '\n  </clientstorage>\n'
-        '</zodb>\n')
-    result = run_cli('check', 'f.conf', cwd=tmp_path)
-    assert result.status == 1
-    assert result.out == (
-        'f.conf:5: this line would be 100,009 characters long once '
-        'substituted; zeoconf reads values of at most 65,536\n')
-
-
-def test_a_define_of_a_long_environment_variable_is_refused(
-        run_cli, tmp_path, monkeypatch):
+    (1000, '%import zeoconf\n<zodb>\n  <clientstorage>\n'
+     '    server zeo:8100\n    name ' + '$(ZEOCONF_LONG)' * 100
+     + '\n  </clientstorage>\n</zodb>\n',
+     'f.conf:5: this line would be 100,009 characters long'),
     # The value a %define keeps is the variable's, which a chain of
     # %defines could double from there.
-    monkeypatch.setenv('ZEOCONF_LONG', 'x' * 100_000)
-    (tmp_path / 'f.conf').write_text(
-        '%import zeoconf\n%define A $(ZEOCONF_LONG)\n'
-        '%define B $A$A\n')
+    (100_000, '%import zeoconf\n%define A $(ZEOCONF_LONG)\n'
+     '%define B $A$A\n',
+     'f.conf:2: %define A: its value would be 100,000 characters long'),
+], ids=['define used twice', 'environment variable', 'define of one'])
+def test_a_value_too_long_once_substituted_is_refused_at_its_line(
+        run_cli, tmp_path, monkeypatch, variable, text, expected):
+    monkeypatch.setenv('ZEOCONF_LONG', 'x' * variable)
+    (tmp_path / 'f.conf').write_text(text)
     result = run_cli('check', 'f.conf', cwd=tmp_path)
     assert result.status == 1
-    assert result.out == (
-        'f.conf:2: %define A: its value would be 100,000 characters long '
-        'once substituted; zeoconf reads values of at most 65,536\n')
+    assert result.out == (f'{expected} once substituted; zeoconf reads '
+                          f'values of at most 65,536\n')
 
 
 def test_400_chained_includes_end_as_nested_too_deeply(run_cli, tmp_path):
